@@ -1,0 +1,44 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { ApiExceptionFilter } from './common/api-exception.filter';
+import { jsonBodyMiddleware } from './common/json-body.middleware';
+import { apiValidationPipe } from './common/validation';
+import { APP_CONFIG, AppConfig } from './config/app-config';
+
+/**
+ * Creates the application exactly as production runs it (main.ts and the e2e tests both use this): JSON body
+ * parsing with the size limit, the error filter, the validation pipe, the WebSocket adapter, OpenAPI at /docs.
+ */
+export async function createApp(overrides: Record<string, string> = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(overrides), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  const config = app.get<AppConfig>(APP_CONFIG);
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.use(jsonBodyMiddleware(config.http.bodyLimitBytes));
+  app.useGlobalFilters(new ApiExceptionFilter());
+  app.useGlobalPipes(apiValidationPipe());
+  setupOpenApi(app);
+  app.enableShutdownHooks();
+  return app;
+}
+
+function setupOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('LLM Incident Manager')
+      .setDescription(
+        'Alert ingestion, deduplication into incidents, incident lifecycle. Real-time streams: GET /ws (see README).',
+      )
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
+}

@@ -1,0 +1,71 @@
+import { HttpException } from '@nestjs/common';
+
+export const ErrorCode = {
+  Validation: 'VALIDATION_ERROR',
+  Authentication: 'AUTHENTICATION_ERROR',
+  Authorization: 'AUTHORIZATION_ERROR',
+  NotFound: 'NOT_FOUND',
+  InvalidStateTransition: 'INVALID_STATE_TRANSITION',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  RateLimitExceeded: 'RATE_LIMIT_EXCEEDED',
+  Internal: 'INTERNAL_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The contract's error body: `{"error":{"code","message","status"}}`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; status: number };
+}
+
+export function errorBody(code: ErrorCode, message: string, status: number): ErrorBody {
+  return { error: { code, message, status } };
+}
+
+/** Default code for an HTTP status when the thrower did not name one. */
+export function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 401:
+      return ErrorCode.Authentication;
+    case 403:
+      return ErrorCode.Authorization;
+    case 404:
+      return ErrorCode.NotFound;
+    case 409:
+      return ErrorCode.InvalidStateTransition;
+    case 413:
+      return ErrorCode.PayloadTooLarge;
+    case 429:
+      return ErrorCode.RateLimitExceeded;
+    default:
+      return status >= 500 ? ErrorCode.Internal : ErrorCode.Validation;
+  }
+}
+
+/** An error with a contract code; thrown by services, rendered by ApiExceptionFilter. */
+export class ApiException extends HttpException {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    status: number,
+  ) {
+    super(errorBody(code, message, status), status);
+  }
+}
+
+export class NotFoundError extends ApiException {
+  constructor(what: string) {
+    super(ErrorCode.NotFound, `${what} not found`, 404);
+  }
+}
+
+export class InvalidStateTransitionError extends ApiException {
+  constructor(message: string) {
+    super(ErrorCode.InvalidStateTransition, message, 409);
+  }
+}
+
+export class ValidationError extends ApiException {
+  constructor(message: string) {
+    super(ErrorCode.Validation, message, 400);
+  }
+}

@@ -1,0 +1,32 @@
+import { ValidationPipe, ValidationError as ClassValidatorError } from '@nestjs/common';
+import { ValidateIf, ValidationOptions } from 'class-validator';
+import { ValidationError } from './api-error';
+
+/**
+ * Like @IsOptional but only for an absent field: `null` still goes through the other validators and fails, as the
+ * contract says `null` where a value is expected is a 400.
+ */
+export function IsOptionalButNotNull(options?: ValidationOptions): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined, options);
+}
+
+export function flattenValidationErrors(errors: ClassValidatorError[], parent = ''): string[] {
+  return errors.flatMap((e) => {
+    const path = parent ? `${parent}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((c) =>
+      c.startsWith(e.property) ? `${parent ? parent + '.' : ''}${c}` : `${path}: ${c}`,
+    );
+    return [...own, ...flattenValidationErrors(e.children ?? [], path)];
+  });
+}
+
+/** The global pipe for HTTP: strips unknown top-level fields, validates the rest, answers VALIDATION_ERROR. */
+export function apiValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    transform: true,
+    whitelist: true,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => new ValidationError(flattenValidationErrors(errors).join('; ')),
+  });
+}

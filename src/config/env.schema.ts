@@ -1,0 +1,108 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
+
+const toNumber = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalized)) return false;
+  return value;
+};
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * The environment as the server accepts it. Every variable has a default so that `npm start` needs nothing;
+ * intervals are seconds and accept fractions so that tests can run them short.
+ */
+export class EnvironmentVariables {
+  @Transform(toNumber)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 8080;
+
+  @IsString()
+  @Matches(/^\/[A-Za-z0-9/_-]*$/, { message: 'WS_PATH must be an absolute URL path such as /ws' })
+  WS_PATH = '/ws';
+
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  WS_MAX_PENDING_MESSAGES = 1000;
+
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.01)
+  WS_HEARTBEAT_INTERVAL = 30;
+
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.01)
+  WS_SESSION_TIMEOUT = 300;
+
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.01)
+  WS_CLEANUP_INTERVAL = 60;
+
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  WS_BROADCAST_CAPACITY = 10000;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  WS_ENABLE_COMPRESSION = false;
+
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  WS_MAX_CONNECTIONS = 10000;
+
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  WS_MAX_SUBSCRIPTIONS = 100;
+
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  WS_MAX_MESSAGES_PER_SECOND = 100;
+
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1024)
+  WS_MAX_MESSAGE_BYTES = 262144;
+
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0)
+  DEDUP_WINDOW_SECS = 900;
+
+  @IsString()
+  @Matches(/^(file:.+|postgres(ql)?:\/\/.+)$/, {
+    message: 'DATABASE_URL must be file:<path> (SQLite) or postgres://... (PostgreSQL)',
+  })
+  DATABASE_URL = 'file:./data/incidents.db';
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1024)
+  HTTP_BODY_LIMIT_BYTES = 1_048_576;
+
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0)
+  SHUTDOWN_GRACE_SECS = 10;
+}
+
+export const ENV_KEYS = Object.keys(new EnvironmentVariables()) as (keyof EnvironmentVariables)[];

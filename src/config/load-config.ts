@@ -1,0 +1,56 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { AppConfig } from './app-config';
+import { ENV_KEYS, EnvironmentVariables } from './env.schema';
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+/**
+ * Validates the environment (only the variables we own) and builds the typed configuration.
+ * Throws ConfigValidationError naming every invalid variable.
+ */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const raw: Record<string, string> = {};
+  for (const key of ENV_KEYS) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const vars = plainToInstance(EnvironmentVariables, raw);
+  const errors = validateSync(vars, { whitelist: true, forbidUnknownValues: true });
+  if (errors.length > 0) {
+    throw new ConfigValidationError(
+      errors.map(
+        (e) =>
+          `${e.property}=${JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join(', ')}`,
+      ),
+    );
+  }
+  const seconds = (s: number): number => Math.round(s * 1000);
+  return {
+    http: {
+      port: vars.PORT,
+      bodyLimitBytes: vars.HTTP_BODY_LIMIT_BYTES,
+      shutdownGraceMs: seconds(vars.SHUTDOWN_GRACE_SECS),
+    },
+    streaming: {
+      path: vars.WS_PATH,
+      maxPendingMessages: vars.WS_MAX_PENDING_MESSAGES,
+      heartbeatIntervalMs: seconds(vars.WS_HEARTBEAT_INTERVAL),
+      sessionTimeoutMs: seconds(vars.WS_SESSION_TIMEOUT),
+      cleanupIntervalMs: seconds(vars.WS_CLEANUP_INTERVAL),
+      broadcastCapacity: vars.WS_BROADCAST_CAPACITY,
+      enableCompression: vars.WS_ENABLE_COMPRESSION,
+      maxConnections: vars.WS_MAX_CONNECTIONS,
+      maxSubscriptions: vars.WS_MAX_SUBSCRIPTIONS,
+      maxMessagesPerSecond: vars.WS_MAX_MESSAGES_PER_SECOND,
+      maxMessageBytes: vars.WS_MAX_MESSAGE_BYTES,
+    },
+    dedup: { windowMs: seconds(vars.DEDUP_WINDOW_SECS) },
+    database: { url: vars.DATABASE_URL },
+    logLevel: vars.LOG_LEVEL,
+  };
+}

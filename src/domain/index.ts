@@ -1,0 +1,5 @@
+export * from './alert';
+export * from './incident';
+export * from './incident-state';
+export * from './incident-type';
+export * from './severity';

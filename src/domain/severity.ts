@@ -1,0 +1,15 @@
+export const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Lower rank = more severe. */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+export function isMoreSevere(a: Severity, b: Severity): boolean {
+  return severityRank(a) < severityRank(b);
+}
+
+export function isUrgent(severity: Severity): boolean {
+  return severity === 'P0' || severity === 'P1';
+}

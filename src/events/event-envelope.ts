@@ -1,0 +1,19 @@
+import type { Incident } from '../domain';
+import type { EventPriority } from './event-priority';
+import type { DomainEvent } from './event.types';
+
+/**
+ * One published event. `sequence` is its position in the persistent event log; `incident` is the incident the
+ * event concerns as it is after the change (the streaming filter matches incident-scoped events against it), or
+ * null for events that concern no incident.
+ */
+export interface EventEnvelope {
+  readonly id: string;
+  readonly sequence: number;
+  readonly timestamp: string;
+  readonly event: DomainEvent;
+  readonly priority: EventPriority;
+  readonly incident: Incident | null;
+  /** performance.now() when the event was handed to the broadcaster; the latency histogram starts here. */
+  readonly publishedAt: number;
+}

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.setup';
+import { APP_CONFIG, AppConfig } from './config/app-config';
+import { ConfigValidationError, loadConfig } from './config/load-config';
+
+async function bootstrap(): Promise<void> {
+  // Validate the environment before anything else starts: an invalid value stops the server naming the variable.
+  try {
+    loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await createApp();
+  const config = app.get<AppConfig>(APP_CONFIG);
+  installShutdownDeadline(config.http.shutdownGraceMs);
+  await app.listen(config.http.port);
+  new Logger('Bootstrap').log(`listening on :${config.http.port} (WebSocket path ${config.streaming.path})`);
+}
+
+/** If graceful shutdown hangs (a stuck client, a dead database), exit anyway after the grace period. */
+function installShutdownDeadline(graceMs: number): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => setTimeout(() => process.exit(1), graceMs).unref());
+  }
+}
+
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(
+    `Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

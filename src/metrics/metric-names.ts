@@ -1,0 +1,28 @@
+/** Every metric name, in one place. Section 5 of the contract lists the websocket_* ones. */
+export const Metric = {
+  WsActiveConnections: 'websocket_active_connections',
+  WsTotalConnections: 'websocket_total_connections',
+  WsActiveSubscriptions: 'websocket_active_subscriptions',
+  WsMessagesSent: 'websocket_messages_sent_total',
+  WsMessagesReceived: 'websocket_messages_received_total',
+  WsEventsBroadcast: 'websocket_events_broadcast_total',
+  WsEventsDelivered: 'websocket_events_delivered_total',
+  WsConnectionErrors: 'websocket_connection_errors_total',
+  WsSendErrors: 'websocket_send_errors_total',
+  WsSessionDuration: 'websocket_session_duration_seconds',
+  WsMessageLatency: 'websocket_message_latency_seconds',
+  WsBroadcastChannelUsage: 'websocket_broadcast_channel_usage_ratio',
+
+  HttpRequests: 'llm_incident_manager_http_requests_total',
+  HttpRequestDuration: 'llm_incident_manager_http_request_duration_seconds',
+  Incidents: 'llm_incident_manager_incidents',
+  IncidentsCreated: 'llm_incident_manager_incidents_created_total',
+  AlertsReceived: 'llm_incident_manager_alerts_received_total',
+  Deduplications: 'llm_incident_manager_deduplications_total',
+  Escalations: 'llm_incident_manager_escalations_total',
+  Notifications: 'llm_incident_manager_notifications_total',
+  PlaybookExecutions: 'llm_incident_manager_playbook_executions_total',
+  MessagesShed: 'llm_incident_manager_messages_shed_total',
+  MessagesDropped: 'llm_incident_manager_messages_dropped_total',
+  SlowConsumersClosed: 'llm_incident_manager_slow_consumers_closed_total',
+} as const;

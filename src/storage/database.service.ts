@@ -1,0 +1,62 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import BetterSqlite3 from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Pool } from 'pg';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import type { Database, Db, SqlDialectName } from './database.types';
+import { InCodeMigrationProvider, pingDatabase } from './migrations';
+
+/**
+ * Owns the Kysely instance: opens the embedded SQLite file (`file:<path>`) or a PostgreSQL pool
+ * (`postgres://...`), migrates it at start and closes it last at shutdown.
+ */
+@Injectable()
+export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(DatabaseService.name);
+  readonly db: Db;
+  readonly dialect: SqlDialectName;
+  private closed = false;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    const url = config.database.url;
+    if (url.startsWith('file:')) {
+      this.dialect = 'sqlite';
+      const path = resolve(url.slice('file:'.length));
+      mkdirSync(dirname(path), { recursive: true });
+      const sqlite = new BetterSqlite3(path);
+      // WAL lets readers proceed during writes; NORMAL sync in WAL mode survives a process crash.
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma('busy_timeout = 5000');
+      sqlite.pragma('foreign_keys = ON');
+      this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    } else {
+      this.dialect = 'postgres';
+      this.db = new Kysely<Database>({
+        dialect: new PostgresDialect({ pool: new Pool({ connectionString: url, max: 10 }) }),
+      });
+    }
+  }
+
+  async onModuleInit(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: new InCodeMigrationProvider(this.dialect) });
+    const { error, results } = await migrator.migrateToLatest();
+    for (const result of results ?? []) {
+      if (result.status === 'Error') this.logger.error(`migration ${result.migrationName} failed`);
+      else this.logger.log(`migration ${result.migrationName} applied`);
+    }
+    if (error) throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
+  }
+
+  ping(): Promise<void> {
+    return pingDatabase(this.db);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,85 @@
+import { Kysely, Migration, MigrationProvider, sql } from 'kysely';
+import type { SqlDialectName } from './database.types';
+
+/**
+ * Versioned schema migrations, kept in code so that the built server carries them. Never edit a released
+ * migration: add the next one.
+ */
+export function migrationsFor(dialect: SqlDialectName): Record<string, Migration> {
+  const sequenceColumn = dialect === 'postgres' ? 'serial' : 'integer';
+  return {
+    '0001_initial': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('incidents')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('state', 'varchar(32)', (c) => c.notNull())
+          .addColumn('severity', 'varchar(8)', (c) => c.notNull())
+          .addColumn('incident_type', 'varchar(32)', (c) => c.notNull())
+          .addColumn('source', 'varchar(255)', (c) => c.notNull())
+          .addColumn('fingerprint', 'varchar(64)')
+          .addColumn('document', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('incidents_created_at').on('incidents').column('created_at').execute();
+        await db.schema
+          .createIndex('incidents_fingerprint')
+          .on('incidents')
+          .columns(['fingerprint', 'created_at'])
+          .execute();
+        await db.schema.createIndex('incidents_state').on('incidents').column('state').execute();
+
+        await db.schema
+          .createTable('alerts')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('external_id', 'varchar(255)', (c) => c.notNull())
+          .addColumn('source', 'varchar(255)', (c) => c.notNull())
+          .addColumn('received_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('incident_id', 'varchar(36)')
+          .addColumn('origin', 'varchar(32)', (c) => c.notNull())
+          .addColumn('origin_status', 'varchar(16)')
+          .addColumn('origin_starts_at', 'varchar(64)')
+          .addColumn('document', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('alerts_incident').on('alerts').column('incident_id').execute();
+        await db.schema
+          .createIndex('alerts_origin_external')
+          .on('alerts')
+          .columns(['origin', 'external_id'])
+          .execute();
+
+        await db.schema
+          .createTable('event_log')
+          .addColumn('sequence', sequenceColumn, (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('event_type', 'varchar(64)', (c) => c.notNull())
+          .addColumn('incident_id', 'varchar(36)')
+          .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('event_log_incident').on('event_log').column('incident_id').execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('event_log').execute();
+        await db.schema.dropTable('alerts').execute();
+        await db.schema.dropTable('incidents').execute();
+      },
+    },
+  };
+}
+
+export class InCodeMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: SqlDialectName) {}
+  getMigrations(): Promise<Record<string, Migration>> {
+    return Promise.resolve(migrationsFor(this.dialect));
+  }
+}
+
+/** Cheap round trip used by the readiness check. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema will do for `select 1`
+export async function pingDatabase(db: Kysely<any>): Promise<void> {
+  await sql`select 1`.execute(db);
+}
