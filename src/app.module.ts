@@ -1,7 +1,9 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { AlertsModule } from './alerts/alerts.module';
 import { ConfigModule } from './config/config.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { IncidentsModule } from './incidents/incidents.module';
 import { LoggingModule } from './logging/logging.module';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsModule } from './metrics/metrics.module';
@@ -23,6 +25,8 @@ export class AppModule implements NestModule {
         StorageModule,
         EventsModule,
         HealthModule,
+        IncidentsModule,
+        AlertsModule,
       ],
     };
   }

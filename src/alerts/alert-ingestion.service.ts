@@ -1,0 +1,265 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { randomUUID } from 'node:crypto';
+import { Counter } from 'prom-client';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Alert, Incident, isActiveState } from '../domain';
+import { EventPublisher, EventRecorder } from '../events/event-publisher.service';
+import { EventType } from '../events/event.types';
+import { addTimeline, createIncident, resolveIncident } from '../incidents/incident-lifecycle';
+import { IncidentStatsService } from '../incidents/incident-stats.service';
+import { IncidentsRepository } from '../incidents/incidents.repository';
+import { Metric } from '../metrics/metric-names';
+import type { Tx } from '../storage/database.types';
+import { AckStatus, AlertAck, AlertInput, AlertOrigin } from './alert-input';
+import { incidentFromAlert } from './alert-to-incident';
+import { AlertOriginInfo, AlertsRepository } from './alerts.repository';
+import { alertFingerprint } from './fingerprint';
+
+export interface AlertmanagerAlertInput {
+  status: 'firing' | 'resolved';
+  /** Alertmanager's fingerprint of the alert (its label set); the alert's external_id. */
+  fingerprint: string;
+  startsAt: string;
+  alert: AlertInput;
+}
+
+/** What one unit of work changed, so that gauges and counters move only after commit. */
+interface Outcome {
+  created: Incident[];
+  changed: { before: Pick<Incident, 'severity' | 'state'>; after: Incident }[];
+  acks: { ack: AlertAck; origin: AlertOrigin }[];
+}
+
+export const DEDUP_ACTOR = 'deduplication-engine';
+export const ALERTMANAGER_ACTOR = 'alertmanager';
+
+/**
+ * Alert -> incident: fingerprint, deduplication against active incidents inside the window, conversion, and for
+ * Alertmanager the resolution of an incident once every Alertmanager alert attached to it has resolved.
+ */
+@Injectable()
+export class AlertIngestionService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly publisher: EventPublisher,
+    private readonly alerts: AlertsRepository,
+    private readonly incidents: IncidentsRepository,
+    private readonly stats: IncidentStatsService,
+    @InjectMetric(Metric.AlertsReceived) private readonly alertsReceived: Counter<string>,
+    @InjectMetric(Metric.Deduplications) private readonly deduplications: Counter<string>,
+    @InjectMetric(Metric.IncidentsCreated) private readonly incidentsCreated: Counter<string>,
+  ) {}
+
+  async ingest(input: AlertInput): Promise<AlertAck> {
+    const outcome = await this.unitOfWork(async (tx, events, out) => {
+      const ack = await this.ingestFiring(tx, events, out, input, {
+        origin: AlertOrigin.Native,
+        status: null,
+        startsAt: null,
+      });
+      out.acks.push({ ack, origin: AlertOrigin.Native });
+    });
+    return outcome.acks[0].ack;
+  }
+
+  /** One webhook = one unit of work; acks in the webhook's order. */
+  async ingestAlertmanager(alerts: AlertmanagerAlertInput[]): Promise<AlertAck[]> {
+    const outcome = await this.unitOfWork(async (tx, events, out) => {
+      for (const item of alerts) {
+        const ack =
+          item.status === 'firing'
+            ? await this.ingestAlertmanagerFiring(tx, events, out, item)
+            : await this.ingestAlertmanagerResolved(tx, events, out, item);
+        out.acks.push({ ack, origin: AlertOrigin.Alertmanager });
+      }
+    });
+    return outcome.acks.map((a) => a.ack);
+  }
+
+  private async unitOfWork(
+    work: (tx: Tx, events: EventRecorder, out: Outcome) => Promise<void>,
+  ): Promise<Outcome> {
+    const outcome = await this.publisher.run(async (tx, events) => {
+      const out: Outcome = { created: [], changed: [], acks: [] };
+      await work(tx, events, out);
+      return out;
+    });
+    for (const incident of outcome.created) {
+      this.stats.created(incident);
+      this.incidentsCreated.inc({ severity: incident.severity, origin: 'alert' });
+    }
+    for (const { before, after } of outcome.changed) this.stats.changed(before, after);
+    for (const { ack, origin } of outcome.acks) {
+      this.alertsReceived.inc({ origin, status: ack.status });
+      if (ack.status === AckStatus.Duplicate && ack.alert_id !== null) this.deduplications.inc();
+    }
+    return outcome;
+  }
+
+  private async ingestFiring(
+    tx: Tx,
+    events: EventRecorder,
+    out: Outcome,
+    input: AlertInput,
+    origin: AlertOriginInfo,
+  ): Promise<AlertAck> {
+    const now = new Date().toISOString();
+    const fingerprint = alertFingerprint(
+      input.source,
+      input.alert_type,
+      input.title,
+      input.affected_services,
+    );
+    const alert: Alert = {
+      id: randomUUID(),
+      external_id: input.external_id ?? randomUUID(),
+      source: input.source,
+      timestamp: input.timestamp ?? now,
+      received_at: now,
+      severity: input.severity,
+      alert_type: input.alert_type,
+      title: input.title,
+      description: input.description,
+      labels: input.labels,
+      affected_services: input.affected_services,
+      runbook_url: input.runbook_url,
+      annotations: input.annotations,
+      incident_id: null,
+      deduplicated: false,
+      parent_alert_id: null,
+    };
+
+    const windowStart = new Date(Date.now() - this.config.dedup.windowMs).toISOString();
+    const existing = await this.incidents.findActiveByFingerprint(tx, fingerprint, windowStart);
+    if (existing) {
+      alert.incident_id = existing.id;
+      alert.deduplicated = true;
+      alert.parent_alert_id = await this.alerts.findOpeningAlertId(tx, existing.id);
+      const before = { severity: existing.severity, state: existing.state };
+      addTimeline(existing, now, 'AlertReceived', DEDUP_ACTOR, `Duplicate alert received: ${alert.title}`, {
+        alert_id: alert.id,
+        external_id: alert.external_id,
+        source: alert.source,
+      });
+      await this.alerts.insert(tx, alert, origin);
+      await this.incidents.update(tx, existing);
+      events.record({ event_type: EventType.AlertReceived, alert }, existing);
+      events.record(
+        { event_type: EventType.IncidentUpdated, incident: existing, previous_state: null },
+        existing,
+      );
+      out.changed.push({ before, after: existing });
+      return {
+        alert_id: alert.id,
+        incident_id: existing.id,
+        status: AckStatus.Duplicate,
+        message: `Duplicate of active incident ${existing.id}; alert attached`,
+      };
+    }
+
+    const incident = createIncident(incidentFromAlert(alert, fingerprint), now);
+    alert.incident_id = incident.id;
+    await this.alerts.insert(tx, alert, origin);
+    await this.incidents.insert(tx, incident);
+    events.record({ event_type: EventType.AlertReceived, alert }, incident);
+    events.record({ event_type: EventType.AlertConverted, alert, incident_id: incident.id }, incident);
+    events.record({ event_type: EventType.IncidentCreated, incident }, incident);
+    out.created.push(incident);
+    return {
+      alert_id: alert.id,
+      incident_id: incident.id,
+      status: AckStatus.Accepted,
+      message: `Alert accepted; incident ${incident.id} created`,
+    };
+  }
+
+  /** A re-delivery of a firing episode already stored is acknowledged with the original ids and changes nothing. */
+  private async ingestAlertmanagerFiring(
+    tx: Tx,
+    events: EventRecorder,
+    out: Outcome,
+    item: AlertmanagerAlertInput,
+  ): Promise<AlertAck> {
+    const known = await this.alerts.findFiringEpisode(tx, item.fingerprint, item.startsAt);
+    if (known) {
+      return {
+        alert_id: known.alert.id,
+        incident_id: known.alert.incident_id,
+        status: AckStatus.Duplicate,
+        message: 'Already received (re-delivery of the same firing alert)',
+      };
+    }
+    return this.ingestFiring(tx, events, out, item.alert, {
+      origin: AlertOrigin.Alertmanager,
+      status: 'firing',
+      startsAt: item.startsAt,
+    });
+  }
+
+  private async ingestAlertmanagerResolved(
+    tx: Tx,
+    events: EventRecorder,
+    out: Outcome,
+    item: AlertmanagerAlertInput,
+  ): Promise<AlertAck> {
+    const firing = await this.alerts.findAlertmanagerAlerts(tx, item.fingerprint, 'firing');
+    if (firing.length === 0) {
+      const [previous] = await this.alerts.findAlertmanagerAlerts(tx, item.fingerprint, 'resolved');
+      return {
+        alert_id: previous?.alert.id ?? null,
+        incident_id: previous?.alert.incident_id ?? null,
+        status: AckStatus.Resolved,
+        message: previous
+          ? 'Already resolved (re-delivery)'
+          : 'No firing alert with this fingerprint; nothing to resolve',
+      };
+    }
+    await this.alerts.markAlertmanagerResolved(
+      tx,
+      firing.map((f) => f.alert.id),
+    );
+    const messages: string[] = [];
+    const incidentIds = [
+      ...new Set(firing.map((f) => f.alert.incident_id).filter((id): id is string => !!id)),
+    ];
+    for (const incidentId of incidentIds) {
+      messages.push(await this.resolveIfAllAlertsResolved(tx, events, out, incidentId));
+    }
+    const latest = firing[0].alert;
+    return {
+      alert_id: latest.id,
+      incident_id: latest.incident_id,
+      status: AckStatus.Resolved,
+      message: messages.join('; ') || 'Alert resolved',
+    };
+  }
+
+  private async resolveIfAllAlertsResolved(
+    tx: Tx,
+    events: EventRecorder,
+    out: Outcome,
+    incidentId: string,
+  ): Promise<string> {
+    const stillFiring = await this.alerts.countFiringForIncident(tx, incidentId);
+    if (stillFiring > 0) return `Incident ${incidentId} stays open: ${stillFiring} alert(s) still firing`;
+    const incident = await this.incidents.findById(tx, incidentId);
+    if (!incident) return `Incident ${incidentId} not found`;
+    if (!isActiveState(incident.state)) return `Incident ${incidentId} already ${incident.state}`;
+    const before = { severity: incident.severity, state: incident.state };
+    resolveIncident(
+      incident,
+      {
+        resolved_by: ALERTMANAGER_ACTOR,
+        method: 'Automated',
+        notes: 'Every Alertmanager alert attached to the incident has resolved',
+        root_cause: null,
+      },
+      new Date().toISOString(),
+    );
+    await this.incidents.update(tx, incident);
+    events.record({ event_type: EventType.IncidentResolved, incident }, incident);
+    out.changed.push({ before, after: incident });
+    return `Incident ${incidentId} resolved`;
+  }
+}

@@ -1,0 +1,30 @@
+import type { IncidentType, Severity } from '../domain';
+
+/** An alert as ingestion sees it, whatever transport it came from. */
+export interface AlertInput {
+  external_id?: string;
+  source: string;
+  title: string;
+  description: string;
+  severity: Severity;
+  alert_type: IncidentType;
+  labels: Record<string, string>;
+  affected_services: string[];
+  runbook_url: string | null;
+  annotations: Record<string, string>;
+  /** The alert's own time (Alertmanager startsAt); defaults to reception time. */
+  timestamp?: string;
+}
+
+export const AlertOrigin = { Native: 'native', Alertmanager: 'alertmanager' } as const;
+export type AlertOrigin = (typeof AlertOrigin)[keyof typeof AlertOrigin];
+
+export const AckStatus = { Accepted: 'Accepted', Duplicate: 'Duplicate', Resolved: 'Resolved' } as const;
+export type AckStatus = (typeof AckStatus)[keyof typeof AckStatus];
+
+export interface AlertAck {
+  alert_id: string | null;
+  incident_id: string | null;
+  status: AckStatus;
+  message: string;
+}

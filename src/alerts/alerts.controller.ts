@@ -1,0 +1,42 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { NotFoundError } from '../common/api-error';
+import { UuidParam } from '../common/uuid-param.pipe';
+import type { Alert } from '../domain';
+import { AlertAck } from './alert-input';
+import { AlertIngestionService } from './alert-ingestion.service';
+import { AlertsRepository } from './alerts.repository';
+import { CreateAlertDto } from './dto/create-alert.dto';
+
+@ApiTags('alerts')
+@Controller('v1/alerts')
+export class AlertsController {
+  constructor(
+    private readonly ingestion: AlertIngestionService,
+    private readonly alerts: AlertsRepository,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  submit(@Body() dto: CreateAlertDto): Promise<AlertAck> {
+    return this.ingestion.ingest({
+      external_id: dto.external_id,
+      source: dto.source,
+      title: dto.title,
+      description: dto.description,
+      severity: dto.severity,
+      alert_type: dto.alert_type,
+      labels: dto.labels ?? {},
+      affected_services: dto.affected_services ?? [],
+      runbook_url: dto.runbook_url ?? null,
+      annotations: dto.annotations ?? {},
+    });
+  }
+
+  @Get(':id')
+  async get(@UuidParam() id: string): Promise<Alert> {
+    const alert = await this.alerts.get(id);
+    if (!alert) throw new NotFoundError(`Alert ${id}`);
+    return alert;
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { IncidentsModule } from '../incidents/incidents.module';
+import { AlertIngestionService } from './alert-ingestion.service';
+import { AlertmanagerController } from './alertmanager.controller';
+import { AlertsController } from './alerts.controller';
+import { AlertsRepository } from './alerts.repository';
+
+@Module({
+  imports: [IncidentsModule],
+  controllers: [AlertsController, AlertmanagerController],
+  providers: [AlertsRepository, AlertIngestionService],
+  exports: [AlertIngestionService, AlertsRepository],
+})
+export class AlertsModule {}

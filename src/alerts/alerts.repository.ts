@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import type { Alert } from '../domain';
+import { DatabaseService } from '../storage/database.service';
+import type { Executor } from '../storage/database.types';
+import type { AlertOrigin } from './alert-input';
+
+export interface StoredAlert {
+  alert: Alert;
+  origin: string;
+  originStatus: string | null;
+  originStartsAt: string | null;
+}
+
+export interface AlertOriginInfo {
+  origin: AlertOrigin;
+  status: 'firing' | 'resolved' | null;
+  startsAt: string | null;
+}
+
+@Injectable()
+export class AlertsRepository {
+  constructor(private readonly database: DatabaseService) {}
+
+  async insert(executor: Executor, alert: Alert, origin: AlertOriginInfo): Promise<void> {
+    await executor
+      .insertInto('alerts')
+      .values({
+        id: alert.id,
+        external_id: alert.external_id,
+        source: alert.source,
+        received_at: alert.received_at,
+        incident_id: alert.incident_id,
+        origin: origin.origin,
+        origin_status: origin.status,
+        origin_starts_at: origin.startsAt,
+        document: JSON.stringify(alert),
+      })
+      .execute();
+  }
+
+  get(id: string): Promise<Alert | undefined> {
+    return this.database.db
+      .selectFrom('alerts')
+      .select('document')
+      .where('id', '=', id)
+      .executeTakeFirst()
+      .then((row) => (row ? (JSON.parse(row.document) as Alert) : undefined));
+  }
+
+  async listByIncident(incidentId: string): Promise<Alert[]> {
+    const rows = await this.database.db
+      .selectFrom('alerts')
+      .select('document')
+      .where('incident_id', '=', incidentId)
+      .orderBy('received_at', 'asc')
+      .orderBy('id', 'asc')
+      .execute();
+    return rows.map((r) => JSON.parse(r.document) as Alert);
+  }
+
+  /** The alert that opened the incident: the earliest one attached that was not a duplicate. */
+  async findOpeningAlertId(executor: Executor, incidentId: string): Promise<string | null> {
+    const rows = await executor
+      .selectFrom('alerts')
+      .select(['id', 'document'])
+      .where('incident_id', '=', incidentId)
+      .orderBy('received_at', 'asc')
+      .limit(8)
+      .execute();
+    const opening = rows.find((r) => !(JSON.parse(r.document) as Alert).deduplicated);
+    return opening?.id ?? null;
+  }
+
+  /** An Alertmanager alert of this fingerprint and firing episode (startsAt), already stored as firing. */
+  async findFiringEpisode(
+    executor: Executor,
+    fingerprint: string,
+    startsAt: string,
+  ): Promise<StoredAlert | undefined> {
+    const row = await executor
+      .selectFrom('alerts')
+      .selectAll()
+      .where('origin', '=', 'alertmanager')
+      .where('external_id', '=', fingerprint)
+      .where('origin_starts_at', '=', startsAt)
+      .orderBy('received_at', 'asc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toStored(row) : undefined;
+  }
+
+  /** Alertmanager alerts of this fingerprint, in the given status, attached to an incident. */
+  async findAlertmanagerAlerts(
+    executor: Executor,
+    fingerprint: string,
+    status: 'firing' | 'resolved',
+  ): Promise<StoredAlert[]> {
+    const rows = await executor
+      .selectFrom('alerts')
+      .selectAll()
+      .where('origin', '=', 'alertmanager')
+      .where('external_id', '=', fingerprint)
+      .where('origin_status', '=', status)
+      .orderBy('received_at', 'desc')
+      .execute();
+    return rows.map(toStored);
+  }
+
+  async markAlertmanagerResolved(executor: Executor, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await executor.updateTable('alerts').set({ origin_status: 'resolved' }).where('id', 'in', ids).execute();
+  }
+
+  /** How many Alertmanager alerts attached to the incident are still firing. */
+  async countFiringForIncident(executor: Executor, incidentId: string): Promise<number> {
+    const row = await executor
+      .selectFrom('alerts')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('incident_id', '=', incidentId)
+      .where('origin', '=', 'alertmanager')
+      .where('origin_status', '=', 'firing')
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+}
+
+function toStored(row: {
+  document: string;
+  origin: string;
+  origin_status: string | null;
+  origin_starts_at: string | null;
+}): StoredAlert {
+  return {
+    alert: JSON.parse(row.document) as Alert,
+    origin: row.origin,
+    originStatus: row.origin_status,
+    originStartsAt: row.origin_starts_at,
+  };
+}

@@ -1,0 +1,69 @@
+import { Body, Controller, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { UuidParam } from '../common/uuid-param.pipe';
+import type { Incident, IncidentNote } from '../domain';
+import { AddCommentDto } from './dto/add-comment.dto';
+import { CloseIncidentDto } from './dto/close-incident.dto';
+import { CreateIncidentDto } from './dto/create-incident.dto';
+import { EscalateIncidentDto } from './dto/escalate-incident.dto';
+import { ListIncidentsQuery } from './dto/list-incidents.query';
+import { ResolveIncidentDto } from './dto/resolve-incident.dto';
+import { UpdateIncidentDto } from './dto/update-incident.dto';
+import { IncidentPage, IncidentsService } from './incidents.service';
+
+@ApiTags('incidents')
+@Controller('v1/incidents')
+export class IncidentsController {
+  constructor(private readonly incidents: IncidentsService) {}
+
+  @Post()
+  @HttpCode(201)
+  create(@Body() dto: CreateIncidentDto): Promise<Incident> {
+    return this.incidents.create(dto);
+  }
+
+  @Get()
+  @ApiOkResponse({ description: '{incidents, total, page, page_size}, newest first' })
+  list(@Query() query: ListIncidentsQuery): Promise<IncidentPage> {
+    return this.incidents.list(query);
+  }
+
+  @Get(':id')
+  get(@UuidParam() id: string): Promise<Incident> {
+    return this.incidents.get(id);
+  }
+
+  @Patch(':id')
+  update(@UuidParam() id: string, @Body() dto: UpdateIncidentDto): Promise<Incident> {
+    return this.incidents.update(id, dto);
+  }
+
+  @Put(':id')
+  replace(@UuidParam() id: string, @Body() dto: UpdateIncidentDto): Promise<Incident> {
+    return this.incidents.update(id, dto);
+  }
+
+  @Post(':id/resolve')
+  @HttpCode(200)
+  resolve(@UuidParam() id: string, @Body() dto: ResolveIncidentDto): Promise<Incident> {
+    return this.incidents.resolve(id, dto);
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  close(@UuidParam() id: string, @Body() dto: CloseIncidentDto): Promise<Incident> {
+    return this.incidents.close(id, dto.actor);
+  }
+
+  @Post(':id/comments')
+  @HttpCode(201)
+  comment(@UuidParam() id: string, @Body() dto: AddCommentDto): Promise<IncidentNote> {
+    return this.incidents.addComment(id, dto);
+  }
+
+  @Post(':id/escalate')
+  @HttpCode(200)
+  escalate(@UuidParam() id: string, @Body() dto: EscalateIncidentDto): Promise<Incident> {
+    return this.incidents.escalate(id, dto);
+  }
+}

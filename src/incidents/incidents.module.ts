@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { IncidentStatsService } from './incident-stats.service';
+import { IncidentsController } from './incidents.controller';
+import { IncidentsRepository } from './incidents.repository';
+import { IncidentsService } from './incidents.service';
+
+@Module({
+  controllers: [IncidentsController],
+  providers: [IncidentsRepository, IncidentsService, IncidentStatsService],
+  exports: [IncidentsRepository, IncidentsService, IncidentStatsService],
+})
+export class IncidentsModule {}

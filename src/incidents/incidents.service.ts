@@ -1,0 +1,258 @@
+import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { Counter } from 'prom-client';
+import { InvalidStateTransitionError, NotFoundError } from '../common/api-error';
+import { Incident, IncidentNote, Severity, isActiveState, isMoreSevere } from '../domain';
+import { EventPublisher, EventRecorder } from '../events/event-publisher.service';
+import { EventType } from '../events/event.types';
+import { Metric } from '../metrics/metric-names';
+import type { Tx } from '../storage/database.types';
+import { AddCommentDto } from './dto/add-comment.dto';
+import { CreateIncidentDto } from './dto/create-incident.dto';
+import { EscalateIncidentDto } from './dto/escalate-incident.dto';
+import { ListIncidentsQuery } from './dto/list-incidents.query';
+import { ResolveIncidentDto } from './dto/resolve-incident.dto';
+import { UpdateIncidentDto } from './dto/update-incident.dto';
+import {
+  addNote,
+  assertNotClosed,
+  changeAssignees,
+  changeLabels,
+  changeSeverity,
+  changeState,
+  createIncident,
+  resolveIncident,
+} from './incident-lifecycle';
+import { IncidentStatsService } from './incident-stats.service';
+import { IncidentsRepository } from './incidents.repository';
+
+export interface IncidentPage {
+  incidents: Incident[];
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+const DEFAULT_ACTOR = 'api';
+
+/**
+ * Incident use cases. Every change runs as one unit of work: load, apply the lifecycle rule, store, record the
+ * events; EventPublisher stores the events with the change and publishes them after commit.
+ */
+@Injectable()
+export class IncidentsService {
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly incidents: IncidentsRepository,
+    private readonly stats: IncidentStatsService,
+    @InjectMetric(Metric.IncidentsCreated) private readonly createdCounter: Counter<string>,
+    @InjectMetric(Metric.Escalations) private readonly escalations: Counter<string>,
+  ) {}
+
+  async create(dto: CreateIncidentDto): Promise<Incident> {
+    const incident = await this.publisher.run(async (tx, events) => {
+      const created = createIncident(
+        {
+          source: dto.source,
+          title: dto.title,
+          description: dto.description,
+          severity: dto.severity,
+          incident_type: dto.incident_type,
+          affected_resources: dto.affected_resources ?? [],
+          labels: dto.labels ?? {},
+          fingerprint: null,
+        },
+        new Date().toISOString(),
+      );
+      await this.incidents.insert(tx, created);
+      events.record({ event_type: EventType.IncidentCreated, incident: created }, created);
+      return created;
+    });
+    this.stats.created(incident);
+    this.createdCounter.inc({ severity: incident.severity, origin: 'api' });
+    return incident;
+  }
+
+  async get(id: string): Promise<Incident> {
+    const incident = await this.incidents.get(id);
+    if (!incident) throw new NotFoundError(`Incident ${id}`);
+    return incident;
+  }
+
+  async list(query: ListIncidentsQuery): Promise<IncidentPage> {
+    const { incidents, total } = await this.incidents.list({
+      page: query.page,
+      pageSize: query.page_size,
+      activeOnly: query.active_only,
+      states: query.state,
+      severities: query.severity,
+      sources: query.source,
+    });
+    return { incidents, total, page: query.page, page_size: query.page_size };
+  }
+
+  /**
+   * PATCH/PUT: state, severity, assignees, labels in one unit of work. Publishes incident_updated (with
+   * previous_state when the state changed), then incident_resolved / incident_closed when the state became one of
+   * those, assignment_changed when the assignees changed, escalated when the severity rose.
+   */
+  update(id: string, dto: UpdateIncidentDto): Promise<Incident> {
+    const actor = dto.actor ?? DEFAULT_ACTOR;
+    return this.change(id, (incident, events, now) => {
+      assertNotClosed(incident, 'update');
+      const previousState = dto.state !== undefined ? changeState(incident, dto.state, actor, now) : null;
+      const previousSeverity =
+        dto.severity !== undefined ? changeSeverity(incident, dto.severity, actor, now) : null;
+      const assigneesChanged =
+        dto.assignees !== undefined && changeAssignees(incident, dto.assignees, actor, now);
+      const labelsChanged = dto.labels !== undefined && changeLabels(incident, dto.labels, actor, now);
+      if (previousState === null && previousSeverity === null && !assigneesChanged && !labelsChanged)
+        return false;
+
+      events.record(
+        { event_type: EventType.IncidentUpdated, incident, previous_state: previousState },
+        incident,
+      );
+      if (previousState !== null && incident.state === 'Resolved') {
+        events.record({ event_type: EventType.IncidentResolved, incident }, incident);
+      }
+      if (previousState !== null && incident.state === 'Closed') {
+        events.record({ event_type: EventType.IncidentClosed, incident }, incident);
+      }
+      if (assigneesChanged) {
+        events.record(
+          {
+            event_type: EventType.AssignmentChanged,
+            incident_id: incident.id,
+            assignees: incident.assignees,
+          },
+          incident,
+        );
+      }
+      if (previousSeverity !== null && isMoreSevere(incident.severity, previousSeverity)) {
+        this.recordEscalation(incident, events, previousSeverity, `Severity raised by ${actor}`, actor, now);
+        this.escalations.inc({ trigger: 'severity_change' });
+      }
+      return true;
+    });
+  }
+
+  resolve(id: string, dto: ResolveIncidentDto): Promise<Incident> {
+    return this.change(id, (incident, events, now) => {
+      resolveIncident(
+        incident,
+        {
+          resolved_by: dto.resolved_by,
+          method: dto.method,
+          notes: dto.notes,
+          root_cause: dto.root_cause ?? null,
+        },
+        now,
+      );
+      events.record({ event_type: EventType.IncidentResolved, incident }, incident);
+      return true;
+    });
+  }
+
+  /** Closing a Closed incident is a no-op (200, nothing published); any other state may close. */
+  close(id: string, actor: string = DEFAULT_ACTOR): Promise<Incident> {
+    return this.change(id, (incident, events, now) => {
+      if (incident.state === 'Closed') return false;
+      changeState(incident, 'Closed', actor, now);
+      events.record({ event_type: EventType.IncidentClosed, incident }, incident);
+      return true;
+    });
+  }
+
+  async addComment(id: string, dto: AddCommentDto): Promise<IncidentNote> {
+    let note: IncidentNote | undefined;
+    await this.change(id, (incident, events, now) => {
+      assertNotClosed(incident, 'comment');
+      note = addNote(incident, dto.author, dto.comment, now);
+      events.record(
+        {
+          event_type: EventType.CommentAdded,
+          incident_id: incident.id,
+          author: note.author,
+          comment: note.content,
+          timestamp: note.created_at,
+        },
+        incident,
+      );
+      return true;
+    });
+    if (!note) throw new Error('comment was not stored');
+    return note;
+  }
+
+  /** Raises the severity of an active incident; a target that is not more severe is an invalid transition. */
+  async escalate(id: string, dto: EscalateIncidentDto, trigger = 'manual'): Promise<Incident> {
+    const actor = dto.actor ?? DEFAULT_ACTOR;
+    const incident = await this.change(id, (incident, events, now) => {
+      if (!isActiveState(incident.state)) {
+        throw new InvalidStateTransitionError(
+          `Cannot escalate: incident ${incident.id} is ${incident.state}`,
+        );
+      }
+      if (!isMoreSevere(dto.to_severity, incident.severity)) {
+        throw new InvalidStateTransitionError(
+          `Cannot escalate from ${incident.severity} to ${dto.to_severity}: escalation must raise the severity`,
+        );
+      }
+      const from = incident.severity;
+      changeSeverity(incident, dto.to_severity, actor, now, dto.reason);
+      this.recordEscalation(incident, events, from, dto.reason, actor, now);
+      return true;
+    });
+    this.escalations.inc({ trigger });
+    return incident;
+  }
+
+  private recordEscalation(
+    incident: Incident,
+    events: EventRecorder,
+    from: Severity,
+    reason: string,
+    actor: string,
+    now: string,
+  ): void {
+    incident.timeline.push({
+      timestamp: now,
+      event_type: 'Escalated',
+      actor,
+      description: `Escalated from ${from} to ${incident.severity}${reason ? `: ${reason}` : ''}`,
+      metadata: { from, to: incident.severity },
+    });
+    events.record(
+      {
+        event_type: EventType.Escalated,
+        incident_id: incident.id,
+        from_severity: from,
+        to_severity: incident.severity,
+        reason,
+      },
+      incident,
+    );
+  }
+
+  /**
+   * Loads the incident inside a unit of work, applies `mutate` (which returns whether anything changed), stores it
+   * and keeps the gauge in step. Returns the incident as stored.
+   */
+  async change(
+    id: string,
+    mutate: (incident: Incident, events: EventRecorder, now: string, tx: Tx) => boolean | Promise<boolean>,
+  ): Promise<Incident> {
+    let before: Pick<Incident, 'severity' | 'state'> | undefined;
+    const incident = await this.publisher.run(async (tx, events) => {
+      const current = await this.incidents.findById(tx, id);
+      if (!current) throw new NotFoundError(`Incident ${id}`);
+      before = { severity: current.severity, state: current.state };
+      const changed = await mutate(current, events, new Date().toISOString(), tx);
+      if (changed) await this.incidents.update(tx, current);
+      return current;
+    });
+    if (before) this.stats.changed(before, incident);
+    return incident;
+  }
+}
