@@ -4,10 +4,11 @@ import { AlertIngestionService } from './alert-ingestion.service';
 import { AlertmanagerController } from './alertmanager.controller';
 import { AlertsController } from './alerts.controller';
 import { AlertsRepository } from './alerts.repository';
+import { IncidentAlertsController } from './incident-alerts.controller';
 
 @Module({
   imports: [IncidentsModule],
-  controllers: [AlertsController, AlertmanagerController],
+  controllers: [AlertsController, AlertmanagerController, IncidentAlertsController],
   providers: [AlertsRepository, AlertIngestionService],
   exports: [AlertIngestionService, AlertsRepository],
 })

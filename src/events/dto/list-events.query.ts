@@ -1,0 +1,27 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
+import { IsOptionalButNotNull } from '../../common/validation';
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+
+export class ListEventsQuery {
+  @ApiPropertyOptional({
+    description: 'Only events with a greater sequence (resume after a reconnect)',
+    default: 0,
+  })
+  @IsOptionalButNotNull()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  after_sequence = 0;
+
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @IsOptionalButNotNull()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit = 100;
+}

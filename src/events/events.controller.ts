@@ -1,0 +1,34 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { UuidParam } from '../common/uuid-param.pipe';
+import { ListEventsQuery } from './dto/list-events.query';
+import { EventLogRepository, StoredLogEntry } from './event-log.repository';
+
+/**
+ * The persistent event log over REST: a client that reconnects asks for everything after the last `sequence` it
+ * saw, so a dropped connection loses nothing.
+ */
+@ApiTags('events')
+@Controller('v1')
+export class EventsController {
+  constructor(private readonly log: EventLogRepository) {}
+
+  @Get('events')
+  async list(@Query() query: ListEventsQuery): Promise<{ events: StoredLogEntry[] }> {
+    return { events: await this.log.list({ afterSequence: query.after_sequence, limit: query.limit }) };
+  }
+
+  @Get('incidents/:id/events')
+  async forIncident(
+    @UuidParam() id: string,
+    @Query() query: ListEventsQuery,
+  ): Promise<{ events: StoredLogEntry[] }> {
+    return {
+      events: await this.log.list({
+        afterSequence: query.after_sequence,
+        incidentId: id,
+        limit: query.limit,
+      }),
+    };
+  }
+}

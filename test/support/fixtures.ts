@@ -1,0 +1,64 @@
+let counter = 0;
+
+/** A valid POST /v1/alerts body; each call gets a unique title unless one is given. */
+export function alertBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  counter += 1;
+  return {
+    source: 'prometheus',
+    title: `High error rate #${counter}`,
+    description: 'Error rate above 5% for 5 minutes',
+    severity: 'P1',
+    alert_type: 'Application',
+    labels: { env: 'prod', team: 'payments' },
+    affected_services: ['checkout-api'],
+    ...overrides,
+  };
+}
+
+/** A valid POST /v1/incidents body. */
+export function incidentBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  counter += 1;
+  return {
+    source: 'manual',
+    title: `Database latency #${counter}`,
+    description: 'p99 latency above 2s',
+    severity: 'P2',
+    incident_type: 'Performance',
+    affected_resources: ['orders-db'],
+    labels: { env: 'prod' },
+    ...overrides,
+  };
+}
+
+/** One alert of an Alertmanager version 4 webhook. */
+export function amAlert(
+  status: 'firing' | 'resolved',
+  labels: Record<string, string>,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    status,
+    labels,
+    annotations: { summary: `${labels.alertname ?? 'Alert'} summary`, description: 'from alertmanager' },
+    startsAt: '2026-11-25T10:00:00Z',
+    endsAt: status === 'resolved' ? '2026-11-25T10:30:00Z' : '0001-01-01T00:00:00Z',
+    generatorURL: 'http://prometheus:9090/graph',
+    fingerprint: `fp-${labels.alertname ?? 'x'}-${labels.instance ?? '0'}`,
+    ...overrides,
+  };
+}
+
+export function amWebhook(alerts: Record<string, unknown>[], status = 'firing'): Record<string, unknown> {
+  return {
+    version: '4',
+    groupKey: '{}:{alertname="HighLatency"}',
+    truncatedAlerts: 0,
+    status,
+    receiver: 'llm-incident-manager',
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    alerts,
+  };
+}
