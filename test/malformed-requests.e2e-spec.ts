@@ -1,0 +1,484 @@
+import request from 'supertest';
+import { alertBody, incidentBody } from './support/fixtures';
+import { startTestApp, TestApp } from './support/test-app';
+
+type Method = 'get' | 'post' | 'patch' | 'put';
+
+interface Case {
+  name: string;
+  method: Method;
+  path: string | ((incidentId: string) => string);
+  /** An object is sent as JSON; a string is sent raw with content-type application/json. */
+  body?: unknown;
+  status: number;
+  code: string;
+}
+
+const long = (n: number): string => 'x'.repeat(n);
+const manyLabels = (n: number): Record<string, string> =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
+const incident =
+  (suffix = '') =>
+  (id: string) =>
+    `/v1/incidents/${id}${suffix}`;
+
+const cases: Case[] = [
+  {
+    name: 'bad JSON',
+    method: 'post',
+    path: '/v1/alerts',
+    body: '{bad',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'truncated JSON',
+    method: 'post',
+    path: '/v1/alerts',
+    body: '{"source":"a"',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'JSON array instead of object',
+    method: 'post',
+    path: '/v1/alerts',
+    body: '[]',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'JSON string instead of object',
+    method: 'post',
+    path: '/v1/alerts',
+    body: '"hello"',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'JSON null body',
+    method: 'post',
+    path: '/v1/alerts',
+    body: 'null',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  { name: 'empty body', method: 'post', path: '/v1/alerts', body: '', status: 400, code: 'VALIDATION_ERROR' },
+  {
+    name: 'missing source',
+    method: 'post',
+    path: '/v1/alerts',
+    body: { ...alertBody(), source: undefined },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'empty source',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ source: '' }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'source over 255',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ source: long(256) }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'title over 500',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ title: long(501) }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'description over 10000',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ description: long(10_001) }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'description of wrong type',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ description: { a: 1 } }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'unknown severity P5',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ severity: 'P5' }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'severity in wrong case',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ severity: 'p1' }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'severity as number',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ severity: 1 }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'unknown alert_type',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ alert_type: 'Network' }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'null source',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ source: null }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'null labels',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ labels: null }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'null annotations',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ annotations: null }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'labels as array',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ labels: ['a'] }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'label value not a string',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ labels: { a: 1 } }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: '65 labels',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ labels: manyLabels(65) }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'label key over 128',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ labels: { [long(129)]: 'v' } }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'label value over 1024',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ labels: { k: long(1025) } }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: '65 annotations',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ annotations: manyLabels(65) }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'affected_services as string',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ affected_services: 'api' }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: '65 affected services',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ affected_services: Array.from({ length: 65 }, (_, i) => `s${i}`) }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'affected service not a string',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ affected_services: [1] }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'runbook_url not a URL',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ runbook_url: 'see wiki' }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'body over 1 MiB',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ description: long(1_100_000) }),
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+  },
+  {
+    name: 'incident without incident_type',
+    method: 'post',
+    path: '/v1/incidents',
+    body: { ...incidentBody(), incident_type: undefined },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'incident with unknown incident_type',
+    method: 'post',
+    path: '/v1/incidents',
+    body: incidentBody({ incident_type: 'Weather' }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'incident id not a UUID',
+    method: 'get',
+    path: '/v1/incidents/not-a-uuid',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'incident id a number',
+    method: 'get',
+    path: '/v1/incidents/123',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'alert id not a UUID',
+    method: 'get',
+    path: '/v1/alerts/zzz',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'unknown incident',
+    method: 'get',
+    path: `/v1/incidents/${NO_SUCH_ID}`,
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  {
+    name: 'PATCH unknown incident',
+    method: 'patch',
+    path: `/v1/incidents/${NO_SUCH_ID}`,
+    body: { state: 'Triaged' },
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  {
+    name: 'PATCH unknown state',
+    method: 'patch',
+    path: incident(),
+    body: { state: 'Done' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'PATCH null severity',
+    method: 'patch',
+    path: incident(),
+    body: { severity: null },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'PATCH assignees as string',
+    method: 'patch',
+    path: incident(),
+    body: { assignees: 'bob' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'PUT labels with null value',
+    method: 'put',
+    path: incident(),
+    body: { labels: { a: null } },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'resolve with unknown method',
+    method: 'post',
+    path: incident('/resolve'),
+    body: { resolved_by: 'a', method: 'Auto', notes: '' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'resolve without resolved_by',
+    method: 'post',
+    path: incident('/resolve'),
+    body: { method: 'Manual', notes: '' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'empty comment',
+    method: 'post',
+    path: incident('/comments'),
+    body: { author: 'a', comment: '' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'comment without author',
+    method: 'post',
+    path: incident('/comments'),
+    body: { comment: 'c' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'escalate to unknown severity',
+    method: 'post',
+    path: incident('/escalate'),
+    body: { to_severity: 'P7', reason: 'r' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'close with null actor',
+    method: 'post',
+    path: incident('/close'),
+    body: { actor: null },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'list with page not a number',
+    method: 'get',
+    path: '/v1/incidents?page=abc',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'alertmanager alerts not an array',
+    method: 'post',
+    path: '/v1/integrations/alertmanager',
+    body: { version: '4', alerts: {} },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'alertmanager label value not a string',
+    method: 'post',
+    path: '/v1/integrations/alertmanager',
+    body: { version: '4', alerts: [{ status: 'firing', labels: { a: 1 } }] },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'alertmanager bad startsAt',
+    method: 'post',
+    path: '/v1/integrations/alertmanager',
+    body: { version: '4', alerts: [{ status: 'firing', labels: {}, startsAt: 'yesterday' }] },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'unknown route',
+    method: 'post',
+    path: '/v1/nothing-here',
+    body: {},
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+];
+
+describe('malformed requests', () => {
+  let t: TestApp;
+  let incidentId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    incidentId = (await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body.id;
+  });
+
+  afterAll(async () => {
+    await t.cleanup();
+  });
+
+  it('has a table of at least 30 cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))(
+    '%s -> the right 4xx with the error body',
+    async (_name, c) => {
+      const path = typeof c.path === 'function' ? c.path(incidentId) : c.path;
+      let req = request(t.baseUrl)[c.method](path);
+      if (typeof c.body === 'string') req = req.set('content-type', 'application/json').send(c.body);
+      else if (c.body !== undefined) req = req.send(c.body as object);
+      const res = await req;
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: c.status,
+        body: { error: { code: c.code, message: expect.any(String), status: c.status } },
+      });
+    },
+  );
+
+  it('still serves normally after all of them, and the incident they targeted is unchanged', async () => {
+    await request(t.baseUrl).get('/health/ready').expect(200);
+    const ok = await request(t.baseUrl).post('/v1/alerts').send(alertBody()).expect(200);
+    expect(ok.body.status).toBe('Accepted');
+    const stored = (await request(t.baseUrl).get(`/v1/incidents/${incidentId}`).expect(200)).body;
+    expect(stored.state).toBe('Detected');
+    expect(stored.timeline).toHaveLength(1);
+  });
+
+  it('ignores unknown top-level fields and does not let __proto__ pollute objects', async () => {
+    const raw = JSON.stringify({ ...alertBody(), extra: 'ignored' }).replace(
+      /^\{/,
+      '{"__proto__":{"polluted":true},',
+    );
+    const res = await request(t.baseUrl).post('/v1/alerts').set('content-type', 'application/json').send(raw);
+    expect(res.status).toBe(200);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
