@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import request from 'supertest';
+import { alertBody, amAlert, amWebhook, incidentBody } from './support/fixtures';
+import { startTestApp } from './support/test-app';
+
+/** The PostgreSQL server every machine of this project runs (trust auth); each run gets its own database. */
+const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+describe('PostgreSQL store (DATABASE_URL=postgres://...)', () => {
+  const database = `llm_im_test_${randomBytes(6).toString('hex')}`;
+  const url = `postgres://postgres@127.0.0.1:5432/${database}`;
+
+  beforeAll(async () => {
+    await admin(`CREATE DATABASE ${database}`);
+  });
+
+  afterAll(async () => {
+    await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  });
+
+  it('runs the same queries: ingestion, dedup, lifecycle, filters, Alertmanager, restart, event log', async () => {
+    const first = await startTestApp({ DATABASE_URL: url });
+    const alert = alertBody({ severity: 'P0' });
+    let incidentId: string;
+    try {
+      await request(first.baseUrl).get('/health/ready').expect(200);
+      const accepted = (await request(first.baseUrl).post('/v1/alerts').send(alert).expect(200)).body;
+      expect(accepted.status).toBe('Accepted');
+      incidentId = accepted.incident_id;
+      const dup = (await request(first.baseUrl).post('/v1/alerts').send(alert).expect(200)).body;
+      expect(dup).toMatchObject({ status: 'Duplicate', incident_id: incidentId });
+
+      const manual = (await request(first.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201))
+        .body;
+      await request(first.baseUrl)
+        .patch(`/v1/incidents/${manual.id}`)
+        .send({ state: 'Investigating' })
+        .expect(200);
+      await request(first.baseUrl)
+        .post(`/v1/incidents/${manual.id}/comments`)
+        .send({ author: 'pg', comment: 'hello' })
+        .expect(201);
+
+      const fired = (
+        await request(first.baseUrl)
+          .post('/v1/integrations/alertmanager')
+          .send(amWebhook([amAlert('firing', { alertname: 'PgAlert', severity: 'warning' })]))
+          .expect(200)
+      ).body;
+      await request(first.baseUrl)
+        .post('/v1/integrations/alertmanager')
+        .send(amWebhook([amAlert('resolved', { alertname: 'PgAlert', severity: 'warning' })], 'resolved'))
+        .expect(200);
+      const resolved = (await request(first.baseUrl).get(`/v1/incidents/${fired.acks[0].incident_id}`)).body;
+      expect(resolved.state).toBe('Resolved');
+
+      const active = (await request(first.baseUrl).get('/v1/incidents?active_only=true&severity=P0,P2')).body;
+      expect(active.total).toBe(2);
+    } finally {
+      await first.cleanup();
+    }
+
+    const second = await startTestApp({ DATABASE_URL: url });
+    try {
+      const all = (await request(second.baseUrl).get('/v1/incidents').expect(200)).body;
+      expect(all.total).toBe(3);
+      const again = (await request(second.baseUrl).post('/v1/alerts').send(alert).expect(200)).body;
+      expect(again).toMatchObject({ status: 'Duplicate', incident_id: incidentId });
+      const log = (await request(second.baseUrl).get('/v1/events?limit=1000')).body.events;
+      const sequences = log.map((e: { sequence: number }) => e.sequence);
+      expect(sequences.every((s: unknown) => typeof s === 'number')).toBe(true);
+      expect(sequences).toEqual([...sequences].sort((a: number, b: number) => a - b));
+    } finally {
+      await second.cleanup();
+    }
+  });
+});
+
+async function admin(sql: string): Promise<void> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
