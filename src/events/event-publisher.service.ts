@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Incident } from '../domain';
@@ -34,8 +34,9 @@ interface PendingEvent {
  * log sequence order is the publish order.
  */
 @Injectable()
-export class EventPublisher {
+export class EventPublisher implements OnApplicationShutdown {
   private readonly queue = new SerialQueue();
+  private closed = false;
 
   constructor(
     private readonly database: DatabaseService,
@@ -44,6 +45,7 @@ export class EventPublisher {
   ) {}
 
   run<T>(work: (tx: Tx, events: EventRecorder) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new ServiceUnavailableException('Server is shutting down'));
     return this.queue.push(async () => {
       const pending: PendingEvent[] = [];
       const recorder: EventRecorder = {
@@ -79,6 +81,15 @@ export class EventPublisher {
       });
       return result;
     });
+  }
+
+  /**
+   * Runs after the HTTP server has stopped and finished its in-flight requests, and before the database closes
+   * (global modules shut down last): lets every queued unit of work commit, then refuses new ones.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.drain();
+    this.closed = true;
   }
 }
 
