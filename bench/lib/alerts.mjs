@@ -1,0 +1,157 @@
+// The alert side of the load generator: POST /v1/alerts over keep-alive connections, open-loop at a fixed rate
+// or closed-loop at a fixed concurrency. Each alert's title carries `bench#<seq>@<monotonic µs>` taken just before
+// the request is written: it makes the title unique (no deduplication) and lets the WebSocket clients compute
+// end-to-end latency and detect lost or duplicated deliveries.
+
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Histogram } from './histogram.mjs';
+import { TITLE_MARKER } from './protocol.mjs';
+import { monotonicUs, sleep } from './proc.mjs';
+
+export class AlertPoster {
+  constructor({ port, sockets, severity = 'P0', runId }) {
+    this.port = port;
+    this.severity = severity;
+    this.runId = runId;
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+    this.nextSeq = 0;
+    this.inFlight = 0;
+    /** Titles of alerts already sent, reused to post deliberate duplicates. */
+    this.titles = [];
+    this.reset();
+  }
+
+  /** Forgets the counts (after a warm-up); sequence numbers keep increasing. */
+  reset() {
+    this.firstSeq = this.nextSeq;
+    this.accepted = [];
+    this.duplicates = 0;
+    this.sent = 0;
+    this.skipped = 0;
+    this.errors = {};
+    this.latency = new Histogram();
+  }
+
+  /** Posts one alert; a `duplicate` reuses the title of an earlier alert so that it is deduplicated. */
+  post({ duplicate = false } = {}) {
+    const seq = this.nextSeq++;
+    const sentUs = monotonicUs();
+    let title;
+    if (duplicate && this.titles.length > 0)
+      title = this.titles[Math.floor(Math.random() * this.titles.length)];
+    else {
+      title = `${TITLE_MARKER}${seq}@${sentUs} ${this.runId}`;
+      if (this.titles.length < 1000) this.titles.push(title);
+    }
+    const body = JSON.stringify({
+      source: 'bench',
+      title,
+      description: 'Synthetic alert from the load benchmark',
+      severity: this.severity,
+      alert_type: 'Infrastructure',
+      labels: { bench_run: this.runId, bench_seq: String(seq), env: 'bench' },
+      affected_services: ['bench-service'],
+    });
+    this.sent += 1;
+    this.inFlight += 1;
+    const started = performance.now();
+    return new Promise((resolve) => {
+      const done = (outcome) => {
+        this.inFlight -= 1;
+        resolve(outcome);
+      };
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          path: '/v1/alerts',
+          method: 'POST',
+          agent: this.agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          const chunks = [];
+          res.on('data', (chunk) => chunks.push(chunk));
+          res.on('end', () => {
+            this.latency.record((performance.now() - started) * 1000);
+            if (res.statusCode !== 200) {
+              this.countError(`HTTP ${res.statusCode}`);
+              return done('error');
+            }
+            let status;
+            try {
+              status = JSON.parse(Buffer.concat(chunks).toString()).status;
+            } catch {
+              this.countError('unparsable 200 body');
+              return done('error');
+            }
+            if (status === 'Accepted') {
+              if (seq >= this.firstSeq) this.accepted.push(seq);
+            } else if (status === 'Duplicate') this.duplicates += 1;
+            else this.countError(`status ${status}`);
+            done(status);
+          });
+          res.on('error', (error) => {
+            this.countError(error.code ?? error.message);
+            done('error');
+          });
+        },
+      );
+      req.on('error', (error) => {
+        this.countError(error.code ?? error.message);
+        done('error');
+      });
+      req.end(body);
+    });
+  }
+
+  countError(key) {
+    this.errors[key] = (this.errors[key] ?? 0) + 1;
+  }
+
+  /**
+   * Open loop: alert i is due at start + i/rate, whether or not earlier ones were answered (no coordinated
+   * omission). Requests beyond `maxInFlight` outstanding are skipped and counted. Resolves when every request
+   * sent has been answered.
+   */
+  async openLoop({ rate, durationMs, maxInFlight = 5000, onTick }) {
+    const total = Math.round((rate * durationMs) / 1000);
+    const interval = 1000 / rate;
+    const pending = [];
+    const start = performance.now();
+    let maxLagMs = 0;
+    let i = 0;
+    while (i < total) {
+      const now = performance.now();
+      while (i < total && start + i * interval <= now) {
+        maxLagMs = Math.max(maxLagMs, now - (start + i * interval));
+        if (this.inFlight >= maxInFlight) this.skipped += 1;
+        else pending.push(this.post());
+        i += 1;
+      }
+      onTick?.();
+      if (i < total) await sleep(Math.max(0, Math.min(50, start + i * interval - performance.now())));
+    }
+    const sendMs = performance.now() - start;
+    await Promise.all(pending);
+    return { sendMs, answeredMs: performance.now() - start, maxLagMs };
+  }
+
+  /** Closed loop: `concurrency` requests outstanding at all times for `durationMs`; a share are duplicates. */
+  async closedLoop({ concurrency, durationMs, duplicateShare = 0, onTick }) {
+    const start = performance.now();
+    const deadline = start + durationMs;
+    const ticker = setInterval(() => onTick?.(), 250);
+    const loop = async () => {
+      while (performance.now() < deadline) await this.post({ duplicate: Math.random() < duplicateShare });
+    };
+    await Promise.all(Array.from({ length: concurrency }, loop));
+    clearInterval(ticker);
+    return { sendMs: performance.now() - start, answeredMs: performance.now() - start, maxLagMs: 0 };
+  }
+
+  close() {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,290 @@
+// A load-generator child process: it holds a share of the WebSocket clients, subscribes them, and accounts for
+// every event frame they receive. The parent drives it over IPC:
+//
+//   connect {url, matching, nonMatching, matchingFilters, nonMatchingFilters, concurrency, deflate, timeoutMs}
+//           -> connected {ok, failed, connectUs (histogram), errors}
+//   start   {firstSeq}                     counting starts; frames of alerts numbered below firstSeq are warm-up
+//           -> progress {delivered, misdelivered, maxLatencyUs, closed} every 500 ms
+//   finish  {accepted: [seq...]}           -> result {delivered, lost, duplicated, unexpected, misdelivered, ...}
+//   close                                  terminates every socket and exits
+//
+// The hot path (one call per frame) avoids JSON.parse: the bench marks each alert's title `bench#<seq>@<us>` and
+// the frame is searched for that marker and a few fixed strings. Control frames (welcome, subscribed, pong,
+// error, closing) are parsed as JSON.
+
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { Histogram } from './histogram.mjs';
+import { MATCHED_EVENT, TITLE_MARKER } from './protocol.mjs';
+
+const EVENT_MARKER = '"type":"event"';
+const TYPE_MARKER = `"event_type":"${MATCHED_EVENT}"`;
+const SEQUENCE_MARKER = '"sequence":';
+
+// performance.now() is the process's view of the system monotonic clock; this offset makes it comparable with
+// the microsecond stamp the parent puts in each alert (process.hrtime, CLOCK_MONOTONIC).
+const CLOCK_OFFSET_US = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000;
+const nowUs = () => performance.now() * 1000 + CLOCK_OFFSET_US;
+
+const clients = [];
+let severityMarker = '"severity":"P0"';
+let measuring = false;
+let firstSeq = 0;
+let delivered = 0;
+let lastDeliveryUs = 0;
+let misdelivered = 0;
+let warmup = 0;
+let outOfOrder = 0;
+let controlErrors = 0;
+let closedDuringRun = 0;
+const closeCodes = {};
+let latency = new Histogram();
+let intervalMaxLatency = 0;
+let progressTimer = null;
+
+class Client {
+  constructor(matching) {
+    this.matching = matching;
+    this.ws = null;
+    this.subscribed = false;
+    this.lastSequence = -1;
+    /** counts[seq - firstSeq] = deliveries of that alert's incident_created frame (matching clients only). */
+    this.counts = matching ? new Uint8Array(256) : null;
+    this.received = 0;
+  }
+
+  count(index) {
+    if (index >= this.counts.length) {
+      let size = this.counts.length * 2;
+      while (size <= index) size *= 2;
+      const grown = new Uint8Array(size);
+      grown.set(this.counts);
+      this.counts = grown;
+    }
+    if (this.counts[index] < 255) this.counts[index] += 1;
+  }
+}
+
+function onFrame(client, data) {
+  const text = data.toString('latin1');
+  if (text.indexOf(EVENT_MARKER) === -1) return onControl(client, text);
+  if (!measuring) return;
+  const now = nowUs();
+  if (!client.matching) {
+    misdelivered += 1;
+    return;
+  }
+  const at = text.indexOf(TITLE_MARKER);
+  if (at === -1 || text.indexOf(TYPE_MARKER) === -1 || text.indexOf(severityMarker) === -1) {
+    misdelivered += 1;
+    return;
+  }
+  let i = at + TITLE_MARKER.length;
+  let seq = 0;
+  for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) seq = seq * 10 + (c - 48);
+  let sentUs = 0;
+  for (let c = text.charCodeAt(++i); c >= 48 && c <= 57; c = text.charCodeAt(++i))
+    sentUs = sentUs * 10 + (c - 48);
+  if (seq < firstSeq) {
+    warmup += 1;
+    return;
+  }
+  const s = text.indexOf(SEQUENCE_MARKER);
+  if (s !== -1) {
+    let sequence = 0;
+    for (
+      let j = s + SEQUENCE_MARKER.length, c = text.charCodeAt(j);
+      c >= 48 && c <= 57;
+      c = text.charCodeAt(++j)
+    ) {
+      sequence = sequence * 10 + (c - 48);
+    }
+    if (sequence <= client.lastSequence) outOfOrder += 1;
+    client.lastSequence = sequence;
+  }
+  const us = now - sentUs;
+  latency.record(us);
+  if (us > intervalMaxLatency) intervalMaxLatency = us;
+  client.count(seq - firstSeq);
+  client.received += 1;
+  delivered += 1;
+  lastDeliveryUs = now;
+}
+
+function onControl(client, text) {
+  let message;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    controlErrors += 1;
+    return;
+  }
+  if (message.type === 'subscribed') {
+    client.subscribed = true;
+    client.onSubscribed?.();
+  } else if (message.type === 'error') {
+    controlErrors += 1;
+    client.onError?.(new Error(`${message.code}: ${message.message}`));
+  }
+}
+
+function connectOne(client, url, filters, deflate, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, {
+      perMessageDeflate: deflate,
+      skipUTF8Validation: true,
+      handshakeTimeout: timeoutMs,
+    });
+    client.ws = ws;
+    const timer = setTimeout(() => fail(new Error('timeout waiting for subscribed')), timeoutMs);
+    const fail = (error) => {
+      clearTimeout(timer);
+      client.onSubscribed = client.onError = undefined;
+      ws.terminate();
+      reject(error);
+    };
+    client.onSubscribed = () => {
+      clearTimeout(timer);
+      client.onSubscribed = client.onError = undefined;
+      resolve();
+    };
+    client.onError = fail;
+    ws.on('message', (data) => onFrame(client, data));
+    ws.once('open', () =>
+      ws.send(JSON.stringify({ type: 'subscribe', subscription_id: 's1', filters: filters })),
+    );
+    ws.on('error', (error) => (client.subscribed ? undefined : fail(error)));
+    ws.on('close', (code) => {
+      if (!client.subscribed) return fail(new Error(`closed ${code} before subscribed`));
+      if (client.closing) return;
+      closeCodes[code] = (closeCodes[code] ?? 0) + 1;
+      if (measuring) closedDuringRun += 1;
+    });
+  });
+}
+
+async function connect(options) {
+  const { url, matching, nonMatching, matchingFilters, nonMatchingFilters, concurrency, deflate, timeoutMs } =
+    options;
+  severityMarker = `"severity":"${options.severity ?? 'P0'}"`;
+  const total = matching + nonMatching;
+  // Interleave matching and non-matching clients so that neither group is favoured by connection order.
+  for (let i = 0; i < total; i++) {
+    const isMatching = Math.floor(((i + 1) * matching) / total) > Math.floor((i * matching) / total);
+    clients.push(new Client(isMatching));
+  }
+  const connectUs = new Histogram();
+  const errors = {};
+  let ok = 0;
+  let matchingOk = 0;
+  let failed = 0;
+  let next = 0;
+  const runner = async () => {
+    while (next < clients.length) {
+      const client = clients[next++];
+      const started = performance.now();
+      try {
+        await connectOne(
+          client,
+          url,
+          client.matching ? matchingFilters : nonMatchingFilters,
+          deflate,
+          timeoutMs,
+        );
+        connectUs.record((performance.now() - started) * 1000);
+        ok += 1;
+        if (client.matching) matchingOk += 1;
+      } catch (error) {
+        failed += 1;
+        const key = String(error.message).slice(0, 120);
+        errors[key] = (errors[key] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, runner));
+  return { type: 'connected', ok, matchingOk, failed, errors, connectUs: connectUs.toJSON() };
+}
+
+function finish(accepted) {
+  let lost = 0;
+  let duplicated = 0;
+  let expectedHits = 0;
+  let matchingClients = 0;
+  for (const client of clients) {
+    if (!client.matching || !client.subscribed) continue;
+    matchingClients += 1;
+    const counts = client.counts;
+    for (const seq of accepted) {
+      const index = seq - firstSeq;
+      const c = index < counts.length ? counts[index] : 0;
+      if (c === 0) lost += 1;
+      else {
+        expectedHits += 1;
+        duplicated += c - 1;
+      }
+    }
+  }
+  return {
+    type: 'result',
+    matchingClients,
+    delivered,
+    lost,
+    duplicated,
+    unexpected: delivered - expectedHits - duplicated,
+    misdelivered,
+    outOfOrder,
+    warmup,
+    controlErrors,
+    closedDuringRun,
+    closeCodes,
+    lastDeliveryUs,
+    latencyUs: latency.toJSON(),
+  };
+}
+
+function sendProgress() {
+  process.send({
+    type: 'progress',
+    delivered,
+    misdelivered,
+    closed: closedDuringRun,
+    maxLatencyUs: intervalMaxLatency,
+  });
+  intervalMaxLatency = 0;
+}
+
+process.on('message', (message) => {
+  switch (message.cmd) {
+    case 'connect':
+      connect(message).then(
+        (result) => process.send(result),
+        (error) => process.send({ type: 'fatal', message: String(error?.stack ?? error) }),
+      );
+      break;
+    case 'start':
+      firstSeq = message.firstSeq;
+      delivered = misdelivered = warmup = outOfOrder = closedDuringRun = lastDeliveryUs = 0;
+      latency = new Histogram();
+      measuring = true;
+      progressTimer = setInterval(sendProgress, 500);
+      process.send({ type: 'started' });
+      break;
+    case 'finish':
+      measuring = false;
+      clearInterval(progressTimer);
+      sendProgress();
+      process.send(finish(message.accepted));
+      break;
+    case 'close':
+      for (const client of clients) {
+        client.closing = true;
+        client.ws?.terminate();
+      }
+      setTimeout(() => process.exit(0), 50);
+      break;
+    default:
+      process.send({ type: 'fatal', message: `unknown command ${message.cmd}` });
+  }
+});
+
+process.on('disconnect', () => process.exit(0));

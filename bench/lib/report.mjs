@@ -1,0 +1,207 @@
+// Markdown tables from a run's records, and the comparison of the product with the references of the same run.
+
+const KB = 1024;
+const MB = 1024 * 1024;
+
+export function markdownReport(run) {
+  const lines = [];
+  lines.push(`## Benchmark run ${run.id}`);
+  lines.push('');
+  lines.push(
+    `${run.startedAt} · ${run.host.cpus} × ${run.host.cpuModel} · Node ${run.host.node} · ` +
+      `${run.options.workers} generator processes · command: \`${run.command}\`` +
+      (run.quick ? ' · **quick run: scaled down, not comparable with the targets**' : ''),
+  );
+  const byScenario = new Map();
+  for (const r of run.results) {
+    if (!byScenario.has(r.scenario)) byScenario.set(r.scenario, []);
+    byScenario.get(r.scenario).push(r);
+  }
+  for (const [id, records] of byScenario) {
+    const scenario = run.scenarios[id];
+    lines.push('', `### ${scenario.title}`, '', sizeLine(scenario), '');
+    const failed = records.filter((r) => !r.ok);
+    const ok = records.filter((r) => r.ok);
+    if (ok.length > 0) {
+      if (scenario.kind === 'fanout') lines.push(...fanoutTable(ok));
+      else if (scenario.kind === 'idle') lines.push(...idleTable(ok));
+      else lines.push(...ingestTable(ok));
+    }
+    for (const r of failed) lines.push('', `- **${r.target} failed**: ${oneLine(r.error)}`);
+  }
+  const comparisons = compare(run);
+  if (comparisons.length > 0) {
+    lines.push('', '### Product against the references of this run (targets of issue 5)', '');
+    lines.push(
+      '| scenario | metric | product | ref-coalesce | product/ref-coalesce | ref-send | product/ref-send | target | met |',
+    );
+    lines.push('|---|---|--:|--:|--:|--:|--:|---|---|');
+    for (const c of comparisons) {
+      lines.push(
+        `| ${c.scenario} | ${c.metric} | ${fmt(c.product)} | ${fmt(c.coalesce)} | ${ratio(c.product, c.coalesce)} | ` +
+          `${fmt(c.send)} | ${ratio(c.product, c.send)} | ${c.goal} | ${c.met === null ? '–' : c.met ? 'yes' : '**no**'} |`,
+      );
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function sizeLine(s) {
+  if (s.kind === 'fanout') {
+    return `${s.clients} clients (${s.matching} matching), ${s.rate} alerts/s open loop for ${s.durationS} s after ${s.warmupS} s warm-up; offered ${Math.round(s.rate * s.matching)} deliveries/s.`;
+  }
+  if (s.kind === 'idle')
+    return `${s.clients} clients (${s.matching} with a matching subscription), held ${s.durationS} s.`;
+  return `${s.clients} subscribers (${s.matching} matching), ${s.concurrency} requests in flight for ${s.durationS} s after ${s.warmupS} s warm-up, ${Math.round(s.duplicateShare * 100)} % duplicates.`;
+}
+
+function fanoutTable(records) {
+  const rows = [
+    '| target | clients ok | alerts/s sent | deliveries/s | p50 ms | p95 ms | p99 ms | max ms | lost | dup | misdelivered | closed | server CPU | µs CPU/delivery | generator CPU | RSS/client |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const r of records) {
+    const d = r.deliveries;
+    rows.push(
+      `| ${r.target} | ${r.connect.ok} | ${fmt(r.alerts.answeredPerSec)}${errorNote(r)} | ${fmt(d.perSec)} | ` +
+        `${fmt(r.latencyMs.p50)} | ${fmt(r.latencyMs.p95)} | ${fmt(r.latencyMs.p99)} | ${fmt(r.latencyMs.max)} | ` +
+        `${d.lost} | ${d.duplicated} | ${d.misdelivered} | ${d.closedDuringRun} | ${fmt(r.cpu.serverPct)} % | ` +
+        `${fmt(r.cpu.serverUsPerDelivery)} | ${fmt(r.cpu.generatorPct)} % | ${kb(r.server.rssPerClientBytes)} |`,
+    );
+  }
+  return rows;
+}
+
+function idleTable(records) {
+  const rows = [
+    '| target | clients ok | failed | connect wall s | connects/s | connect p50 ms | connect p99 ms | RSS before MB | RSS after MB | RSS/client | server CPU idle |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const r of records) {
+    const c = r.connect;
+    rows.push(
+      `| ${r.target} | ${c.ok} | ${c.failed} | ${fmt(c.wallMs / 1000)} | ${fmt(c.perSec)} | ${fmt(c.p50Ms)} | ${fmt(c.p99Ms)} | ` +
+        `${mb(r.server.rssIdleBytes)} | ${mb(r.server.rssConnectedBytes)} | ${kb(r.server.rssPerClientBytes)} | ${fmt(r.cpu.serverPct)} % |`,
+    );
+  }
+  return rows;
+}
+
+function ingestTable(records) {
+  const rows = [
+    '| target | subscribers | alerts/s answered | new incidents/s | duplicates | errors | POST p50 ms | POST p99 ms | deliveries | lost | misdelivered | server CPU | µs CPU/alert | generator CPU |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const r of records) {
+    const d = r.deliveries;
+    const errors = Object.values(r.alerts.errors).reduce((s, n) => s + n, 0);
+    rows.push(
+      `| ${r.target} | ${r.connect?.ok ?? 0} | ${fmt(r.alerts.answeredPerSec)} | ${fmt(r.alerts.acceptedPerSec)} | ` +
+        `${r.alerts.duplicates} | ${errors} | ${fmt(r.alerts.postLatencyMs.p50)} | ${fmt(r.alerts.postLatencyMs.p99)} | ` +
+        `${d ? d.delivered : '–'} | ${d ? d.lost : '–'} | ${d ? d.misdelivered : '–'} | ${fmt(r.cpu.serverPct)} % | ` +
+        `${fmt(r.cpu.serverUsPerAlert)} | ${fmt(r.cpu.generatorPct)} % |`,
+    );
+  }
+  return rows;
+}
+
+/** The issue's targets, each as measured and as a ratio to the references measured in the same run. */
+export function compare(run) {
+  const find = (scenario, target) =>
+    run.results.find((r) => r.scenario === scenario && r.target === target && r.ok);
+  const out = [];
+  const add = (scenario, metric, get, goal, check) => {
+    const p = find(scenario, 'product');
+    if (!p) return;
+    const c = find(scenario, 'ref-coalesce');
+    const s = find(scenario, 'ref-send');
+    const product = get(p);
+    const coalesce = c ? get(c) : null;
+    const send = s ? get(s) : null;
+    out.push({
+      scenario,
+      metric,
+      product,
+      coalesce,
+      send,
+      goal,
+      met: check ? check(product, coalesce, p) : null,
+    });
+  };
+  add(
+    'b',
+    'deliveries/s',
+    (r) => r.deliveries.perSec,
+    '≥ 0.8 × ref-coalesce',
+    (p, c) => (c ? p >= 0.8 * c : null),
+  );
+  add(
+    'b',
+    'lost + misdelivered',
+    (r) => r.deliveries.lost + r.deliveries.misdelivered,
+    '0',
+    (p) => p === 0,
+  );
+  add(
+    'b',
+    'p99 latency ms',
+    (r) => r.latencyMs.p99,
+    '< 300 ms',
+    (p) => p !== null && p < 300,
+  );
+  add('b', 'server µs CPU/delivery', (r) => r.cpu.serverUsPerDelivery, '–');
+  add(
+    'a',
+    'p99 latency ms',
+    (r) => r.latencyMs.p99,
+    '≤ 1.5 × ref-coalesce',
+    (p, c) => (c ? p <= 1.5 * c : null),
+  );
+  add(
+    'a',
+    'lost + misdelivered',
+    (r) => r.deliveries.lost + r.deliveries.misdelivered,
+    '0',
+    (p) => p === 0,
+  );
+  add(
+    'c',
+    'KB RSS per idle client',
+    (r) => r.server.rssPerClientBytes / KB,
+    '≤ 15 KB',
+    (p) => p <= 15,
+  );
+  add(
+    'd0',
+    'alerts/s answered',
+    (r) => r.alerts.answeredPerSec,
+    '≥ 2,000/s',
+    (p) => p >= 2000,
+  );
+  add(
+    'd1k',
+    'alerts/s answered',
+    (r) => r.alerts.answeredPerSec,
+    '≥ 2,000/s',
+    (p) => p >= 2000,
+  );
+  return out;
+}
+
+function errorNote(r) {
+  const errors = Object.values(r.alerts.errors).reduce((s, n) => s + n, 0) + r.alerts.skipped;
+  return errors > 0 ? ` (${errors} failed)` : '';
+}
+
+function fmt(x) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
+  if (Math.abs(x) >= 100) return x.toFixed(0);
+  if (Math.abs(x) >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+const ratio = (a, b) => (a === null || b === null || !b ? '–' : `${(a / b).toFixed(2)}×`);
+const kb = (bytes) => (bytes === null || bytes === undefined ? '–' : `${(bytes / KB).toFixed(1)} KB`);
+const mb = (bytes) => (bytes === null || bytes === undefined ? '–' : (bytes / MB).toFixed(1));
+const oneLine = (text) => String(text).split('\n')[0].slice(0, 300);

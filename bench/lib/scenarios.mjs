@@ -1,0 +1,298 @@
+// The scenarios of issue 5 and how one is run against one target.
+
+import { performance } from 'node:perf_hooks';
+import { AlertPoster } from './alerts.mjs';
+import { monotonicUs, ownCpuMs, readCpuMs, readRss, sleep } from './proc.mjs';
+import { subscriptionFilters } from './protocol.mjs';
+import { startServer } from './servers.mjs';
+import { ClientPool } from './workers.mjs';
+
+/**
+ * Full-size definitions. `--scale` multiplies client counts, `--quick` shrinks clients and durations so that a
+ * smoke run of one scenario takes well under a minute.
+ */
+export const SCENARIOS = {
+  a: {
+    kind: 'fanout',
+    title: '(a) latency under light load: 5,000 clients, 50 % matching, 10 alerts/s',
+    clients: 5000,
+    matchShare: 0.5,
+    rate: 10,
+    durationS: 30,
+  },
+  b: {
+    kind: 'fanout',
+    title:
+      '(b) throughput under a storm: 5,000 clients, 50 % matching, 100 alerts/s (250k deliveries/s offered)',
+    clients: 5000,
+    matchShare: 0.5,
+    rate: 100,
+    durationS: 20,
+  },
+  c: {
+    kind: 'idle',
+    title: '(c) memory: 10,000 idle subscribed clients',
+    clients: 10000,
+    matchShare: 0.5,
+    durationS: 5,
+  },
+  d0: {
+    kind: 'ingest',
+    title: '(d) ingestion alone, no subscribers: closed loop, 32 requests in flight, 10 % duplicates',
+    clients: 0,
+    matchShare: 0,
+    concurrency: 32,
+    duplicateShare: 0.1,
+    durationS: 15,
+  },
+  d1k: {
+    kind: 'ingest',
+    title: '(d) ingestion with 1,000 subscribers (1 % matching): closed loop, 32 in flight, 10 % duplicates',
+    clients: 1000,
+    matchShare: 0.01,
+    concurrency: 32,
+    duplicateShare: 0.1,
+    durationS: 15,
+  },
+};
+
+/** `d` selects both ingestion variants. */
+export function expandScenarioIds(list) {
+  return list
+    .flatMap((id) => (id === 'd' ? ['d0', 'd1k'] : [id]))
+    .filter((id, i, all) => all.indexOf(id) === i);
+}
+
+/** Applies the CLI's scale, quick mode and overrides to a scenario definition. */
+export function sizeScenario(id, options) {
+  const base = SCENARIOS[id];
+  if (!base) throw new Error(`unknown scenario ${id} (a, b, c, d, d0, d1k)`);
+  const s = { id, ...base };
+  const clientScale = options.scale ?? (options.quick ? 0.1 : 1);
+  s.clients = options.clients ?? Math.round(base.clients * clientScale);
+  if (options.matchShare !== undefined && s.kind !== 'ingest') s.matchShare = options.matchShare;
+  if (options.rate !== undefined && s.kind === 'fanout') s.rate = options.rate;
+  s.durationS =
+    options.duration ??
+    (options.quick ? Math.min(base.durationS, s.kind === 'idle' ? 1 : 3) : base.durationS);
+  s.warmupS = options.quick ? 0.5 : 2;
+  s.matching = Math.round(s.clients * s.matchShare);
+  return s;
+}
+
+/** Runs one scenario against one target on a freshly started server; always stops the server and the clients. */
+export async function runScenario(scenario, target, ctx) {
+  const record = { scenario: scenario.id, kind: scenario.kind, target: target.name, ok: false };
+  let server;
+  let pool;
+  let poster;
+  try {
+    server = await startServer(target, {
+      runId: ctx.runId,
+      maxConnections: Math.max(20000, scenario.clients * 2),
+      cpuProfDir: ctx.cpuProfDir,
+      productEnv: ctx.productEnv,
+      track: ctx.track,
+    });
+    await sleep(500);
+    const rssIdle = readRss(server.pid);
+    record.server = { pid: server.pid, rssIdleBytes: rssIdle };
+
+    if (scenario.clients > 0) {
+      pool = ClientPool.spawn(Math.min(ctx.workers, scenario.clients), ctx.track);
+      const started = performance.now();
+      const conn = await pool.connect({
+        url: `ws://127.0.0.1:${server.port}/ws`,
+        clients: scenario.clients,
+        matching: scenario.matching,
+        severity: 'P0',
+        ...subscriptionFilters('P0', 'P1'),
+        concurrency: ctx.connectConcurrency,
+        deflate: target.deflate,
+      });
+      const wallMs = performance.now() - started;
+      record.connect = {
+        requested: scenario.clients,
+        ok: conn.ok,
+        matching: conn.matchingOk,
+        failed: conn.failed,
+        errors: conn.errors,
+        wallMs: round(wallMs),
+        perSec: round((conn.ok / wallMs) * 1000),
+        ...pick(conn.connectUs.summaryMs(), ['p50', 'p99', 'max']),
+      };
+      if (conn.ok === 0) throw new Error(`no client connected: ${JSON.stringify(conn.errors)}`);
+      await sleep(1000);
+      record.server.rssConnectedBytes = readRss(server.pid);
+    }
+
+    if (scenario.kind === 'idle') await runIdle(scenario, server, pool, record, ctx);
+    else {
+      poster = new AlertPoster({
+        port: server.port,
+        sockets: scenario.kind === 'ingest' ? scenario.concurrency : 16,
+        runId: ctx.runId,
+      });
+      await runLoad(scenario, server, pool, poster, record, ctx);
+    }
+    const perClient =
+      record.connect && record.server.rssConnectedBytes && rssIdle
+        ? (record.server.rssConnectedBytes - rssIdle) / record.connect.ok
+        : null;
+    record.server.rssPerClientBytes = perClient === null ? null : Math.round(perClient);
+    record.ok = true;
+  } catch (error) {
+    record.error = String(error?.message ?? error);
+  } finally {
+    ctx.progress?.clear();
+    await pool?.close().catch(() => {});
+    poster?.close();
+    if (server) {
+      if (server.exited && !record.error) record.error = `server exited during the run (${server.logPath})`;
+      await server.stop().catch(() => {});
+    }
+  }
+  return record;
+}
+
+async function runIdle(scenario, server, pool, record, ctx) {
+  const cpu0 = snapshot(server, pool);
+  const until = performance.now() + scenario.durationS * 1000;
+  while (performance.now() < until) {
+    ctx.progress?.update(`[${scenario.id} ${record.target}] holding ${record.connect.ok} idle clients`);
+    await sleep(250);
+  }
+  const cpu1 = snapshot(server, pool);
+  // Memory after the hold: the connection burst's garbage has had time to be collected.
+  record.server.rssConnectedBytes = readRss(server.pid);
+  record.cpu = cpuFigures(cpu0, cpu1, cpu1.wall - cpu0.wall, 0);
+}
+
+async function runLoad(scenario, server, pool, poster, record, ctx) {
+  const fanout = scenario.kind === 'fanout';
+  const load = (durationMs, onTick) =>
+    fanout
+      ? poster.openLoop({ rate: scenario.rate, durationMs, onTick })
+      : poster.closedLoop({
+          concurrency: scenario.concurrency,
+          durationMs,
+          duplicateShare: scenario.duplicateShare,
+          onTick,
+        });
+
+  // Warm-up (JIT, connection pools, SQLite pages); its alerts are numbered below firstSeq and not counted.
+  await load(scenario.warmupS * 1000);
+  await sleep(500);
+  poster.reset();
+  await pool?.start(poster.firstSeq);
+
+  const cpu0 = snapshot(server, pool);
+  const t0Us = monotonicUs();
+  const started = performance.now();
+  const tick = () => {
+    const elapsed = (performance.now() - started) / 1000;
+    const totals = pool?.totals();
+    const parts = [
+      `[${scenario.id} ${record.target}] ${elapsed.toFixed(1)}/${scenario.durationS}s`,
+      `posted ${poster.sent}`,
+      `accepted ${poster.accepted.length}`,
+      `${fmtRate(poster.sent / Math.max(elapsed, 0.5))} alerts/s`,
+    ];
+    if (totals) {
+      parts.push(
+        `delivered ${fmtCount(totals.delivered)} (${fmtRate(totals.delivered / Math.max(elapsed, 0.5))}/s)`,
+        `worst latency ${(totals.maxLatencyUs / 1000).toFixed(0)} ms`,
+        `misdelivered ${totals.misdelivered}`,
+      );
+    }
+    ctx.progress?.update(parts.join('  '));
+  };
+  const phase = await load(scenario.durationS * 1000, tick);
+
+  // Drain: wait until every expected frame has arrived, or until deliveries stop progressing.
+  const expected = poster.accepted.length * (record.connect?.matching ?? 0);
+  if (pool && expected > 0) {
+    let last = -1;
+    let lastChange = performance.now();
+    const deadline = performance.now() + 30_000;
+    while (performance.now() < deadline) {
+      tick();
+      const { delivered } = pool.totals();
+      if (delivered >= expected) break;
+      if (delivered !== last) {
+        last = delivered;
+        lastChange = performance.now();
+      } else if (performance.now() - lastChange > 2500) break;
+      await sleep(250);
+    }
+  }
+  const cpu1 = snapshot(server, pool);
+  record.server.rssLoadedBytes = readRss(server.pid);
+  const delivery = pool ? await pool.finish(poster.accepted) : null;
+  const lastDeliveryMs =
+    delivery && delivery.lastDeliveryUs > 0 ? (delivery.lastDeliveryUs - t0Us) / 1000 : 0;
+  // The window over which rates are computed: sending, plus the tail until the last frame arrived.
+  const activeMs = Math.max(phase.sendMs, lastDeliveryMs, fanout ? 0 : phase.answeredMs);
+  const answered = poster.accepted.length + poster.duplicates;
+
+  record.alerts = {
+    offeredPerSec: fanout ? scenario.rate : null,
+    concurrency: fanout ? null : scenario.concurrency,
+    sent: poster.sent,
+    accepted: poster.accepted.length,
+    duplicates: poster.duplicates,
+    skipped: poster.skipped,
+    errors: poster.errors,
+    answeredPerSec: round((answered / phase.answeredMs) * 1000),
+    acceptedPerSec: round((poster.accepted.length / phase.answeredMs) * 1000),
+    maxSendLagMs: round(phase.maxLagMs),
+    postLatencyMs: poster.latency.summaryMs(),
+  };
+  if (delivery) {
+    record.deliveries = {
+      matchingClients: delivery.matchingClients,
+      expected,
+      delivered: delivery.delivered,
+      perSec: round((delivery.delivered / activeMs) * 1000),
+      lost: delivery.lost,
+      duplicated: delivery.duplicated,
+      unexpected: delivery.unexpected,
+      misdelivered: delivery.misdelivered,
+      outOfOrder: delivery.outOfOrder,
+      closedDuringRun: delivery.closedDuringRun,
+      closeCodes: delivery.closeCodes,
+      controlErrors: delivery.controlErrors,
+    };
+    record.latencyMs = delivery.latency.summaryMs();
+  }
+  record.windowMs = round(activeMs);
+  record.cpu = cpuFigures(cpu0, cpu1, activeMs, delivery?.delivered ?? 0, answered);
+}
+
+function snapshot(server, pool) {
+  return {
+    wall: performance.now(),
+    server: readCpuMs(server.pid) ?? 0,
+    generator: ownCpuMs() + (pool ? pool.cpuMs() : 0),
+  };
+}
+
+function cpuFigures(before, after, activeMs, deliveries, alerts = 0) {
+  const serverMs = after.server - before.server;
+  const generatorMs = after.generator - before.generator;
+  return {
+    serverMs: round(serverMs),
+    serverPct: round((serverMs / activeMs) * 100),
+    generatorMs: round(generatorMs),
+    generatorPct: round((generatorMs / activeMs) * 100),
+    serverUsPerDelivery: deliveries > 0 ? round((serverMs * 1000) / deliveries) : null,
+    serverUsPerAlert: alerts > 0 ? round((serverMs * 1000) / alerts) : null,
+  };
+}
+
+const round = (x) =>
+  x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 100) / 100;
+const pick = (object, keys) => Object.fromEntries(keys.map((k) => [`${k}Ms`, object[k]]));
+const fmtRate = (x) => (x >= 10_000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
+const fmtCount = (x) =>
+  x >= 1_000_000 ? `${(x / 1e6).toFixed(2)}M` : x >= 10_000 ? `${(x / 1000).toFixed(1)}k` : `${x}`;

@@ -1,0 +1,157 @@
+// The servers under test: the product (`node dist/main.js` with a fresh SQLite file) and the reference variants.
+// Each scenario gets a freshly started server, so memory and CPU figures are not polluted by the previous one.
+
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { freePort, sleep, spawnWithFdLimit } from './proc.mjs';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REFERENCE = fileURLToPath(new URL('../reference/server.mjs', import.meta.url));
+
+/**
+ * Target names: `product`, `ref-send`, `ref-coalesce`, `ref-cork`, each optionally suffixed `+deflate`
+ * (permessage-deflate offered by the clients and enabled on the server).
+ */
+export function parseTarget(name) {
+  const [base, ...flags] = name.split('+');
+  const deflate = flags.includes('deflate');
+  if (base === 'product') return { name, kind: 'product', deflate };
+  const mode = /^ref-(send|coalesce|cork)$/.exec(base)?.[1];
+  if (mode) return { name, kind: 'reference', mode, deflate };
+  throw new Error(`unknown target ${name} (product, ref-send, ref-coalesce, ref-cork, optionally +deflate)`);
+}
+
+/**
+ * Starts a target and waits until it answers on HTTP and greets a WebSocket client. Returns a handle with
+ * `pid`, `port`, `stop()`, or throws with the server's log tail when it does not come up.
+ */
+export async function startServer(target, { runId, maxConnections, cpuProfDir, productEnv = {}, track }) {
+  const port = await freePort();
+  const logDir = path.join(tmpdir(), 'bench-logs');
+  mkdirSync(logDir, { recursive: true });
+  const logPath = path.join(logDir, `${runId}-${target.name.replace(/[^a-z0-9-]/gi, '_')}-${port}.log`);
+  const logFd = openSync(logPath, 'w');
+  const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  let child;
+  let dbPath = null;
+  if (target.kind === 'product') {
+    const main = path.join(REPO_ROOT, 'dist', 'main.js');
+    if (!existsSync(main)) throw new Error('dist/main.js is missing: run `npm run build` (or pass --build)');
+    dbPath = path.join(tmpdir(), `bench-${runId}-${port}.db`);
+    child = spawnWithFdLimit(process.execPath, [...nodeArgs, main], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', logFd, logFd],
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        PORT: String(port),
+        DATABASE_URL: `file:${dbPath}`,
+        LOG_LEVEL: 'warn',
+        WS_MAX_CONNECTIONS: String(maxConnections),
+        WS_ENABLE_COMPRESSION: String(target.deflate),
+        ...productEnv,
+      },
+    });
+  } else {
+    const args = [...nodeArgs, REFERENCE, '--port', String(port), '--mode', target.mode];
+    if (target.deflate) args.push('--deflate');
+    child = spawnWithFdLimit(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', logFd, logFd] });
+  }
+  closeSync(logFd);
+  track?.(child);
+  let exited = null;
+  const exit = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    }),
+  );
+  const logTail = () => {
+    try {
+      return readFileSync(logPath, 'utf8').split('\n').slice(-20).join('\n');
+    } catch {
+      return '';
+    }
+  };
+  const handle = {
+    pid: child.pid,
+    port,
+    logPath,
+    logTail,
+    get exited() {
+      return exited;
+    },
+    async stop() {
+      if (exited === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exit;
+        clearTimeout(timer);
+      }
+      if (dbPath) for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+    },
+  };
+  try {
+    await waitReady(handle, target, 30_000);
+  } catch (error) {
+    await handle.stop();
+    throw new Error(`${target.name} did not start: ${error.message}\n--- ${logPath}\n${logTail()}`);
+  }
+  return handle;
+}
+
+async function waitReady(handle, target, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  const healthPath = target.kind === 'product' ? '/health/live' : '/health';
+  for (;;) {
+    if (handle.exited) throw new Error(`exited (${handle.exited.code ?? handle.exited.signal})`);
+    const status = await httpStatus(handle.port, 'GET', healthPath).catch(() => null);
+    if (status !== null && status < 500) break;
+    if (Date.now() > deadline) throw new Error(`no answer on ${healthPath} after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+  // The endpoints the bench needs: an empty alert must be refused with 400, not 404 (route missing).
+  const alertStatus = await httpStatus(handle.port, 'POST', '/v1/alerts', '{}');
+  if (alertStatus === 404) throw new Error('POST /v1/alerts answers 404 (not implemented yet?)');
+  await probeWebSocket(handle.port, target.deflate);
+}
+
+function httpStatus(port, method, urlPath, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path: urlPath, method, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function probeWebSocket(port, deflate) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: deflate });
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error('no welcome frame on /ws within 5 s'));
+    }, 5000);
+    ws.on('message', (data) => {
+      clearTimeout(timer);
+      ws.terminate();
+      const message = JSON.parse(data.toString());
+      if (message.type === 'welcome') resolve();
+      else reject(new Error(`first frame on /ws is ${data.toString().slice(0, 200)}`));
+    });
+    ws.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`/ws: ${error.message}`));
+    });
+  });
+}

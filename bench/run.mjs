@@ -1,0 +1,290 @@
+#!/usr/bin/env node
+// `npm run bench [-- options]`: starts each server itself, runs the scenarios of issue 5 against the product and
+// the reference servers in the same run, prints a markdown table and writes JSON + markdown under bench/results/.
+// See bench/README.md.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FD_LIMIT } from './lib/proc.mjs';
+import { markdownReport } from './lib/report.mjs';
+import { expandScenarioIds, runScenario, sizeScenario } from './lib/scenarios.mjs';
+import { parseTarget, REPO_ROOT } from './lib/servers.mjs';
+
+const HELP = `usage: npm run bench -- [options]
+
+  --scenario LIST    scenarios to run, comma-separated: a, b, c, d (= d0 + d1k), d0, d1k   [a,b,c,d]
+  --targets LIST     product, ref-send, ref-coalesce, ref-cork, each optionally +deflate
+                                                               [ref-send,ref-coalesce,product]
+  --quick            smoke run: 10 % of the clients, 3 s per scenario (one scenario < 1 min)
+  --scale X          multiply client counts by X (after --quick's default of 0.1)
+  --clients N        client count for every selected scenario
+  --duration S       measured seconds per scenario
+  --rate R           alerts/s of the fan-out scenarios (a, b)
+  --match SHARE      share of clients with the matching filter (a, b, c), 0..1
+  --workers N        load-generator processes holding the clients   [2]
+  --connect-concurrency N   handshakes in flight while connecting   [200]
+  --env KEY=VALUE    extra environment for the product (repeatable), e.g. --env WS_MAX_PENDING_MESSAGES=5000
+  --cpu-prof         run the servers under node --cpu-prof; profiles under bench/results/profiles/<run>/
+  --build            run \`npm run build\` before starting the product
+  --label NAME       suffix of the result files
+  --out DIR          where results go                               [bench/results]
+
+Environment: BENCH_SCENARIO, BENCH_TARGETS, BENCH_QUICK=1, BENCH_SCALE, BENCH_WORKERS mirror the flags.`;
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const children = new Set();
+
+function parseOptions(argv) {
+  const env = process.env;
+  const o = {
+    scenarios: (env.BENCH_SCENARIO ?? 'a,b,c,d').split(','),
+    targets: (env.BENCH_TARGETS ?? 'ref-send,ref-coalesce,product').split(','),
+    quick: env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true',
+    scale: env.BENCH_SCALE ? Number(env.BENCH_SCALE) : undefined,
+    workers: Number(env.BENCH_WORKERS ?? 2),
+    connectConcurrency: 200,
+    productEnv: {},
+    out: path.join(BENCH_DIR, 'results'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    const number = () => {
+      const v = Number(value());
+      if (!Number.isFinite(v) || v < 0) throw new Error(`${flag} needs a non-negative number`);
+      return v;
+    };
+    switch (flag) {
+      case '--scenario':
+      case '--scenarios':
+        o.scenarios = value().split(',');
+        break;
+      case '--targets':
+      case '--target':
+        o.targets = value().split(',');
+        break;
+      case '--quick':
+        o.quick = true;
+        break;
+      case '--scale':
+        o.scale = number();
+        break;
+      case '--clients':
+        o.clients = Math.round(number());
+        break;
+      case '--duration':
+        o.duration = number();
+        break;
+      case '--rate':
+        o.rate = number();
+        break;
+      case '--match':
+        o.matchShare = number();
+        if (o.matchShare > 1) throw new Error('--match is a share between 0 and 1');
+        break;
+      case '--workers':
+        o.workers = Math.max(1, Math.round(number()));
+        break;
+      case '--connect-concurrency':
+        o.connectConcurrency = Math.max(1, Math.round(number()));
+        break;
+      case '--env': {
+        const [key, v] = value().split(/=(.*)/s, 2);
+        o.productEnv[key] = v ?? '';
+        break;
+      }
+      case '--cpu-prof':
+        o.cpuProf = true;
+        break;
+      case '--build':
+        o.build = true;
+        break;
+      case '--label':
+        o.label = value().replace(/[^A-Za-z0-9_-]/g, '_');
+        break;
+      case '--out':
+        o.out = path.resolve(value());
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(`${HELP}\n`);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${argv[i]}\n\n${HELP}`);
+    }
+  }
+  o.scenarios = expandScenarioIds(o.scenarios.map((s) => s.trim()).filter(Boolean));
+  o.targets = o.targets.map((t) => parseTarget(t.trim()));
+  return o;
+}
+
+/** One status line, rewritten in place on a terminal; a line every 5 s otherwise (CI logs). */
+function progressLine() {
+  const tty = process.stderr.isTTY;
+  let lastPrint = 0;
+  let shown = false;
+  return {
+    update(text) {
+      const now = Date.now();
+      if (tty) {
+        if (now - lastPrint < 200) return;
+        process.stderr.write(`\r\x1b[K${text.slice(0, (process.stderr.columns || 200) - 1)}`);
+        shown = true;
+      } else {
+        if (now - lastPrint < 5000) return;
+        process.stderr.write(`${text}\n`);
+      }
+      lastPrint = now;
+    },
+    clear() {
+      if (tty && shown) process.stderr.write('\r\x1b[K');
+      shown = false;
+      lastPrint = 0;
+    },
+  };
+}
+
+function killAll() {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: stopping servers and clients\n`);
+      killAll();
+      process.exit(130);
+    });
+  }
+  if (options.build && options.targets.some((t) => t.kind === 'product')) {
+    process.stderr.write('building the product (npm run build)\n');
+    execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  }
+
+  const startedAt = new Date();
+  const id =
+    startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-') +
+    (options.label ? `-${options.label}` : options.quick ? '-quick' : '');
+  const cpuProfDir = options.cpuProf ? path.join(options.out, 'profiles', id) : undefined;
+  if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
+  const scenarios = Object.fromEntries(options.scenarios.map((s) => [s, sizeScenario(s, options)]));
+  const maxClients = Math.max(0, ...Object.values(scenarios).map((s) => s.clients));
+  const perWorker = Math.ceil(maxClients / options.workers);
+  if (perWorker + 100 > FD_LIMIT || maxClients + 100 > FD_LIMIT) {
+    process.stderr.write(
+      `warning: the file-descriptor hard limit is ${FD_LIMIT}; ${maxClients} clients need more ` +
+        `(raise it with \`ulimit -Hn\` as root, or use more --workers)\n`,
+    );
+  }
+  const run = {
+    id,
+    startedAt: startedAt.toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    quick:
+      options.quick || (options.scale !== undefined && options.scale < 1) || options.clients !== undefined,
+    host: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGb: Math.round(os.totalmem() / 1024 ** 3),
+      node: process.version,
+      fdLimit: FD_LIMIT,
+      loadAverage: os.loadavg(),
+    },
+    options: {
+      targets: options.targets.map((t) => t.name),
+      workers: options.workers,
+      connectConcurrency: options.connectConcurrency,
+      productEnv: options.productEnv,
+      cpuProf: Boolean(options.cpuProf),
+    },
+    scenarios,
+    results: [],
+  };
+  const progress = progressLine();
+  const ctx = {
+    runId: id,
+    workers: options.workers,
+    connectConcurrency: options.connectConcurrency,
+    productEnv: options.productEnv,
+    cpuProfDir,
+    progress,
+    track: (child) => {
+      children.add(child);
+      child.once('exit', () => children.delete(child));
+    },
+  };
+
+  process.stderr.write(
+    `bench ${id}: scenarios ${options.scenarios.join(', ')} × targets ${run.options.targets.join(', ')}\n`,
+  );
+  for (const scenarioId of options.scenarios) {
+    const scenario = scenarios[scenarioId];
+    process.stderr.write(`\n${scenario.title}${run.quick ? ' [scaled down]' : ''}\n`);
+    for (const target of options.targets) {
+      const started = Date.now();
+      const record = await runScenario(scenario, target, ctx);
+      run.results.push(record);
+      process.stderr.write(
+        `  ${target.name}: ${summary(record)} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+      );
+    }
+  }
+  run.finishedAt = new Date().toISOString();
+
+  const markdown = markdownReport(run);
+  mkdirSync(options.out, { recursive: true });
+  const jsonPath = path.join(options.out, `${id}.json`);
+  const mdPath = path.join(options.out, `${id}.md`);
+  writeFileSync(jsonPath, `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(mdPath, markdown);
+  copyFileSync(jsonPath, path.join(options.out, 'latest.json'));
+  copyFileSync(mdPath, path.join(options.out, 'latest.md'));
+  process.stdout.write(`\n${markdown}\n`);
+  process.stderr.write(
+    `results: ${path.relative(process.cwd(), jsonPath)}, ${path.relative(process.cwd(), mdPath)}\n`,
+  );
+  if (cpuProfDir) process.stderr.write(`CPU profiles: ${path.relative(process.cwd(), cpuProfDir)}\n`);
+  const failures = run.results.filter((r) => !r.ok);
+  process.exitCode = failures.length > 0 ? 1 : 0;
+}
+
+function summary(r) {
+  if (!r.ok) return `FAILED: ${String(r.error).split('\n')[0]}`;
+  if (r.kind === 'idle') {
+    return `${r.connect.ok} clients in ${(r.connect.wallMs / 1000).toFixed(1)} s, ${(r.server.rssPerClientBytes / 1024).toFixed(1)} KB RSS/client`;
+  }
+  const parts = [`${r.alerts.answeredPerSec} alerts/s`];
+  if (r.deliveries) {
+    parts.push(
+      `${r.deliveries.perSec} deliveries/s`,
+      `p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms max ${r.latencyMs.max} ms`,
+      `lost ${r.deliveries.lost} dup ${r.deliveries.duplicated} misdelivered ${r.deliveries.misdelivered}`,
+    );
+  }
+  parts.push(`server CPU ${r.cpu.serverPct} %`);
+  return parts.join(', ');
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error?.stack ?? error}\n`);
+  killAll();
+  process.exit(2);
+});
