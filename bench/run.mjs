@@ -29,6 +29,7 @@ const HELP = `usage: npm run bench -- [options]
   --env KEY=VALUE    extra environment for the product (repeatable), e.g. --env WS_MAX_PENDING_MESSAGES=5000
   --cpu-prof         run the servers under node --cpu-prof; profiles under bench/results/profiles/<run>/
   --build            run \`npm run build\` before starting the product
+  --product-dir DIR  the product checkout to run (its dist/main.js)   [this repository]
   --label NAME       suffix of the result files
   --out DIR          where results go                               [bench/results]
 
@@ -106,6 +107,9 @@ function parseOptions(argv) {
       case '--build':
         o.build = true;
         break;
+      case '--product-dir':
+        o.productDir = path.resolve(value());
+        break;
       case '--label':
         o.label = value().replace(/[^A-Za-z0-9_-]/g, '_');
         break;
@@ -176,13 +180,15 @@ async function main() {
   }
   if (options.build && options.targets.some((t) => t.kind === 'product')) {
     process.stderr.write('building the product (npm run build)\n');
-    execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    execFileSync('npm', ['run', 'build'], { cwd: options.productDir ?? REPO_ROOT, stdio: 'inherit' });
   }
 
   const startedAt = new Date();
+  // Any override of the issue's sizes makes the run not comparable with the targets.
+  const custom = ['scale', 'clients', 'duration', 'rate', 'matchShare'].some((k) => options[k] !== undefined);
   const id =
     startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-') +
-    (options.label ? `-${options.label}` : options.quick ? '-quick' : '');
+    (options.label ? `-${options.label}` : options.quick ? '-quick' : custom ? '-custom' : '');
   const cpuProfDir = options.cpuProf ? path.join(options.out, 'profiles', id) : undefined;
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
   const scenarios = Object.fromEntries(options.scenarios.map((s) => [s, sizeScenario(s, options)]));
@@ -213,6 +219,7 @@ async function main() {
       workers: options.workers,
       connectConcurrency: options.connectConcurrency,
       productEnv: options.productEnv,
+      productDir: options.productDir ?? REPO_ROOT,
       cpuProf: Boolean(options.cpuProf),
     },
     scenarios,
@@ -224,6 +231,7 @@ async function main() {
     workers: options.workers,
     connectConcurrency: options.connectConcurrency,
     productEnv: options.productEnv,
+    productDir: options.productDir ?? REPO_ROOT,
     cpuProfDir,
     progress,
     track: (child) => {

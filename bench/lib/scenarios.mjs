@@ -92,6 +92,8 @@ export async function runScenario(scenario, target, ctx) {
       maxConnections: Math.max(20000, scenario.clients * 2),
       cpuProfDir: ctx.cpuProfDir,
       productEnv: ctx.productEnv,
+      productDir: ctx.productDir,
+      needsWebSocket: scenario.clients > 0,
       track: ctx.track,
     });
     await sleep(500);
@@ -148,7 +150,10 @@ export async function runScenario(scenario, target, ctx) {
     await pool?.close().catch(() => {});
     poster?.close();
     if (server) {
-      if (server.exited && !record.error) record.error = `server exited during the run (${server.logPath})`;
+      if (server.exited && !record.error) {
+        const { code, signal } = server.exited;
+        record.error = `server exited during the run (${signal ?? `code ${code}`}; log ${server.logPath})`;
+      }
       await server.stop().catch(() => {});
     }
   }

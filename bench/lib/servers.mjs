@@ -29,7 +29,18 @@ export function parseTarget(name) {
  * Starts a target and waits until it answers on HTTP and greets a WebSocket client. Returns a handle with
  * `pid`, `port`, `stop()`, or throws with the server's log tail when it does not come up.
  */
-export async function startServer(target, { runId, maxConnections, cpuProfDir, productEnv = {}, track }) {
+export async function startServer(
+  target,
+  {
+    runId,
+    maxConnections,
+    cpuProfDir,
+    productEnv = {},
+    productDir = REPO_ROOT,
+    needsWebSocket = true,
+    track,
+  },
+) {
   const port = await freePort();
   const logDir = path.join(tmpdir(), 'bench-logs');
   mkdirSync(logDir, { recursive: true });
@@ -39,11 +50,11 @@ export async function startServer(target, { runId, maxConnections, cpuProfDir, p
   let child;
   let dbPath = null;
   if (target.kind === 'product') {
-    const main = path.join(REPO_ROOT, 'dist', 'main.js');
-    if (!existsSync(main)) throw new Error('dist/main.js is missing: run `npm run build` (or pass --build)');
+    const main = path.join(productDir, 'dist', 'main.js');
+    if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` (or pass --build)`);
     dbPath = path.join(tmpdir(), `bench-${runId}-${port}.db`);
     child = spawnWithFdLimit(process.execPath, [...nodeArgs, main], {
-      cwd: REPO_ROOT,
+      cwd: productDir,
       stdio: ['ignore', logFd, logFd],
       env: {
         ...process.env,
@@ -96,7 +107,7 @@ export async function startServer(target, { runId, maxConnections, cpuProfDir, p
     },
   };
   try {
-    await waitReady(handle, target, 30_000);
+    await waitReady(handle, target, needsWebSocket, 30_000);
   } catch (error) {
     await handle.stop();
     throw new Error(`${target.name} did not start: ${error.message}\n--- ${logPath}\n${logTail()}`);
@@ -104,7 +115,7 @@ export async function startServer(target, { runId, maxConnections, cpuProfDir, p
   return handle;
 }
 
-async function waitReady(handle, target, timeoutMs) {
+async function waitReady(handle, target, needsWebSocket, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   const healthPath = target.kind === 'product' ? '/health/live' : '/health';
   for (;;) {
@@ -117,7 +128,7 @@ async function waitReady(handle, target, timeoutMs) {
   // The endpoints the bench needs: an empty alert must be refused with 400, not 404 (route missing).
   const alertStatus = await httpStatus(handle.port, 'POST', '/v1/alerts', '{}');
   if (alertStatus === 404) throw new Error('POST /v1/alerts answers 404 (not implemented yet?)');
-  await probeWebSocket(handle.port, target.deflate);
+  if (needsWebSocket) await probeWebSocket(handle.port, target.deflate);
 }
 
 function httpStatus(port, method, urlPath, body) {
