@@ -151,6 +151,7 @@ export async function runScenario(scenario, target, ctx) {
     poster?.close();
     if (server) {
       if (server.exited && !record.error) {
+        record.ok = false;
         const { code, signal } = server.exited;
         record.error = `server exited during the run (${signal ?? `code ${code}`}; log ${server.logPath})`;
       }
@@ -277,13 +278,13 @@ async function runLoad(scenario, server, pool, poster, record, ctx) {
 function snapshot(server, pool) {
   return {
     wall: performance.now(),
-    server: readCpuMs(server.pid) ?? 0,
+    server: readCpuMs(server.pid),
     generator: ownCpuMs() + (pool ? pool.cpuMs() : 0),
   };
 }
 
 function cpuFigures(before, after, activeMs, deliveries, alerts = 0) {
-  const serverMs = after.server - before.server;
+  const serverMs = after.server === null || before.server === null ? NaN : after.server - before.server;
   const generatorMs = after.generator - before.generator;
   return {
     serverMs: round(serverMs),
