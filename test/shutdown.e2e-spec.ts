@@ -13,7 +13,7 @@ describe('graceful shutdown', () => {
         body: JSON.stringify(alertBody()),
       }).then(
         async (res) => ({ status: res.status, body: (await res.json()) as { alert_id?: string } }),
-        () => ({ status: 0, body: {} }),
+        () => ({ status: 0, body: {} as { alert_id?: string } }),
       ),
     );
     // Close as soon as the first one is answered, while the others are being processed.

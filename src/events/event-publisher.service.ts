@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { sql } from 'kysely';
 import type { Incident } from '../domain';
 import { DatabaseService } from '../storage/database.service';
 import type { Tx } from '../storage/database.types';
@@ -9,7 +10,6 @@ import type { EventEnvelope } from './event-envelope';
 import { priorityOf } from './event-priority';
 import { EventLogRepository } from './event-log.repository';
 import type { DomainEvent } from './event.types';
-import { SerialQueue } from './serial-queue';
 
 /** Collects the events of one unit of work; they are stored with it and published only after it commits. */
 export interface EventRecorder {
@@ -20,6 +20,8 @@ export interface EventRecorder {
   record(event: DomainEvent, incident: Incident | null): void;
 }
 
+export type UnitOfWork<T> = (tx: Tx, events: EventRecorder) => Promise<T>;
+
 interface PendingEvent {
   id: string;
   event: DomainEvent;
@@ -27,16 +29,32 @@ interface PendingEvent {
   timestamp: string;
 }
 
+interface QueuedUnit {
+  work: UnitOfWork<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+type Outcome = { ok: true; value: unknown; events: PendingEvent[] } | { ok: false; error: unknown };
+
+/** Most units of work committed together. Batching only happens when writers queue up, so it adds no latency. */
+const MAX_BATCH = 64;
+
 /**
  * The one way to change domain state: `run(work)` executes `work` in a database transaction, appends the events it
  * recorded to the event log in that same transaction, commits, then publishes them through the broadcaster.
- * Nothing is published for a change that was not stored. Units of work are serialized in-process so that the
- * log sequence order is the publish order.
+ * Nothing is published for a change that was not stored.
+ *
+ * Units of work are serialized in-process, so the log sequence order is the publish order. Under load, the units
+ * waiting in the queue are committed together (group commit): each runs inside its own savepoint, so one that
+ * fails is rolled back alone and rejected, while the others commit in one transaction with one log append.
  */
 @Injectable()
 export class EventPublisher implements OnApplicationShutdown {
-  private readonly queue = new SerialQueue();
+  private readonly queue: QueuedUnit[] = [];
+  private draining = false;
   private closed = false;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly database: DatabaseService,
@@ -44,43 +62,21 @@ export class EventPublisher implements OnApplicationShutdown {
     private readonly broadcaster: BroadcasterService,
   ) {}
 
-  run<T>(work: (tx: Tx, events: EventRecorder) => Promise<T>): Promise<T> {
+  run<T>(work: UnitOfWork<T>): Promise<T> {
     if (this.closed) return Promise.reject(new ServiceUnavailableException('Server is shutting down'));
-    return this.queue.push(async () => {
-      const pending: PendingEvent[] = [];
-      const recorder: EventRecorder = {
-        record: (event, incident) =>
-          pending.push({ id: randomUUID(), event, incident, timestamp: new Date().toISOString() }),
-      };
-      let sequences: number[] = [];
-      const result = await this.database.db.transaction().execute(async (tx) => {
-        const value = await work(tx, recorder);
-        sequences = await this.eventLog.append(
-          tx,
-          pending.map((p) => ({
-            id: p.id,
-            event: p.event,
-            incidentId: p.incident?.id ?? incidentIdOf(p.event),
-            createdAt: p.timestamp,
-          })),
-        );
-        return value;
-      });
-      const publishedAt = performance.now();
-      pending.forEach((p, i) => {
-        const envelope: EventEnvelope = {
-          id: p.id,
-          sequence: sequences[i],
-          timestamp: p.timestamp,
-          event: p.event,
-          priority: priorityOf(p.event),
-          incident: p.incident,
-          publishedAt,
-        };
-        this.broadcaster.publish(envelope);
-      });
-      return result;
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.draining) {
+        this.draining = true;
+        // Start on the next loop turn, so that every request read in this I/O phase joins the same batch.
+        setImmediate(() => void this.drain());
+      }
     });
+  }
+
+  /** Units of work waiting to run (a gauge for load). */
+  get backlog(): number {
+    return this.queue.length;
   }
 
   /**
@@ -88,9 +84,96 @@ export class EventPublisher implements OnApplicationShutdown {
    * (global modules shut down last): lets every queued unit of work commit, then refuses new ones.
    */
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.drain();
+    if (this.draining || this.queue.length > 0) {
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
     this.closed = true;
   }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        await this.runBatch(this.queue.splice(0, MAX_BATCH));
+      }
+    } finally {
+      this.draining = false;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  private async runBatch(batch: QueuedUnit[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    let sequences: number[] = [];
+    const isolated = batch.length > 1;
+    try {
+      await this.database.db.transaction().execute(async (tx) => {
+        for (const unit of batch) outcomes.push(await this.runUnit(tx, unit, isolated));
+        const stored = outcomes.flatMap((o) => (o.ok ? o.events : []));
+        sequences = await this.eventLog.append(
+          tx,
+          stored.map((p) => ({
+            id: p.id,
+            event: p.event,
+            incidentId: p.incident?.id ?? incidentIdOf(p.event),
+            createdAt: p.timestamp,
+          })),
+        );
+      });
+    } catch (error) {
+      // The transaction did not commit: nothing of this batch is stored, so every unit fails.
+      batch.forEach((unit, i) => {
+        const outcome = outcomes[i];
+        unit.reject(outcome && !outcome.ok ? outcome.error : error);
+      });
+      return;
+    }
+
+    const publishedAt = performance.now();
+    let next = 0;
+    batch.forEach((unit, i) => {
+      const outcome = outcomes[i];
+      if (!outcome.ok) {
+        unit.reject(outcome.error);
+        return;
+      }
+      for (const p of outcome.events) this.broadcaster.publish(toEnvelope(p, sequences[next++], publishedAt));
+      unit.resolve(outcome.value);
+    });
+  }
+
+  /** Runs one unit; when it shares the transaction with others, inside a savepoint so its failure is its own. */
+  private async runUnit(tx: Tx, unit: QueuedUnit, isolated: boolean): Promise<Outcome> {
+    const events: PendingEvent[] = [];
+    const recorder: EventRecorder = {
+      record: (event, incident) =>
+        events.push({ id: randomUUID(), event, incident, timestamp: new Date().toISOString() }),
+    };
+    if (!isolated) return { ok: true, value: await unit.work(tx, recorder), events };
+    await sql`savepoint unit_of_work`.execute(tx);
+    try {
+      const value = await unit.work(tx, recorder);
+      await sql`release savepoint unit_of_work`.execute(tx);
+      return { ok: true, value, events };
+    } catch (error) {
+      await sql`rollback to savepoint unit_of_work`.execute(tx);
+      await sql`release savepoint unit_of_work`.execute(tx);
+      return { ok: false, error };
+    }
+  }
+}
+
+function toEnvelope(p: PendingEvent, sequence: number, publishedAt: number): EventEnvelope {
+  return {
+    id: p.id,
+    sequence,
+    timestamp: p.timestamp,
+    event: p.event,
+    priority: priorityOf(p.event),
+    incident: p.incident,
+    publishedAt,
+  };
 }
 
 function incidentIdOf(event: DomainEvent): string | null {

@@ -7,6 +7,7 @@ import { Pool } from 'pg';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { Database, Db, SqlDialectName } from './database.types';
 import { InCodeMigrationProvider, pingDatabase } from './migrations';
+import { withStatementCache } from './statement-cache';
 
 /**
  * Owns the Kysely instance: opens the embedded SQLite file (`file:<path>`) or a PostgreSQL pool
@@ -31,7 +32,9 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
       sqlite.pragma('synchronous = NORMAL');
       sqlite.pragma('busy_timeout = 5000');
       sqlite.pragma('foreign_keys = ON');
-      this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+      this.db = new Kysely<Database>({
+        dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+      });
     } else {
       this.dialect = 'postgres';
       this.db = new Kysely<Database>({
