@@ -7,7 +7,10 @@ import { IncidentsModule } from './incidents/incidents.module';
 import { LoggingModule } from './logging/logging.module';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsModule } from './metrics/metrics.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { StorageModule } from './storage/storage.module';
+import { StreamingModule } from './streaming/streaming.module';
+import { SystemModule } from './system/system.module';
 
 /**
  * The application. `forRoot(overrides)` validates the environment (plus overrides, used by tests) and wires
@@ -27,6 +30,9 @@ export class AppModule implements NestModule {
         HealthModule,
         IncidentsModule,
         AlertsModule,
+        StreamingModule,
+        NotificationsModule,
+        SystemModule,
       ],
     };
   }

@@ -29,11 +29,27 @@ export interface DatabaseConfig {
   url: string;
 }
 
+export interface EscalationConfig {
+  /** Safety-net sweep of due escalations; the exact timer is armed from the stored schedule. */
+  checkIntervalMs: number;
+}
+
+export interface NotificationConfig {
+  queueSize: number;
+  concurrency: number;
+  maxAttempts: number;
+  /** First retry delay; each further retry doubles it. */
+  retryBackoffMs: number;
+  timeoutMs: number;
+}
+
 export interface AppConfig {
   http: HttpConfig;
   streaming: StreamingConfig;
   dedup: DedupConfig;
   database: DatabaseConfig;
+  escalation: EscalationConfig;
+  notifications: NotificationConfig;
   logLevel: LogLevel;
 }
 

@@ -103,6 +103,39 @@ export class EnvironmentVariables {
   @IsNumber()
   @Min(0)
   SHUTDOWN_GRACE_SECS = 10;
+
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.01)
+  ESCALATION_CHECK_INTERVAL = 30;
+
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  NOTIFICATION_QUEUE_SIZE = 1000;
+
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  NOTIFICATION_CONCURRENCY = 4;
+
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  NOTIFICATION_MAX_ATTEMPTS = 3;
+
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0)
+  NOTIFICATION_RETRY_BACKOFF = 1;
+
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.01)
+  NOTIFICATION_TIMEOUT = 5;
 }
 
 export const ENV_KEYS = Object.keys(new EnvironmentVariables()) as (keyof EnvironmentVariables)[];

@@ -51,6 +51,14 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     },
     dedup: { windowMs: seconds(vars.DEDUP_WINDOW_SECS) },
     database: { url: vars.DATABASE_URL },
+    escalation: { checkIntervalMs: seconds(vars.ESCALATION_CHECK_INTERVAL) },
+    notifications: {
+      queueSize: vars.NOTIFICATION_QUEUE_SIZE,
+      concurrency: vars.NOTIFICATION_CONCURRENCY,
+      maxAttempts: vars.NOTIFICATION_MAX_ATTEMPTS,
+      retryBackoffMs: seconds(vars.NOTIFICATION_RETRY_BACKOFF),
+      timeoutMs: seconds(vars.NOTIFICATION_TIMEOUT),
+    },
     logLevel: vars.LOG_LEVEL,
   };
 }

@@ -22,6 +22,7 @@ export const Metric = {
   Escalations: 'llm_incident_manager_escalations_total',
   Notifications: 'llm_incident_manager_notifications_total',
   PlaybookExecutions: 'llm_incident_manager_playbook_executions_total',
+  NotificationQueueDepth: 'llm_incident_manager_notification_queue_depth',
   MessagesShed: 'llm_incident_manager_messages_shed_total',
   MessagesDropped: 'llm_incident_manager_messages_dropped_total',
   SlowConsumersClosed: 'llm_incident_manager_slow_consumers_closed_total',

@@ -96,6 +96,10 @@ export const metricProviders = [
     help: 'Playbook runs, by outcome',
     labelNames: ['outcome'],
   }),
+  makeGaugeProvider({
+    name: Metric.NotificationQueueDepth,
+    help: 'Notification deliveries waiting, in flight or waiting for a retry',
+  }),
   makeCounterProvider({
     name: Metric.MessagesShed,
     help: 'Event frames shed from a full connection queue, by priority',

@@ -37,10 +37,52 @@ export interface EventLogTable {
   payload: string;
 }
 
+/** Escalation policies, playbooks and notification channels: a definition document plus its name. */
+export interface DefinitionTable {
+  id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  document: string;
+}
+
+/**
+ * One row per incident under an escalation policy: the schedule lives here (not only in timers) so that a restart
+ * re-arms it. `next_due_at` is set while `status` is `active`.
+ */
+export interface EscalationStatesTable {
+  incident_id: string;
+  policy_id: string;
+  status: string;
+  /** Index into the policy's levels of the level that fires next (or fired last once finished). */
+  level_index: number;
+  /** How many times the level sequence has restarted (policy `repeat`). */
+  repeat_round: number;
+  next_due_at: string | null;
+  started_at: string;
+  updated_at: string;
+  stop_reason: string | null;
+}
+
+export interface PlaybookRunsTable {
+  id: string;
+  incident_id: string;
+  playbook_id: string;
+  status: string;
+  created_at: string;
+  finished_at: string | null;
+  document: string;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   alerts: AlertsTable;
   event_log: EventLogTable;
+  escalation_policies: DefinitionTable;
+  escalation_states: EscalationStatesTable;
+  playbooks: DefinitionTable;
+  playbook_runs: PlaybookRunsTable;
+  notification_channels: DefinitionTable;
 }
 
 export type Db = Kysely<Database>;

@@ -68,6 +68,67 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
         await db.schema.dropTable('incidents').execute();
       },
     },
+    '0002_escalation_playbooks_notifications': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        for (const table of ['escalation_policies', 'playbooks', 'notification_channels']) {
+          await db.schema
+            .createTable(table)
+            .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+            .addColumn('name', 'varchar(255)', (c) => c.notNull())
+            .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+            .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
+            .addColumn('document', 'text', (c) => c.notNull())
+            .execute();
+          await db.schema.createIndex(`${table}_name`).on(table).column('name').unique().execute();
+        }
+
+        await db.schema
+          .createTable('escalation_states')
+          .addColumn('incident_id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('policy_id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('status', 'varchar(16)', (c) => c.notNull())
+          .addColumn('level_index', 'integer', (c) => c.notNull())
+          .addColumn('repeat_round', 'integer', (c) => c.notNull())
+          .addColumn('next_due_at', 'varchar(40)')
+          .addColumn('started_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('stop_reason', 'varchar(64)')
+          .execute();
+        await db.schema
+          .createIndex('escalation_states_due')
+          .on('escalation_states')
+          .columns(['status', 'next_due_at'])
+          .execute();
+
+        await db.schema
+          .createTable('playbook_runs')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('incident_id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('playbook_id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('status', 'varchar(16)', (c) => c.notNull())
+          .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('finished_at', 'varchar(40)')
+          .addColumn('document', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('playbook_runs_incident')
+          .on('playbook_runs')
+          .columns(['incident_id', 'created_at'])
+          .execute();
+        await db.schema.createIndex('playbook_runs_status').on('playbook_runs').column('status').execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        for (const table of [
+          'playbook_runs',
+          'escalation_states',
+          'notification_channels',
+          'playbooks',
+          'escalation_policies',
+        ]) {
+          await db.schema.dropTable(table).execute();
+        }
+      },
+    },
   };
 }
 

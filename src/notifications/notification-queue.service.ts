@@ -1,0 +1,218 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { randomUUID } from 'node:crypto';
+import { Counter, Gauge } from 'prom-client';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { EventType } from '../events/event.types';
+import { addTimeline } from '../incidents/incident-lifecycle';
+import { IncidentsService } from '../incidents/incidents.service';
+import { Metric } from '../metrics/metric-names';
+import type { ChannelType } from './notification-channel';
+import { NotificationContent, buildPayload } from './notification-content';
+import { WebhookClient, WebhookResult } from './webhook.client';
+
+/** Where one notification goes. `label` names it in `notification_sent`, the timeline and the metrics. */
+export interface Destination {
+  label: string;
+  type: ChannelType;
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface DeliveryOutcome {
+  channel: string;
+  success: boolean;
+  attempts: number;
+  message: string;
+}
+
+interface Delivery {
+  id: string;
+  destination: Destination;
+  content: NotificationContent;
+  body: unknown;
+  attempts: number;
+  settle: (outcome: DeliveryOutcome) => void;
+}
+
+export const NOTIFICATION_ACTOR = 'notification-service';
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * Sends notifications from a bounded in-memory queue with a fixed number of concurrent deliveries, retrying a failed
+ * delivery with exponential backoff. Every attempt's outcome is stored on the incident (a NotificationSent timeline
+ * entry) and published (`notification_sent`). Enqueuing never waits for the network, so a dead or slow receiver
+ * never holds up whoever triggered the notification; when the queue is full the new delivery is dropped and
+ * counted (outcome `dropped`).
+ */
+@Injectable()
+export class NotificationQueueService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(NotificationQueueService.name);
+  private readonly waiting: Delivery[] = [];
+  private readonly retries = new Map<NodeJS.Timeout, Delivery>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly shutdown = new AbortController();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly client: WebhookClient,
+    private readonly incidents: IncidentsService,
+    @InjectMetric(Metric.Notifications) private readonly attemptsCounter: Counter<string>,
+    @InjectMetric(Metric.NotificationQueueDepth) private readonly depthGauge: Gauge<string>,
+  ) {}
+
+  /** Deliveries waiting, in flight or waiting for a retry. */
+  get depth(): number {
+    return this.waiting.length + this.inFlight.size + this.retries.size;
+  }
+
+  /**
+   * Queues one delivery and returns at once; the promise settles with the final outcome (after the last attempt),
+   * and never rejects.
+   */
+  enqueue(destination: Destination, content: NotificationContent): Promise<DeliveryOutcome> {
+    if (this.shutdown.signal.aborted) {
+      return Promise.resolve(this.dropped(destination, 'server is shutting down'));
+    }
+    if (this.depth >= this.config.notifications.queueSize) {
+      this.logger.warn(
+        `notification queue full (${this.depth}); dropped a notification to ${destination.label}`,
+      );
+      return Promise.resolve(this.dropped(destination, 'notification queue is full'));
+    }
+    return new Promise<DeliveryOutcome>((settle) => {
+      const id = randomUUID();
+      this.waiting.push({
+        id,
+        destination,
+        content,
+        body: buildPayload(destination.type, content, destination.label, new Date().toISOString()),
+        attempts: 0,
+        settle,
+      });
+      this.pump();
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.shutdown.abort();
+    for (const [timer, delivery] of this.retries) {
+      clearTimeout(timer);
+      delivery.settle(this.dropped(delivery.destination, 'server is shutting down'));
+    }
+    this.retries.clear();
+    for (const delivery of this.waiting.splice(0)) {
+      delivery.settle(this.dropped(delivery.destination, 'server is shutting down'));
+    }
+    // In-flight requests were aborted; let them record that outcome while the database is still open.
+    await Promise.allSettled([...this.inFlight]);
+    this.updateDepth();
+  }
+
+  private pump(): void {
+    while (this.inFlight.size < this.config.notifications.concurrency && this.waiting.length > 0) {
+      const delivery = this.waiting.shift() as Delivery;
+      const attempt = this.attempt(delivery)
+        .catch((error: unknown) => {
+          this.logger.error(`notification delivery failed unexpectedly: ${String(error)}`);
+          delivery.settle(this.dropped(delivery.destination, 'internal error'));
+        })
+        .finally(() => {
+          this.inFlight.delete(attempt);
+          this.pump();
+        });
+      this.inFlight.add(attempt);
+    }
+    this.updateDepth();
+  }
+
+  private async attempt(delivery: Delivery): Promise<void> {
+    delivery.attempts += 1;
+    const { destination } = delivery;
+    const result = await this.client.post({
+      url: destination.url,
+      body: delivery.body,
+      headers: {
+        ...destination.headers,
+        'x-delivery-id': delivery.id,
+        'x-delivery-attempt': String(delivery.attempts),
+      },
+      timeoutMs: this.config.notifications.timeoutMs,
+      signal: this.shutdown.signal,
+    });
+    this.attemptsCounter.inc({ channel: destination.label, outcome: result.ok ? 'success' : 'failure' });
+    await this.record(delivery, result);
+
+    const maxAttempts = this.config.notifications.maxAttempts;
+    if (result.ok || delivery.attempts >= maxAttempts || this.shutdown.signal.aborted) {
+      delivery.settle({
+        channel: destination.label,
+        success: result.ok,
+        attempts: delivery.attempts,
+        message: result.message,
+      });
+      return;
+    }
+    const delay = Math.min(
+      this.config.notifications.retryBackoffMs * 2 ** (delivery.attempts - 1),
+      MAX_BACKOFF_MS,
+    );
+    const timer = setTimeout(() => {
+      this.retries.delete(timer);
+      this.waiting.push(delivery);
+      this.pump();
+    }, delay);
+    this.retries.set(timer, delivery);
+  }
+
+  /** The attempt's outcome on the incident's timeline and as a `notification_sent` event, in one unit of work. */
+  private async record(delivery: Delivery, result: WebhookResult): Promise<void> {
+    const { destination, content } = delivery;
+    const maxAttempts = this.config.notifications.maxAttempts;
+    try {
+      await this.incidents.change(content.incident.id, (incident, events, now) => {
+        addTimeline(
+          incident,
+          now,
+          'NotificationSent',
+          NOTIFICATION_ACTOR,
+          `Notification (${content.trigger}) to ${destination.label} ${result.ok ? 'delivered' : 'failed'}: ${result.message} (attempt ${delivery.attempts} of ${maxAttempts})`,
+          {
+            channel: destination.label,
+            channel_type: destination.type,
+            trigger: content.trigger,
+            outcome: result.ok ? 'success' : 'failure',
+            attempt: String(delivery.attempts),
+            status: result.status === null ? '' : String(result.status),
+            delivery_id: delivery.id,
+          },
+        );
+        events.record(
+          {
+            event_type: EventType.NotificationSent,
+            incident_id: incident.id,
+            channel: destination.label,
+            success: result.ok,
+          },
+          incident,
+        );
+        return true;
+      });
+    } catch (error) {
+      this.logger.warn(
+        `could not record a notification attempt for incident ${content.incident.id}: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+    }
+  }
+
+  private dropped(destination: Destination, message: string): DeliveryOutcome {
+    this.attemptsCounter.inc({ channel: destination.label, outcome: 'dropped' });
+    return { channel: destination.label, success: false, attempts: 0, message };
+  }
+
+  private updateDepth(): void {
+    this.depthGauge.set(this.depth);
+  }
+}

@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+
+export interface WebhookRequest {
+  url: string;
+  body: unknown;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  /** Aborts the request early (shutdown, a playbook step's own deadline). */
+  signal?: AbortSignal;
+}
+
+export interface WebhookResult {
+  ok: boolean;
+  /** HTTP status, or null when no response arrived (refused, timed out, aborted). */
+  status: number | null;
+  /** Short, human-readable outcome for timelines and step results. */
+  message: string;
+}
+
+const USER_AGENT = 'llm-incident-manager/0.1';
+/** A receiver's answer is read only to free the connection; we never need more than this of it. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/**
+ * The one place that sends HTTP to user-configured URLs (notification channels, escalation webhook targets,
+ * playbook webhook steps): a JSON POST with a timeout that never throws. Redirects are not followed, so a receiver
+ * cannot bounce the request to an address nobody configured.
+ */
+@Injectable()
+export class WebhookClient {
+  async post(request: WebhookRequest): Promise<WebhookResult> {
+    const timeout = AbortSignal.timeout(request.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
+    try {
+      const response = await fetch(request.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': USER_AGENT,
+          ...request.headers,
+        },
+        body: JSON.stringify(request.body),
+        redirect: 'manual',
+        signal,
+      });
+      await discardBody(response);
+      const ok = response.status >= 200 && response.status < 300;
+      return { ok, status: response.status, message: `HTTP ${response.status}` };
+    } catch (error) {
+      if (timeout.aborted)
+        return { ok: false, status: null, message: `timed out after ${request.timeoutMs} ms` };
+      if (request.signal?.aborted) return { ok: false, status: null, message: 'aborted' };
+      return { ok: false, status: null, message: describeFetchError(error) };
+    }
+  }
+}
+
+async function discardBody(response: Response): Promise<void> {
+  if (!response.body) return;
+  const reader = response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+  let read = 0;
+  try {
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) return;
+      read += chunk.value.byteLength;
+      if (read > MAX_RESPONSE_BYTES) {
+        await reader.cancel();
+        return;
+      }
+    }
+  } catch {
+    // The status already tells the outcome; a broken body does not change it.
+  }
+}
+
+function describeFetchError(error: unknown): string {
+  // Duck-typed: fetch's errors may come from another realm (test runners), where instanceof Error fails.
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  if (cause && typeof cause.code === 'string') {
+    return cause.code === 'ECONNREFUSED' ? 'connection refused' : `request failed: ${cause.code}`;
+  }
+  if (cause && typeof cause.message === 'string') return `request failed: ${cause.message}`;
+  const message = (error as { message?: unknown } | null)?.message;
+  return `request failed: ${typeof message === 'string' ? message : String(error)}`;
+}

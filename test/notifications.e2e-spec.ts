@@ -1,0 +1,359 @@
+import request from 'supertest';
+import { EventCapture } from './support/event-capture';
+import { eventually } from './support/eventually';
+import { alertBody, incidentBody } from './support/fixtures';
+import { HttpReceiver, refusingUrl } from './support/http-receiver';
+import { startTestApp, TestApp } from './support/test-app';
+
+const notificationEvents = (events: EventCapture, incidentId: string) =>
+  events.envelopes
+    .map((e) => e.event)
+    .filter((e) => e.event_type === 'notification_sent' && e.incident_id === incidentId);
+
+describe('notification channels: REST and delivery', () => {
+  let t: TestApp;
+  let events: EventCapture;
+  const receivers: HttpReceiver[] = [];
+
+  const receiver = async (behaviour: Parameters<typeof HttpReceiver.start>[0] = {}) => {
+    const r = await HttpReceiver.start(behaviour);
+    receivers.push(r);
+    return r;
+  };
+
+  const channel = async (body: Record<string, unknown>) =>
+    (await request(t.baseUrl).post('/v1/notification-channels').send(body).expect(201)).body as {
+      id: string;
+      name: string;
+    };
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      NOTIFICATION_MAX_ATTEMPTS: '3',
+      NOTIFICATION_RETRY_BACKOFF: '0.05',
+      NOTIFICATION_TIMEOUT: '0.5',
+    });
+    events = new EventCapture(t.app);
+  });
+
+  afterEach(async () => {
+    const { channels } = (await request(t.baseUrl).get('/v1/notification-channels').expect(200)).body;
+    for (const c of channels as { id: string }[]) {
+      await request(t.baseUrl).delete(`/v1/notification-channels/${c.id}`).expect(204);
+    }
+    await Promise.all(receivers.splice(0).map((r) => r.close()));
+    events.clear();
+  });
+
+  afterAll(async () => {
+    events.stop();
+    await t.cleanup();
+  });
+
+  it('creates, lists, replaces and deletes a channel, masking its header values', async () => {
+    const created = await request(t.baseUrl)
+      .post('/v1/notification-channels')
+      .send({
+        name: 'ops-webhook',
+        type: 'webhook',
+        url: 'http://127.0.0.1:9/hook',
+        headers: { Authorization: 'Bearer secret' },
+      })
+      .expect(201);
+    expect(created.body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      name: 'ops-webhook',
+      type: 'webhook',
+      url: 'http://127.0.0.1:9/hook',
+      enabled: true,
+      events: ['incident_created', 'escalated', 'incident_resolved'],
+      severities: [],
+      headers: { Authorization: '********' },
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
+    const id = created.body.id as string;
+    expect(
+      (await request(t.baseUrl).get(`/v1/notification-channels/${id.toUpperCase()}`).expect(200)).body.name,
+    ).toBe('ops-webhook');
+
+    const replaced = await request(t.baseUrl)
+      .put(`/v1/notification-channels/${id}`)
+      .send({
+        name: 'ops-slack',
+        type: 'slack',
+        url: 'https://hooks.example.com/x',
+        severities: ['P0'],
+        enabled: false,
+      })
+      .expect(200);
+    expect(replaced.body).toMatchObject({
+      id,
+      name: 'ops-slack',
+      type: 'slack',
+      severities: ['P0'],
+      enabled: false,
+      headers: {},
+    });
+    expect(replaced.body.created_at).toBe(created.body.created_at);
+
+    const list = (await request(t.baseUrl).get('/v1/notification-channels').expect(200)).body.channels;
+    expect(list.map((c: { id: string }) => c.id)).toEqual([id]);
+
+    await request(t.baseUrl).delete(`/v1/notification-channels/${id}`).expect(204);
+    await request(t.baseUrl).get(`/v1/notification-channels/${id}`).expect(404);
+    await request(t.baseUrl).delete(`/v1/notification-channels/${id}`).expect(404);
+  });
+
+  it.each([
+    ['a non-http URL', { url: 'ftp://example.com/x' }],
+    ['a URL without scheme', { url: 'example.com/hook' }],
+    ['an unknown type', { type: 'email' }],
+    ['an unknown event', { events: ['incident_updated'] }],
+    ['an unknown severity', { severities: ['P9'] }],
+    ['null enabled', { enabled: null }],
+    ['a reserved header', { headers: { 'Content-Type': 'text/plain' } }],
+    ['an empty name', { name: '' }],
+  ])('rejects %s with 400 VALIDATION_ERROR', async (_what, override) => {
+    const res = await request(t.baseUrl)
+      .post('/v1/notification-channels')
+      .send({ name: 'bad', type: 'webhook', url: 'http://127.0.0.1:9/x', ...override })
+      .expect(400);
+    expect(res.body.error.code).toBe('VALIDATION_ERROR');
+  });
+
+  it('rejects a second channel with the same name', async () => {
+    await channel({ name: 'dup', type: 'webhook', url: 'http://127.0.0.1:9/x' });
+    const res = await request(t.baseUrl)
+      .post('/v1/notification-channels')
+      .send({ name: 'dup', type: 'slack', url: 'http://127.0.0.1:9/y' })
+      .expect(400);
+    expect(res.body.error.message).toMatch(/already exists/);
+  });
+
+  it('posts the incident to a webhook channel on creation and records notification_sent and a timeline entry', async () => {
+    const hook = await receiver();
+    await channel({
+      name: 'generic',
+      type: 'webhook',
+      url: hook.url('/incidents'),
+      headers: { 'X-Token': 't0k' },
+    });
+    const incident = (
+      await request(t.baseUrl)
+        .post('/v1/incidents')
+        .send(incidentBody({ severity: 'P1' }))
+        .expect(201)
+    ).body;
+
+    await hook.waitFor(1);
+    const [received] = hook.requests;
+    expect(received.method).toBe('POST');
+    expect(received.path).toBe('/incidents');
+    expect(received.headers['content-type']).toBe('application/json');
+    expect(received.headers['x-token']).toBe('t0k');
+    expect(received.headers['x-delivery-attempt']).toBe('1');
+    expect(received.body).toMatchObject({
+      trigger: 'incident_created',
+      channel: 'generic',
+      message: expect.stringContaining(incident.title),
+      incident: { id: incident.id, severity: 'P1', state: 'Detected' },
+    });
+
+    await eventually(() => notificationEvents(events, incident.id).length === 1, 3000, 'notification_sent');
+    expect(notificationEvents(events, incident.id)).toEqual([
+      { event_type: 'notification_sent', incident_id: incident.id, channel: 'generic', success: true },
+    ]);
+    const stored = (await request(t.baseUrl).get(`/v1/incidents/${incident.id}`).expect(200)).body;
+    const entries = stored.timeline.filter(
+      (e: { event_type: string }) => e.event_type === 'NotificationSent',
+    );
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      actor: 'notification-service',
+      metadata: {
+        channel: 'generic',
+        outcome: 'success',
+        attempt: '1',
+        status: '200',
+        trigger: 'incident_created',
+      },
+    });
+    const log = (await request(t.baseUrl).get(`/v1/incidents/${incident.id}/events`).expect(200)).body.events;
+    expect(log.map((e: { event_type: string }) => e.event_type)).toContain('notification_sent');
+  });
+
+  it('sends a Slack-compatible payload to a slack channel', async () => {
+    const hook = await receiver();
+    await channel({ name: 'slack-ops', type: 'slack', url: hook.url('/services/T/B/X') });
+    const incident = (
+      await request(t.baseUrl)
+        .post('/v1/incidents')
+        .send(incidentBody({ severity: 'P0' }))
+        .expect(201)
+    ).body;
+    await hook.waitFor(1);
+    expect(hook.requests[0].body).toEqual({
+      text: expect.stringContaining(`[P0] New incident: ${incident.title}`),
+      attachments: [
+        expect.objectContaining({
+          title: incident.title,
+          fields: expect.arrayContaining([{ title: 'Severity', value: 'P0', short: true }]),
+        }),
+      ],
+    });
+  });
+
+  it('notifies on creation only for the channel severities, and on escalation and resolution', async () => {
+    const hook = await receiver();
+    await channel({ name: 'urgent-only', type: 'webhook', url: hook.url(), severities: ['P0', 'P1'] });
+    const low = (
+      await request(t.baseUrl)
+        .post('/v1/incidents')
+        .send(incidentBody({ severity: 'P3' }))
+        .expect(201)
+    ).body;
+    await request(t.baseUrl)
+      .post(`/v1/incidents/${low.id}/escalate`)
+      .send({ to_severity: 'P1', reason: 'customers affected' })
+      .expect(200);
+    await hook.waitFor(1);
+    expect(hook.requests[0].body).toMatchObject({
+      trigger: 'escalated',
+      escalation: { from_severity: 'P3', to_severity: 'P1', reason: 'customers affected' },
+      incident: { id: low.id, severity: 'P1' },
+    });
+    await request(t.baseUrl)
+      .post(`/v1/incidents/${low.id}/resolve`)
+      .send({ resolved_by: 'alice', method: 'Manual', notes: 'fixed' })
+      .expect(200);
+    await hook.waitFor(2);
+    expect(hook.requests[1].body).toMatchObject({
+      trigger: 'incident_resolved',
+      message: expect.stringContaining('resolved by alice'),
+      incident: { id: low.id, state: 'Resolved' },
+    });
+    await eventually(() => notificationEvents(events, low.id).length === 2, 3000, 'two notification_sent');
+    expect(hook.requests).toHaveLength(2);
+  });
+
+  it('does not notify through a disabled channel or for an event it did not choose', async () => {
+    const hook = await receiver();
+    await channel({ name: 'off', type: 'webhook', url: hook.url(), enabled: false });
+    await channel({
+      name: 'resolved-only',
+      type: 'webhook',
+      url: hook.url('/resolved'),
+      events: ['incident_resolved'],
+    });
+    const incident = (await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body;
+    await request(t.baseUrl)
+      .post(`/v1/incidents/${incident.id}/resolve`)
+      .send({ resolved_by: 'bob', method: 'Manual', notes: '' })
+      .expect(200);
+    await hook.waitFor(1);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(hook.requests.map((r) => r.path)).toEqual(['/resolved']);
+  });
+
+  it('retries a failing receiver with backoff: every attempt is an event and a timeline entry', async () => {
+    const hook = await receiver({ script: [500, 503] });
+    await channel({ name: 'flaky', type: 'webhook', url: hook.url() });
+    const incident = (await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body;
+
+    await eventually(() => notificationEvents(events, incident.id).length === 3, 5000, 'three attempts');
+    expect(notificationEvents(events, incident.id).map((e) => 'success' in e && e.success)).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect(hook.requests.map((r) => r.headers['x-delivery-attempt'])).toEqual(['1', '2', '3']);
+    expect(new Set(hook.requests.map((r) => r.headers['x-delivery-id'])).size).toBe(1);
+    // Backoff: 50 ms, then 100 ms.
+    expect(hook.requests[1].at - hook.requests[0].at).toBeGreaterThanOrEqual(40);
+    expect(hook.requests[2].at - hook.requests[1].at).toBeGreaterThanOrEqual(90);
+
+    const stored = (await request(t.baseUrl).get(`/v1/incidents/${incident.id}`).expect(200)).body;
+    const outcomes = stored.timeline
+      .filter((e: { event_type: string }) => e.event_type === 'NotificationSent')
+      .map((e: { metadata: Record<string, string> }) => [
+        e.metadata.attempt,
+        e.metadata.outcome,
+        e.metadata.status,
+      ]);
+    expect(outcomes).toEqual([
+      ['1', 'failure', '500'],
+      ['2', 'failure', '503'],
+      ['3', 'success', '200'],
+    ]);
+    const metrics = (await request(t.baseUrl).get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(
+      /llm_incident_manager_notifications_total\{channel="flaky",outcome="failure"\} 2/,
+    );
+    expect(metrics).toMatch(
+      /llm_incident_manager_notifications_total\{channel="flaky",outcome="success"\} 1/,
+    );
+  });
+
+  it('gives up after the last attempt on a refusing receiver and on one that times out', async () => {
+    const slow = await receiver({ delayMs: 2000 });
+    await channel({ name: 'refusing', type: 'webhook', url: await refusingUrl() });
+    await channel({ name: 'slow', type: 'webhook', url: slow.url() });
+    const incident = (await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body;
+
+    await eventually(() => notificationEvents(events, incident.id).length === 6, 8000, 'six failed attempts');
+    expect(notificationEvents(events, incident.id).every((e) => 'success' in e && !e.success)).toBe(true);
+    const stored = (await request(t.baseUrl).get(`/v1/incidents/${incident.id}`).expect(200)).body;
+    const descriptions = stored.timeline
+      .filter((e: { event_type: string }) => e.event_type === 'NotificationSent')
+      .map((e: { description: string }) => e.description);
+    expect(descriptions.filter((d: string) => d.includes('connection refused'))).toHaveLength(3);
+    expect(descriptions.filter((d: string) => d.includes('timed out'))).toHaveLength(3);
+  });
+
+  it('never holds up alert ingestion, however dead the receivers are', async () => {
+    const slow = await receiver({ delayMs: 2000 });
+    await channel({ name: 'dead', type: 'webhook', url: await refusingUrl() });
+    await channel({ name: 'sluggish', type: 'slack', url: slow.url() });
+    const started = Date.now();
+    for (let i = 0; i < 10; i += 1) {
+      await request(t.baseUrl).post('/v1/alerts').send(alertBody()).expect(200);
+    }
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+});
+
+describe('notification queue bound', () => {
+  it('drops deliveries beyond NOTIFICATION_QUEUE_SIZE and counts them, without blocking', async () => {
+    const t = await startTestApp({
+      NOTIFICATION_QUEUE_SIZE: '2',
+      NOTIFICATION_CONCURRENCY: '1',
+      NOTIFICATION_MAX_ATTEMPTS: '1',
+      NOTIFICATION_TIMEOUT: '1',
+    });
+    const slow = await HttpReceiver.start({ delayMs: 300 });
+    try {
+      await request(t.baseUrl)
+        .post('/v1/notification-channels')
+        .send({ name: 'narrow', type: 'webhook', url: slow.url() })
+        .expect(201);
+      for (let i = 0; i < 5; i += 1) {
+        await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201);
+      }
+      const metrics = async () => (await request(t.baseUrl).get('/metrics').expect(200)).text;
+      expect(await metrics()).toMatch(
+        /llm_incident_manager_notifications_total\{channel="narrow",outcome="dropped"\} 3/,
+      );
+      await slow.waitFor(2);
+      await eventually(
+        async () => /notification_queue_depth 0/.test(await metrics()),
+        3000,
+        'an empty queue',
+      );
+      expect(slow.requests).toHaveLength(2);
+    } finally {
+      await t.cleanup();
+      await slow.close();
+    }
+  });
+});
