@@ -9,7 +9,6 @@ import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { StorageModule } from './storage/storage.module';
-import { StreamingModule } from './streaming/streaming.module';
 import { SystemModule } from './system/system.module';
 
 /**
@@ -30,7 +29,6 @@ export class AppModule implements NestModule {
         HealthModule,
         IncidentsModule,
         AlertsModule,
-        StreamingModule,
         NotificationsModule,
         SystemModule,
       ],
