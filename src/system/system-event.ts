@@ -1,10 +1,9 @@
-/** The category of the server's own lifecycle events; operators cannot post under it. */
-export const SERVER_CATEGORY = 'server';
-
-export const ServerMessage = {
-  Started: 'Server started',
-  Stopping: 'Server stopping',
-} as const;
+/**
+ * Categories of the server's own lifecycle events; operators cannot post under them. `shutdown` is published by
+ * the streaming gateway's shutdown (StreamShutdownService), which must close the sockets right after it.
+ */
+export const ServerCategory = { Startup: 'startup', Shutdown: 'shutdown' } as const;
+export const SERVER_CATEGORIES: readonly string[] = Object.values(ServerCategory);
 
 export interface PublishedSystemEvent {
   category: string;

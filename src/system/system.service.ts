@@ -1,18 +1,17 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { EventPublisher } from '../events/event-publisher.service';
 import { EventType } from '../events/event.types';
-import { PublishedSystemEvent, SERVER_CATEGORY, ServerMessage } from './system-event';
+import { PublishedSystemEvent, ServerCategory } from './system-event';
 
 /**
- * `system_event` producer: the server's start and stop, and operator notices (maintenance windows...). Events are
- * stored in the event log like every other, so a client that replays the log sees them too.
+ * `system_event` producer: the server's start and operator notices (maintenance windows...). The stopping event is
+ * published by the streaming shutdown (it must go out right before the sockets close), so there is exactly one.
+ * Events are stored in the event log like every other, so a client that replays the log sees them too.
  */
 @Injectable()
-export class SystemService implements OnApplicationBootstrap, OnModuleDestroy {
+export class SystemService implements OnApplicationBootstrap {
   private readonly logger = new Logger(SystemService.name);
-  private readonly startedAt = Date.now();
-  private stoppingAnnounced = false;
 
   constructor(private readonly publisher: EventPublisher) {}
 
@@ -30,34 +29,17 @@ export class SystemService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.announce(ServerMessage.Started, { ...this.serverMetadata() });
-  }
-
-  /**
-   * Announced in the first shutdown phase, while the WebSocket server still has its clients and before the
-   * publisher and the database close, so that subscribers receive it and the log keeps it.
-   */
-  async onModuleDestroy(): Promise<void> {
-    if (this.stoppingAnnounced) return;
-    this.stoppingAnnounced = true;
-    await this.announce(ServerMessage.Stopping, {
-      ...this.serverMetadata(),
-      uptime_seconds: String(Math.round((Date.now() - this.startedAt) / 1000)),
-    });
-  }
-
-  private async announce(message: string, metadata: Record<string, string>): Promise<void> {
     try {
-      await this.publish(SERVER_CATEGORY, message, metadata);
+      await this.publish(ServerCategory.Startup, 'Server started', {
+        hostname: hostname(),
+        pid: String(process.pid),
+        node_version: process.version,
+      });
     } catch (error) {
-      // A lifecycle notice must never stop the server from starting or stopping.
+      // A lifecycle notice must never stop the server from starting.
       this.logger.warn(
-        `could not publish "${message}": ${error instanceof Error ? error.message : String(error)}`,
+        `could not publish the startup event: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-  }
-
-  private serverMetadata(): Record<string, string> {
-    return { hostname: hostname(), pid: String(process.pid), node_version: process.version };
   }
 }

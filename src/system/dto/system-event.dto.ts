@@ -1,18 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Length, Matches, NotEquals } from 'class-validator';
+import { IsNotIn, IsString, Length, Matches } from 'class-validator';
 import { IsStringMap } from '../../common/string-map.validator';
 import { IsOptionalButNotNull } from '../../common/validation';
-import { SERVER_CATEGORY } from '../system-event';
+import { SERVER_CATEGORIES } from '../system-event';
 
 export class SystemEventDto {
   @ApiProperty({
     example: 'maintenance',
-    description: `Letters, digits and . _ : -; "${SERVER_CATEGORY}" is reserved for the server's own events`,
+    description: `Letters, digits and . _ : -; ${SERVER_CATEGORIES.join(' and ')} are reserved for the server`,
   })
   @IsString()
   @Length(1, 64)
   @Matches(/^[A-Za-z0-9._:-]+$/, { message: 'category may contain only letters, digits and . _ : -' })
-  @NotEquals(SERVER_CATEGORY, { message: `category "${SERVER_CATEGORY}" is reserved for the server` })
+  @IsNotIn(SERVER_CATEGORIES, {
+    message: `category must not be one the server uses (${SERVER_CATEGORIES.join(', ')})`,
+  })
   category!: string;
 
   @ApiProperty({
