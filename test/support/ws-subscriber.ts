@@ -86,8 +86,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 function parseFrame(data: WebSocket.RawData): { type: string } {
-  const text = Array.isArray(data)
-    ? Buffer.concat(data).toString('utf8')
-    : Buffer.from(data).toString('utf8');
+  let text: string;
+  if (Array.isArray(data)) text = Buffer.concat(data).toString('utf8');
+  else if (data instanceof ArrayBuffer) text = Buffer.from(new Uint8Array(data)).toString('utf8');
+  else text = data.toString('utf8');
   return JSON.parse(text) as { type: string };
 }
