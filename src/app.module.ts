@@ -9,6 +9,7 @@ import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { StorageModule } from './storage/storage.module';
+import { StreamingModule } from './streaming/streaming.module';
 import { SystemModule } from './system/system.module';
 
 /**
@@ -29,6 +30,7 @@ export class AppModule implements NestModule {
         HealthModule,
         IncidentsModule,
         AlertsModule,
+        StreamingModule,
         NotificationsModule,
         SystemModule,
       ],

@@ -8,6 +8,7 @@ import { ApiExceptionFilter } from './common/api-exception.filter';
 import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { apiValidationPipe } from './common/validation';
 import { APP_CONFIG, AppConfig } from './config/app-config';
+import { StreamWsAdapter } from './streaming/ws-adapter';
 
 /**
  * Creates the application exactly as production runs it (main.ts and the e2e tests both use this): JSON body
@@ -24,6 +25,7 @@ export async function createApp(overrides: Record<string, string> = {}): Promise
   app.use(jsonBodyMiddleware(config.http.bodyLimitBytes));
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(apiValidationPipe());
+  app.useWebSocketAdapter(new StreamWsAdapter(app, config.streaming));
   setupOpenApi(app);
   app.enableShutdownHooks();
   return app;

@@ -1,0 +1,58 @@
+import { ValidationOptions, registerDecorator } from 'class-validator';
+import { isRfc3339 } from '../rfc3339';
+
+/** A strict RFC 3339 instant with an offset (see rfc3339.ts). */
+export function IsRfc3339(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isRfc3339',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: `${String(propertyName)} must be an RFC 3339 date-time with an offset`,
+        ...options,
+      },
+      validator: { validate: (value: unknown) => typeof value === 'string' && isRfc3339(value) },
+    });
+}
+
+/** An object whose keys are all among `keys`: an unknown key must never be silently ignored. */
+export function HasOnlyKeys(keys: readonly string[], options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'hasOnlyKeys',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: (args) =>
+          `${args.property} has unknown key(s) ${unknownKeys(args.value, keys).join(', ')} (allowed: ${keys.join(', ')})`,
+        ...options,
+      },
+      validator: {
+        validate: (value: unknown) => isPlainObject(value) && unknownKeys(value, keys).length === 0,
+      },
+    });
+}
+
+/** A plain object whose values are all strings (`null` values are rejected). */
+export function IsStringRecord(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isStringRecord',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: `${String(propertyName)} must be an object of string values`, ...options },
+      validator: {
+        validate: (value: unknown) =>
+          isPlainObject(value) && Object.values(value).every((v) => typeof v === 'string'),
+      },
+    });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function unknownKeys(value: unknown, keys: readonly string[]): string[] {
+  return isPlainObject(value) ? Object.keys(value).filter((k) => !keys.includes(k)) : [];
+}

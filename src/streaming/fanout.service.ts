@@ -1,0 +1,68 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Subscription } from 'rxjs';
+import { BroadcasterService } from '../events/broadcaster.service';
+import type { EventEnvelope } from '../events/event-envelope';
+import { ConnectionService } from './connection.service';
+import { OutboundFrame, eventFrame } from './outbound-frame';
+import type { StreamConnection } from './stream-connection';
+import { StreamMetrics } from './stream-metrics';
+import { MatchSubject, SubscriptionFilter, matchSubjectOf } from './subscription-filter';
+import { EVENT_TYPE_INDEX, SubscriptionIndex } from './subscription-index';
+
+/**
+ * Fans every published event out to the connections it matches: visits only connections subscribed to its type,
+ * queues ONE copy per connection however many of its subscriptions match, and serializes the event once, lazily,
+ * for all of them. Events are handled synchronously in publish order, so each connection's queue is in publish
+ * order; the writes happen at the end of the turn (ConnectionService.flushAll).
+ */
+@Injectable()
+export class FanoutService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Streaming');
+  private subscription: Subscription | null = null;
+
+  constructor(
+    private readonly broadcaster: BroadcasterService,
+    private readonly index: SubscriptionIndex<StreamConnection>,
+    private readonly connections: ConnectionService,
+    private readonly metrics: StreamMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.subscription = this.broadcaster.events$.subscribe((envelope) => this.dispatch(envelope));
+  }
+
+  // Not onModuleDestroy: the shutdown `system_event` is published after that and must still reach the clients.
+  onApplicationShutdown(): void {
+    this.subscription?.unsubscribe();
+    this.subscription = null;
+  }
+
+  dispatch(envelope: EventEnvelope): void {
+    try {
+      const type = envelope.event.event_type;
+      this.metrics.eventPublished(type);
+      this.connections.eventPublished();
+      const candidates = this.index.subscribersOf(type);
+      if (candidates.size === 0) return;
+      const typeIndex = EVENT_TYPE_INDEX[type];
+      const subject = matchSubjectOf(envelope);
+      let frame: OutboundFrame | null = null;
+      for (const connection of candidates) {
+        const filters = connection.routes[typeIndex];
+        if (filters === undefined || !anyMatches(filters, subject)) continue;
+        frame ??= eventFrame(envelope);
+        connection.deliver(frame);
+      }
+    } catch (error) {
+      // An exception must not escape into the broadcaster's subscriber chain (RxJS would rethrow it later).
+      this.logger.error(
+        `fan-out of event ${envelope.sequence} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+    }
+  }
+}
+
+function anyMatches(filters: readonly SubscriptionFilter[], subject: MatchSubject): boolean {
+  for (let i = 0; i < filters.length; i++) if (filters[i].matches(subject)) return true;
+  return false;
+}

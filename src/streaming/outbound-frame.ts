@@ -1,0 +1,59 @@
+import type { EventEnvelope } from '../events/event-envelope';
+import type { EventPriority } from '../events/event-priority';
+import type { EventType } from '../events/event.types';
+import { ControlMessage, ServerMessageType } from './stream-protocol';
+
+/** Control frames (replies, heartbeats, `closing`) rank above every event priority and are never shed. */
+export const CONTROL_PRIORITY = 4;
+export type FramePriority = EventPriority | typeof CONTROL_PRIORITY;
+
+/**
+ * One serialized server message, ready for the socket. An event frame is built once per publish and the same
+ * instance (and bytes) is queued to every recipient.
+ */
+export class OutboundFrame {
+  /** The last flush pass that recorded this frame's latency (one observation per event per pass). */
+  latencyPass = 0;
+
+  constructor(
+    readonly data: Buffer,
+    readonly type: ServerMessageType,
+    readonly priority: FramePriority,
+    /** The event's type for `event` frames, null otherwise. */
+    readonly eventType: EventType | null,
+    /** performance.now() at publish for `event` frames (latency starts there), NaN otherwise. */
+    readonly publishedAt: number,
+  ) {}
+
+  get isEvent(): boolean {
+    return this.eventType !== null;
+  }
+}
+
+/** The `event` message: `{type, message_id, event, timestamp, sequence}`, serialized once for all recipients. */
+export function eventFrame(envelope: EventEnvelope): OutboundFrame {
+  const json = JSON.stringify({
+    type: ServerMessageType.Event,
+    message_id: envelope.id,
+    event: envelope.event,
+    timestamp: envelope.timestamp,
+    sequence: envelope.sequence,
+  });
+  return new OutboundFrame(
+    Buffer.from(json, 'utf8'),
+    ServerMessageType.Event,
+    envelope.priority,
+    envelope.event.event_type,
+    envelope.publishedAt,
+  );
+}
+
+export function controlFrame(message: ControlMessage): OutboundFrame {
+  return new OutboundFrame(
+    Buffer.from(JSON.stringify(message), 'utf8'),
+    message.type,
+    CONTROL_PRIORITY,
+    null,
+    Number.NaN,
+  );
+}

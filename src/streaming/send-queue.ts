@@ -1,0 +1,156 @@
+import { EventPriority } from '../events/event-priority';
+import { CONTROL_PRIORITY, OutboundFrame } from './outbound-frame';
+
+/** `offerEvent` results other than a shed priority. */
+export const Offer = {
+  /** Queued; nothing was shed. */
+  Queued: -1,
+  /** A Critical event found the queue full of Critical events: the consumer is too slow to keep. */
+  Overflow: -2,
+} as const;
+
+/** A FIFO of frames with their queue order, backed by arrays that are reused rather than reallocated. */
+class Lane {
+  private frames: OutboundFrame[] = [];
+  private orders: number[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.frames.length - this.head;
+  }
+
+  get headOrder(): number {
+    return this.head < this.orders.length ? this.orders[this.head] : Number.POSITIVE_INFINITY;
+  }
+
+  push(frame: OutboundFrame, order: number): void {
+    this.frames.push(frame);
+    this.orders.push(order);
+  }
+
+  shift(): OutboundFrame {
+    const frame = this.frames[this.head];
+    this.frames[this.head] = undefined as unknown as OutboundFrame; // release the reference now
+    this.head += 1;
+    if (this.head === this.frames.length) {
+      this.frames.length = 0;
+      this.orders.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.frames.length) {
+      this.frames = this.frames.slice(this.head);
+      this.orders = this.orders.slice(this.head);
+      this.head = 0;
+    }
+    return frame;
+  }
+
+  clear(): number {
+    const dropped = this.size;
+    this.frames = [];
+    this.orders = [];
+    this.head = 0;
+    return dropped;
+  }
+}
+
+const LANES = CONTROL_PRIORITY + 1;
+
+/**
+ * A connection's bounded send queue: at most `capacity` event frames plus at most `capacity` control frames.
+ * Frames leave in the order they were queued (across priorities). When the event part is full, the oldest frame of
+ * the lowest priority below the incoming one is shed (Low, then Normal, then High); an incoming frame that is not
+ * more important than anything queued is itself shed; a Critical one that finds only Critical frames overflows.
+ * Lanes are created on first use so that an idle connection costs almost nothing.
+ */
+export class SendQueue {
+  private readonly lanes: (Lane | undefined)[] = new Array<Lane | undefined>(LANES);
+  private events = 0;
+  private controls = 0;
+  private nextOrder = 0;
+
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.events + this.controls;
+  }
+
+  get eventCount(): number {
+    return this.events;
+  }
+
+  get isEmpty(): boolean {
+    return this.events + this.controls === 0;
+  }
+
+  /** Queues an event frame. Returns Offer.Queued, Offer.Overflow, or the priority of the frame that was shed. */
+  offerEvent(frame: OutboundFrame): number {
+    const priority = frame.priority;
+    if (this.events < this.capacity) {
+      this.push(frame);
+      this.events += 1;
+      return Offer.Queued;
+    }
+    const lowest = this.lowestQueuedEventPriority();
+    if (lowest < priority) {
+      this.lane(lowest).shift();
+      this.push(frame);
+      return lowest;
+    }
+    return priority === EventPriority.Critical ? Offer.Overflow : priority;
+  }
+
+  /** Queues a control frame; false when the control part is full (the peer is not reading at all). */
+  offerControl(frame: OutboundFrame): boolean {
+    if (this.controls >= this.capacity) return false;
+    this.push(frame);
+    this.controls += 1;
+    return true;
+  }
+
+  /** The oldest queued frame, or undefined. */
+  shift(): OutboundFrame | undefined {
+    let best = -1;
+    let bestOrder = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < LANES; i++) {
+      const lane = this.lanes[i];
+      if (lane !== undefined && lane.headOrder < bestOrder) {
+        bestOrder = lane.headOrder;
+        best = i;
+      }
+    }
+    if (best < 0) return undefined;
+    const frame = this.lane(best).shift();
+    if (best === CONTROL_PRIORITY) this.controls -= 1;
+    else this.events -= 1;
+    return frame;
+  }
+
+  /** Drops everything; returns how many frames were dropped. */
+  clear(): number {
+    let dropped = 0;
+    for (const lane of this.lanes) dropped += lane?.clear() ?? 0;
+    this.events = 0;
+    this.controls = 0;
+    return dropped;
+  }
+
+  private push(frame: OutboundFrame): void {
+    this.lane(frame.priority).push(frame, this.nextOrder++);
+  }
+
+  private lane(priority: number): Lane {
+    let lane = this.lanes[priority];
+    if (lane === undefined) {
+      lane = new Lane();
+      this.lanes[priority] = lane;
+    }
+    return lane;
+  }
+
+  private lowestQueuedEventPriority(): number {
+    for (let p: number = EventPriority.Low; p <= EventPriority.Critical; p++) {
+      if ((this.lanes[p]?.size ?? 0) > 0) return p;
+    }
+    return CONTROL_PRIORITY;
+  }
+}

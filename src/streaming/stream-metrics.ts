@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { performance } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { EventPriority } from '../events/event-priority';
+import { EVENT_TYPES, EventType } from '../events/event.types';
+import { Metric } from '../metrics/metric-names';
+import type { OutboundFrame } from './outbound-frame';
+import { EVENT_TYPE_INDEX } from './subscription-index';
+
+const PRIORITY_NAMES: Record<number, string> = {
+  [EventPriority.Low]: 'low',
+  [EventPriority.Normal]: 'normal',
+  [EventPriority.High]: 'high',
+  [EventPriority.Critical]: 'critical',
+};
+
+/**
+ * The streaming metrics (contract section 5), updated where things happen. Per-frame writes are the hot path:
+ * they are tallied in plain numbers and added to the Prometheus counters once per flush pass (`commitWrites`), and
+ * the latency histogram gets one observation per event frame per flush pass (every recipient written in one pass
+ * shares that write time) instead of one per recipient.
+ */
+@Injectable()
+export class StreamMetrics {
+  private readonly deliveredByType = new Array<number>(EVENT_TYPES.length).fill(0);
+  private eventFramesWritten = 0;
+  private pass = 1;
+
+  constructor(
+    @InjectMetric(Metric.WsActiveConnections) private readonly activeConnections: Gauge<string>,
+    @InjectMetric(Metric.WsTotalConnections) private readonly totalConnections: Counter<string>,
+    @InjectMetric(Metric.WsActiveSubscriptions) private readonly activeSubscriptions: Gauge<string>,
+    @InjectMetric(Metric.WsMessagesSent) private readonly messagesSent: Counter<string>,
+    @InjectMetric(Metric.WsMessagesReceived) private readonly messagesReceived: Counter<string>,
+    @InjectMetric(Metric.WsEventsBroadcast) private readonly eventsBroadcast: Counter<string>,
+    @InjectMetric(Metric.WsEventsDelivered) private readonly eventsDelivered: Counter<string>,
+    @InjectMetric(Metric.WsConnectionErrors) private readonly connectionErrors: Counter<string>,
+    @InjectMetric(Metric.WsSendErrors) private readonly sendErrors: Counter<string>,
+    @InjectMetric(Metric.WsSessionDuration) private readonly sessionDuration: Histogram<string>,
+    @InjectMetric(Metric.WsMessageLatency) private readonly messageLatency: Histogram<string>,
+    @InjectMetric(Metric.WsBroadcastChannelUsage) private readonly channelUsage: Gauge<string>,
+    @InjectMetric(Metric.MessagesShed) private readonly messagesShed: Counter<string>,
+    @InjectMetric(Metric.MessagesDropped) private readonly messagesDropped: Counter<string>,
+    @InjectMetric(Metric.SlowConsumersClosed) private readonly slowConsumersClosed: Counter<string>,
+  ) {}
+
+  connectionOpened(): void {
+    this.activeConnections.inc();
+    this.totalConnections.inc();
+  }
+
+  connectionClosed(sessionSeconds: number, subscriptions: number): void {
+    this.activeConnections.dec();
+    if (subscriptions > 0) this.activeSubscriptions.dec(subscriptions);
+    this.sessionDuration.observe(sessionSeconds);
+  }
+
+  connectionError(reason: string): void {
+    this.connectionErrors.inc({ reason });
+  }
+
+  subscriptionsChanged(delta: number): void {
+    if (delta > 0) this.activeSubscriptions.inc(delta);
+    else if (delta < 0) this.activeSubscriptions.dec(-delta);
+  }
+
+  messageReceived(type: string): void {
+    this.messagesReceived.inc({ type });
+  }
+
+  eventPublished(type: EventType): void {
+    this.eventsBroadcast.inc({ event_type: type });
+  }
+
+  /** Records one frame written to a socket. */
+  frameWritten(frame: OutboundFrame): void {
+    if (frame.eventType === null) {
+      this.messagesSent.inc({ type: frame.type });
+      return;
+    }
+    this.eventFramesWritten += 1;
+    this.deliveredByType[EVENT_TYPE_INDEX[frame.eventType]] += 1;
+    if (frame.latencyPass !== this.pass) {
+      frame.latencyPass = this.pass;
+      this.messageLatency.observe((performance.now() - frame.publishedAt) / 1000);
+    }
+  }
+
+  /** Adds the writes tallied since the last call to the counters; called once per flush pass. */
+  commitWrites(): void {
+    this.pass += 1;
+    if (this.eventFramesWritten === 0) return;
+    this.messagesSent.inc({ type: 'event' }, this.eventFramesWritten);
+    this.eventFramesWritten = 0;
+    for (let i = 0; i < this.deliveredByType.length; i++) {
+      if (this.deliveredByType[i] === 0) continue;
+      this.eventsDelivered.inc({ event_type: EVENT_TYPES[i] }, this.deliveredByType[i]);
+      this.deliveredByType[i] = 0;
+    }
+  }
+
+  sendError(): void {
+    this.sendErrors.inc();
+  }
+
+  shed(priority: number): void {
+    this.messagesShed.inc({ priority: PRIORITY_NAMES[priority] ?? String(priority) });
+  }
+
+  dropped(count: number): void {
+    if (count > 0) this.messagesDropped.inc(count);
+  }
+
+  slowConsumerClosed(): void {
+    this.slowConsumersClosed.inc();
+  }
+
+  /** Events waiting for fan-out in the last flush pass, divided by the broadcast capacity. */
+  broadcastUsage(ratio: number): void {
+    this.channelUsage.set(ratio);
+  }
+}

@@ -1,0 +1,114 @@
+import type { EventType } from '../events/event.types';
+import type { IncidentState, Severity } from '../domain';
+
+/** Client -> server message types (`type` tag). */
+export const ClientMessageType = {
+  Subscribe: 'subscribe',
+  Unsubscribe: 'unsubscribe',
+  Ping: 'ping',
+  Ack: 'ack',
+} as const;
+export type ClientMessageType = (typeof ClientMessageType)[keyof typeof ClientMessageType];
+export const CLIENT_MESSAGE_TYPES: readonly string[] = Object.values(ClientMessageType);
+
+/**
+ * Frames that are not a valid client message still reach a gateway handler (so that every frame gets an answer);
+ * these are the internal patterns the frame parser routes them to. They never appear on the wire.
+ */
+export const RejectedFrame = {
+  Invalid: 'invalid_frame',
+  Binary: 'binary_frame',
+} as const;
+export type RejectedFrame = (typeof RejectedFrame)[keyof typeof RejectedFrame];
+
+/** Server -> client message types (`type` tag). */
+export const ServerMessageType = {
+  Welcome: 'welcome',
+  Subscribed: 'subscribed',
+  Unsubscribed: 'unsubscribed',
+  Pong: 'pong',
+  Event: 'event',
+  Error: 'error',
+  Closing: 'closing',
+} as const;
+export type ServerMessageType = (typeof ServerMessageType)[keyof typeof ServerMessageType];
+
+export const StreamErrorCode = {
+  InvalidMessage: 'INVALID_MESSAGE',
+  Unsupported: 'UNSUPPORTED',
+  NotFound: 'NOT_FOUND',
+  SubscriptionLimit: 'SUBSCRIPTION_LIMIT',
+  RateLimited: 'RATE_LIMITED',
+} as const;
+export type StreamErrorCode = (typeof StreamErrorCode)[keyof typeof StreamErrorCode];
+
+/** The contract's prefix for every INVALID_MESSAGE error. */
+export const INVALID_MESSAGE_PREFIX = 'Failed to process message: ';
+
+/** WebSocket close codes of the contract. */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  MessageTooBig: 1009,
+  Unauthorized: 4001,
+  Forbidden: 4003,
+  SlowConsumer: 4008,
+  SessionExpired: 4010,
+  LimitExceeded: 4029,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Subscription filters as echoed in `subscribed`: every key present. */
+export interface SubscriptionFilters {
+  event_types: EventType[];
+  severities: Severity[];
+  states: IncidentState[];
+  sources: string[];
+  affected_resources: string[];
+  labels: Record<string, string>;
+  incident_ids: string[];
+}
+export const FILTER_KEYS: readonly (keyof SubscriptionFilters)[] = [
+  'event_types',
+  'severities',
+  'states',
+  'sources',
+  'affected_resources',
+  'labels',
+  'incident_ids',
+];
+
+export interface WelcomeMessage {
+  type: typeof ServerMessageType.Welcome;
+  session_id: string;
+  server_time: string;
+}
+export interface SubscribedMessage {
+  type: typeof ServerMessageType.Subscribed;
+  subscription_id: string;
+  filters: SubscriptionFilters;
+}
+export interface UnsubscribedMessage {
+  type: typeof ServerMessageType.Unsubscribed;
+  subscription_id: string;
+}
+export interface PongMessage {
+  type: typeof ServerMessageType.Pong;
+  timestamp: string;
+}
+export interface ErrorMessage {
+  type: typeof ServerMessageType.Error;
+  code: StreamErrorCode;
+  message: string;
+}
+export interface ClosingMessage {
+  type: typeof ServerMessageType.Closing;
+  reason: string;
+}
+
+/**
+ * Every server message except `event`, which is serialized once per publish by the fan-out (see
+ * outbound-frame.ts) rather than built per connection.
+ */
+export type ControlMessage =
+  WelcomeMessage | SubscribedMessage | UnsubscribedMessage | PongMessage | ErrorMessage | ClosingMessage;

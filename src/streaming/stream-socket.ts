@@ -1,0 +1,21 @@
+import WebSocket from 'ws';
+import { CloseCode } from './stream-protocol';
+import type { StreamConnection } from './stream-connection';
+
+/**
+ * The server-side socket class (the `ws` server's `WebSocket` option): a `ws` WebSocket that knows its connection,
+ * so that handlers reach their state without a lookup.
+ */
+export class StreamSocket extends WebSocket {
+  /** Set when the connection is accepted; stays undefined for a refused one. */
+  connection: StreamConnection | undefined;
+
+  /**
+   * `ws` closes with 1009 by itself when a frame exceeds `maxPayload`, while parsing the frame header; this is the
+   * only hook at that moment, and the contract wants `closing` before every close the server initiates.
+   */
+  override close(code?: number, data?: string | Buffer): void {
+    if (code === CloseCode.MessageTooBig) this.connection?.announceClosing('message too large');
+    super.close(code, data);
+  }
+}

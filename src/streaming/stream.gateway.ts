@@ -1,0 +1,89 @@
+import { UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import {
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import type { IncomingMessage } from 'node:http';
+import { ClientMessageGuard } from './client-message.guard';
+import { ConnectionService } from './connection.service';
+import { CurrentConnection } from './current-connection.decorator';
+import {
+  AckMessageDto,
+  PingMessageDto,
+  SubscribeMessageDto,
+  UnsubscribeMessageDto,
+} from './dto/client-messages.dto';
+import { normalizeRfc3339 } from './rfc3339';
+import type { StreamConnection } from './stream-connection';
+import { StreamError } from './stream-error';
+import { StreamExceptionFilter } from './stream-exception.filter';
+import { ClientMessageType, RejectedFrame, ServerMessageType, StreamErrorCode } from './stream-protocol';
+import type { StreamSocket } from './stream-socket';
+import { StreamValidationPipe } from './stream-validation.pipe';
+import { SubscriptionService } from './subscription.service';
+
+/**
+ * The `/ws` endpoint (its path, frame limit and compression come from the configuration, applied by
+ * StreamWsAdapter). Thin: each handler validates (pipe) and delegates; replies go through the connection's queue
+ * so that they keep their place among the events.
+ */
+@WebSocketGateway()
+@UseGuards(ClientMessageGuard)
+@UsePipes(StreamValidationPipe)
+@UseFilters(StreamExceptionFilter)
+export class StreamGateway implements OnGatewayConnection<StreamSocket>, OnGatewayDisconnect<StreamSocket> {
+  constructor(
+    private readonly connections: ConnectionService,
+    private readonly subscriptions: SubscriptionService,
+  ) {}
+
+  handleConnection(socket: StreamSocket, request: IncomingMessage): void {
+    this.connections.accept(socket, request);
+  }
+
+  handleDisconnect(socket: StreamSocket): void {
+    this.connections.release(socket);
+  }
+
+  @SubscribeMessage(ClientMessageType.Subscribe)
+  subscribe(
+    @CurrentConnection() connection: StreamConnection,
+    @MessageBody() message: SubscribeMessageDto,
+  ): void {
+    connection.reply(this.subscriptions.subscribe(connection, message));
+  }
+
+  @SubscribeMessage(ClientMessageType.Unsubscribe)
+  unsubscribe(
+    @CurrentConnection() connection: StreamConnection,
+    @MessageBody() message: UnsubscribeMessageDto,
+  ): void {
+    connection.reply(this.subscriptions.unsubscribe(connection, message));
+  }
+
+  @SubscribeMessage(ClientMessageType.Ping)
+  ping(@CurrentConnection() connection: StreamConnection, @MessageBody() message: PingMessageDto): void {
+    // The pipe has validated the timestamp, so it normalises.
+    connection.reply({ type: ServerMessageType.Pong, timestamp: normalizeRfc3339(message.timestamp) ?? '' });
+  }
+
+  /** Acknowledgements are accepted (they count as activity) and need no answer. */
+  @SubscribeMessage(ClientMessageType.Ack)
+  ack(@MessageBody() _message: AckMessageDto): void {}
+
+  @SubscribeMessage(RejectedFrame.Invalid)
+  invalidFrame(@MessageBody() reason: string): never {
+    throw StreamError.invalidMessage(reason);
+  }
+
+  @SubscribeMessage(RejectedFrame.Binary)
+  binaryFrame(): never {
+    throw new StreamError(
+      StreamErrorCode.Unsupported,
+      'binary frames are not supported; send JSON text frames',
+    );
+  }
+}

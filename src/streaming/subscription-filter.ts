@@ -1,0 +1,179 @@
+import type { IncidentState, Severity } from '../domain';
+import type { EventEnvelope } from '../events/event-envelope';
+import { EventType } from '../events/event.types';
+import type { SubscriptionFiltersDto } from './dto/client-messages.dto';
+import type { SubscriptionFilters } from './stream-protocol';
+
+/**
+ * What filters are matched against, extracted once per published event (contract, "Matching"): incident events
+ * -> their incident; alert events -> the alert, with `states` and `incident_ids` taken from the alert's incident;
+ * other incident-scoped events -> the current state of the incident they name; `system_event` -> type only.
+ */
+export interface MatchSubject {
+  /** True for `system_event`, which only `event_types` filters. */
+  readonly typeOnly: boolean;
+  readonly severity: Severity | null;
+  readonly state: IncidentState | null;
+  readonly source: string | null;
+  readonly resources: readonly string[] | null;
+  readonly labels: Readonly<Record<string, string>> | null;
+  readonly incidentId: string | null;
+}
+
+const TYPE_ONLY: MatchSubject = {
+  typeOnly: true,
+  severity: null,
+  state: null,
+  source: null,
+  resources: null,
+  labels: null,
+  incidentId: null,
+};
+
+export function matchSubjectOf(envelope: EventEnvelope): MatchSubject {
+  const event = envelope.event;
+  switch (event.event_type) {
+    case EventType.IncidentCreated:
+    case EventType.IncidentUpdated:
+    case EventType.IncidentResolved:
+    case EventType.IncidentClosed: {
+      const incident = event.incident;
+      return {
+        typeOnly: false,
+        severity: incident.severity,
+        state: incident.state,
+        source: incident.source,
+        resources: incident.affected_resources,
+        labels: incident.labels,
+        incidentId: incident.id,
+      };
+    }
+    case EventType.AlertReceived:
+    case EventType.AlertConverted: {
+      const alert = event.alert;
+      const incidentId =
+        alert.incident_id ??
+        (event.event_type === EventType.AlertConverted ? event.incident_id : null) ??
+        envelope.incident?.id ??
+        null;
+      return {
+        typeOnly: false,
+        severity: alert.severity,
+        state: envelope.incident?.state ?? null,
+        source: alert.source,
+        resources: alert.affected_services,
+        labels: alert.labels,
+        incidentId,
+      };
+    }
+    case EventType.Escalated:
+    case EventType.PlaybookStarted:
+    case EventType.PlaybookActionExecuted:
+    case EventType.PlaybookCompleted:
+    case EventType.NotificationSent:
+    case EventType.AssignmentChanged:
+    case EventType.CommentAdded: {
+      // Matched against the incident as it is now; an unknown incident matches only filters that do not ask
+      // about it (never widen a subscription on missing data).
+      const incident = envelope.incident;
+      return {
+        typeOnly: false,
+        severity: incident?.severity ?? null,
+        state: incident?.state ?? null,
+        source: incident?.source ?? null,
+        resources: incident?.affected_resources ?? null,
+        labels: incident?.labels ?? null,
+        incidentId: event.incident_id,
+      };
+    }
+    case EventType.SystemEvent:
+      return TYPE_ONLY;
+  }
+}
+
+/**
+ * One subscription's filters, compiled for matching without allocation: each non-empty key becomes a Set (or a
+ * list of label pairs); an empty or missing key is null and matches everything. Keys are AND-ed.
+ */
+export class SubscriptionFilter {
+  private constructor(
+    /** The filters as echoed in `subscribed`, every key present. */
+    readonly echo: SubscriptionFilters,
+    private readonly eventTypes: ReadonlySet<EventType> | null,
+    private readonly severities: ReadonlySet<Severity> | null,
+    private readonly states: ReadonlySet<IncidentState> | null,
+    private readonly sources: ReadonlySet<string> | null,
+    private readonly resources: ReadonlySet<string> | null,
+    private readonly labelPairs: readonly (readonly [string, string])[] | null,
+    private readonly incidentIds: ReadonlySet<string> | null,
+  ) {}
+
+  static from(dto: SubscriptionFiltersDto): SubscriptionFilter {
+    const echo: SubscriptionFilters = {
+      event_types: [...(dto.event_types ?? [])],
+      severities: [...(dto.severities ?? [])],
+      states: [...(dto.states ?? [])],
+      sources: [...(dto.sources ?? [])],
+      affected_resources: [...(dto.affected_resources ?? [])],
+      labels: { ...(dto.labels ?? {}) },
+      // UUIDs are accepted in any case and compared (and echoed) lowercase, like everywhere else.
+      incident_ids: (dto.incident_ids ?? []).map((id) => id.toLowerCase()),
+    };
+    const pairs = Object.entries(echo.labels);
+    return new SubscriptionFilter(
+      echo,
+      setOrNull(echo.event_types),
+      setOrNull(echo.severities),
+      setOrNull(echo.states),
+      setOrNull(echo.sources),
+      setOrNull(echo.affected_resources),
+      pairs.length === 0 ? null : pairs,
+      setOrNull(echo.incident_ids),
+    );
+  }
+
+  acceptsType(type: EventType): boolean {
+    return this.eventTypes === null || this.eventTypes.has(type);
+  }
+
+  /** Whether an event of an accepted type matches; the type itself is checked by the index (acceptsType). */
+  matches(subject: MatchSubject): boolean {
+    if (subject.typeOnly) return true;
+    if (this.severities !== null && (subject.severity === null || !this.severities.has(subject.severity))) {
+      return false;
+    }
+    if (this.states !== null && (subject.state === null || !this.states.has(subject.state))) return false;
+    if (this.sources !== null && (subject.source === null || !this.sources.has(subject.source))) return false;
+    if (
+      this.incidentIds !== null &&
+      (subject.incidentId === null || !this.incidentIds.has(subject.incidentId))
+    ) {
+      return false;
+    }
+    if (this.resources !== null && !containsAny(this.resources, subject.resources)) return false;
+    if (this.labelPairs !== null && !containsAllPairs(subject.labels, this.labelPairs)) return false;
+    return true;
+  }
+}
+
+function setOrNull<T>(values: readonly T[]): ReadonlySet<T> | null {
+  return values.length === 0 ? null : new Set(values);
+}
+
+function containsAny(wanted: ReadonlySet<string>, actual: readonly string[] | null): boolean {
+  if (actual === null) return false;
+  for (let i = 0; i < actual.length; i++) if (wanted.has(actual[i])) return true;
+  return false;
+}
+
+function containsAllPairs(
+  labels: Readonly<Record<string, string>> | null,
+  pairs: readonly (readonly [string, string])[],
+): boolean {
+  if (labels === null) return false;
+  for (let i = 0; i < pairs.length; i++) {
+    const [key, value] = pairs[i];
+    if (!Object.hasOwn(labels, key) || labels[key] !== value) return false;
+  }
+  return true;
+}

@@ -1,0 +1,80 @@
+import { INestApplicationContext, Logger } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import { Observable, isObservable } from 'rxjs';
+import type { RawData, WebSocketServer } from 'ws';
+import type { StreamingConfig } from '../config/app-config';
+import { parseClientFrame } from './client-frame.parser';
+import { StreamSocket } from './stream-socket';
+
+/** How long `ws` waits for the peer's close frame before it destroys the socket. */
+export const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
+
+/**
+ * The WebSocket transport, on the HTTP server's port:
+ * - the `ws` server options come from the configuration (path, maximum frame size -> 1009, permessage-deflate
+ *   only when enabled, our StreamSocket class);
+ * - every frame is mapped to a handler by `parseClientFrame` (the stock adapter silently drops frames that are not
+ *   `{event, data}` and anything whose handler is unknown);
+ * - one client's frames are handled one after another, in arrival order (the stock adapter runs them
+ *   concurrently, so a reply could overtake the reply to an earlier frame), without a per-client RxJS pipeline.
+ */
+export class StreamWsAdapter extends WsAdapter {
+  private readonly streamLogger = new Logger('Streaming');
+
+  constructor(
+    app: INestApplicationContext,
+    private readonly config: StreamingConfig,
+  ) {
+    super(app);
+  }
+
+  override create(port: number, options: Record<string, unknown> = {}): WebSocketServer {
+    return super.create(port, {
+      ...options,
+      path: this.config.path,
+      maxPayload: this.config.maxMessageBytes,
+      perMessageDeflate: this.config.enableCompression,
+      WebSocket: StreamSocket,
+      closeTimeout: CLOSE_HANDSHAKE_TIMEOUT_MS,
+    }) as WebSocketServer;
+  }
+
+  override bindMessageHandlers(
+    client: StreamSocket,
+    handlers: MessageMappingProperties[],
+    _transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    const byPattern = new Map<string, MessageMappingProperties['callback']>();
+    for (const handler of handlers) byPattern.set(String(handler.message), handler.callback);
+    let previous: Promise<void> = Promise.resolve();
+    client.on('message', (data: RawData, isBinary: boolean) => {
+      const frame = parseClientFrame(data, isBinary);
+      const callback = byPattern.get(frame.event);
+      if (callback === undefined) {
+        this.streamLogger.error(`no gateway handler for ${frame.event}`);
+        return;
+      }
+      // Handlers answer through the connection; their results (void) are not sent. Errors are answered by the
+      // gateway's exception filter, so a rejection here is a bug: log it and keep serving the client.
+      previous = previous
+        .then(() => settle(callback(frame.data, frame.event)))
+        .catch((error: unknown) =>
+          this.streamLogger.error(`client message handling failed: ${String(error)}`),
+        );
+    });
+  }
+
+  /** Per-client errors are counted by the connection registry; the stock adapter logs every one as an error. */
+  override bindErrorHandler(server: WebSocketServer): WebSocketServer {
+    server.on('error', (error: Error) => this.streamLogger.error(`WebSocket server error: ${error.message}`));
+    return server;
+  }
+}
+
+async function settle(result: unknown): Promise<void> {
+  const value: unknown = await result;
+  if (isObservable(value)) {
+    await new Promise<void>((resolve, reject) => value.subscribe({ complete: resolve, error: reject }));
+  }
+}
