@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
+import { httpRateLimitMiddleware } from './common/http-rate-limit.middleware';
 import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { apiValidationPipe } from './common/validation';
 import { APP_CONFIG, AppConfig } from './config/app-config';
@@ -22,6 +23,7 @@ export async function createApp(overrides: Record<string, string> = {}): Promise
   const config = app.get<AppConfig>(APP_CONFIG);
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  if (config.http.rateLimitPerSecond > 0) app.use(httpRateLimitMiddleware(config.http.rateLimitPerSecond));
   app.use(jsonBodyMiddleware(config.http.bodyLimitBytes));
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(apiValidationPipe());

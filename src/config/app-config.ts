@@ -4,6 +4,8 @@ import type { LogLevel } from './env.schema';
 export interface HttpConfig {
   port: number;
   bodyLimitBytes: number;
+  /** Requests per second per client on /v1 (bursts up to twice that); 0 disables the limit. */
+  rateLimitPerSecond: number;
   shutdownGraceMs: number;
 }
 

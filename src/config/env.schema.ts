@@ -100,6 +100,11 @@ export class EnvironmentVariables {
   HTTP_BODY_LIMIT_BYTES = 1_048_576;
 
   @Transform(toNumber)
+  @IsInt()
+  @Min(0)
+  HTTP_RATE_LIMIT_PER_SECOND = 5000;
+
+  @Transform(toNumber)
   @IsNumber()
   @Min(0)
   SHUTDOWN_GRACE_SECS = 10;

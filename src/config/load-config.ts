@@ -34,6 +34,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     http: {
       port: vars.PORT,
       bodyLimitBytes: vars.HTTP_BODY_LIMIT_BYTES,
+      rateLimitPerSecond: vars.HTTP_RATE_LIMIT_PER_SECOND,
       shutdownGraceMs: seconds(vars.SHUTDOWN_GRACE_SECS),
     },
     streaming: {
