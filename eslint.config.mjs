@@ -5,7 +5,15 @@ import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   {
-    ignores: ['scripts/**', 'dist/**', 'coverage/**', 'node_modules/**', 'bench/**', 'eslint.config.mjs', 'jest.config.js'],
+    ignores: [
+      'scripts/**',
+      'dist/**',
+      'coverage/**',
+      'node_modules/**',
+      'bench/**',
+      'eslint.config.mjs',
+      'jest.config.js',
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
