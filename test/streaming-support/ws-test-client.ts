@@ -118,9 +118,9 @@ export class WsTestClient {
     return this.frames.filter((f) => f.type === 'event');
   }
 
-  /** Resolves if no unread frame arrives within `ms`; rejects with what arrived otherwise. */
+  /** Resolves if no frame arrives within the next `ms`; rejects with what arrived otherwise. */
   async expectSilence(ms: number): Promise<void> {
-    const start = this.cursor;
+    const start = this.frames.length;
     await new Promise((resolve) => setTimeout(resolve, ms));
     const unexpected = this.frames.slice(start);
     if (unexpected.length > 0) throw new Error(`unexpected frames: ${JSON.stringify(unexpected)}`);
