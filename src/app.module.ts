@@ -1,6 +1,7 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AlertsModule } from './alerts/alerts.module';
 import { ConfigModule } from './config/config.module';
+import { EscalationModule } from './escalation/escalation.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { IncidentsModule } from './incidents/incidents.module';
@@ -32,6 +33,7 @@ export class AppModule implements NestModule {
         AlertsModule,
         StreamingModule,
         NotificationsModule,
+        EscalationModule,
         SystemModule,
       ],
     };

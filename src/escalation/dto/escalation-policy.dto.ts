@@ -1,0 +1,118 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsString,
+  IsUrl,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { IsOptionalButNotNull } from '../../common/validation';
+import { SEVERITIES, Severity } from '../../domain';
+import { HTTP_URL } from '../../notifications/dto/notification-channel.dto';
+import { TARGET_TYPES, TargetType } from '../escalation-policy';
+
+export class EscalationTargetDto {
+  @ApiProperty({ enum: TARGET_TYPES })
+  @IsIn(TARGET_TYPES)
+  type!: TargetType;
+
+  @ApiProperty({ minLength: 1, maxLength: 128, example: 'sre-oncall' })
+  @IsString()
+  @Length(1, 128)
+  name!: string;
+
+  @ApiPropertyOptional({ description: 'Required for webhook targets, which receive a JSON POST' })
+  @ValidateIf((target: EscalationTargetDto) => target.type === 'webhook' || target.url !== undefined)
+  @IsString()
+  @MaxLength(2048)
+  @IsUrl(HTTP_URL, { message: 'url must be an http(s) URL' })
+  url?: string;
+}
+
+export class EscalationLevelDto {
+  @ApiProperty({ minimum: 1, maximum: 100 })
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  level!: number;
+
+  @ApiProperty({
+    minimum: 0,
+    maximum: 10080,
+    description: 'After the previous level (or creation); fractions allowed',
+  })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(10080)
+  delay_minutes!: number;
+
+  @ApiPropertyOptional({ type: [EscalationTargetDto] })
+  @IsOptionalButNotNull()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => EscalationTargetDto)
+  targets?: EscalationTargetDto[];
+
+  @ApiPropertyOptional({ enum: SEVERITIES })
+  @IsOptionalButNotNull()
+  @IsIn(SEVERITIES)
+  raise_to_severity?: Severity;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptionalButNotNull()
+  @IsBoolean()
+  stop_on_ack?: boolean;
+}
+
+/** POST (create) and PUT (replace) body of an escalation policy. */
+export class EscalationPolicyDto {
+  @ApiProperty({ minLength: 1, maxLength: 128 })
+  @IsString()
+  @Length(1, 128)
+  name!: string;
+
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptionalButNotNull()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptionalButNotNull()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ enum: SEVERITIES, isArray: true, description: 'Empty or absent: every severity' })
+  @IsOptionalButNotNull()
+  @IsArray()
+  @ArrayMaxSize(SEVERITIES.length)
+  @IsIn(SEVERITIES, { each: true })
+  severities?: Severity[];
+
+  @ApiProperty({ type: [EscalationLevelDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => EscalationLevelDto)
+  levels!: EscalationLevelDto[];
+
+  @ApiPropertyOptional({ default: 0, minimum: 0, maximum: 10 })
+  @IsOptionalButNotNull()
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  repeat?: number;
+}

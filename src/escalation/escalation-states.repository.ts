@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '../storage/database.service';
+import type { Executor } from '../storage/database.types';
+import { EscalationState, EscalationStatus, StopReason } from './escalation-policy';
+
+/** Per-incident escalation schedules. The due index is (status, next_due_at). */
+@Injectable()
+export class EscalationStatesRepository {
+  constructor(private readonly database: DatabaseService) {}
+
+  async get(incidentId: string, executor: Executor = this.database.db): Promise<EscalationState | undefined> {
+    const row = await executor
+      .selectFrom('escalation_states')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .executeTakeFirst();
+    return row ? (row as EscalationState) : undefined;
+  }
+
+  async insert(state: EscalationState, executor: Executor): Promise<void> {
+    await executor.insertInto('escalation_states').values(state).execute();
+  }
+
+  async advance(
+    executor: Executor,
+    incidentId: string,
+    next: { levelIndex: number; repeatRound: number; dueAt: string },
+    now: string,
+  ): Promise<void> {
+    await executor
+      .updateTable('escalation_states')
+      .set({
+        level_index: next.levelIndex,
+        repeat_round: next.repeatRound,
+        next_due_at: next.dueAt,
+        updated_at: now,
+      })
+      .where('incident_id', '=', incidentId)
+      .execute();
+  }
+
+  async finish(
+    executor: Executor,
+    incidentId: string,
+    status: Exclude<EscalationStatus, 'active'>,
+    reason: StopReason | null,
+    now: string,
+  ): Promise<void> {
+    await executor
+      .updateTable('escalation_states')
+      .set({ status, stop_reason: reason, next_due_at: null, updated_at: now })
+      .where('incident_id', '=', incidentId)
+      .where('status', '=', EscalationStatus.Active)
+      .execute();
+  }
+
+  /** Active escalations due at or before `now`, earliest first. */
+  async due(now: string, limit: number): Promise<EscalationState[]> {
+    const rows = await this.database.db
+      .selectFrom('escalation_states')
+      .selectAll()
+      .where('status', '=', EscalationStatus.Active)
+      .where('next_due_at', '<=', now)
+      .orderBy('next_due_at', 'asc')
+      .limit(limit)
+      .execute();
+    return rows as EscalationState[];
+  }
+
+  /** When the earliest active escalation is due, or null when none is active. */
+  async nextDueAt(): Promise<string | null> {
+    const row = await this.database.db
+      .selectFrom('escalation_states')
+      .select((eb) => eb.fn.min('next_due_at').as('due'))
+      .where('status', '=', EscalationStatus.Active)
+      .executeTakeFirst();
+    return row?.due ?? null;
+  }
+
+  async activeIncidentIds(): Promise<string[]> {
+    const rows = await this.database.db
+      .selectFrom('escalation_states')
+      .select('incident_id')
+      .where('status', '=', EscalationStatus.Active)
+      .execute();
+    return rows.map((r) => r.incident_id);
+  }
+
+  /** Which of these incidents already have an escalation (in any status). */
+  async existing(incidentIds: string[]): Promise<Set<string>> {
+    if (incidentIds.length === 0) return new Set();
+    const rows = await this.database.db
+      .selectFrom('escalation_states')
+      .select('incident_id')
+      .where('incident_id', 'in', incidentIds)
+      .execute();
+    return new Set(rows.map((r) => r.incident_id));
+  }
+}

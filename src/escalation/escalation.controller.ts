@@ -1,0 +1,52 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { NotFoundError } from '../common/api-error';
+import { UuidParam } from '../common/uuid-param.pipe';
+import { EscalationPolicyDto } from './dto/escalation-policy.dto';
+import { EscalationPoliciesService } from './escalation-policies.service';
+import type { EscalationPolicy, EscalationState } from './escalation-policy';
+import { EscalationService } from './escalation.service';
+
+@ApiTags('escalation')
+@Controller('v1')
+export class EscalationController {
+  constructor(
+    private readonly policies: EscalationPoliciesService,
+    private readonly escalation: EscalationService,
+  ) {}
+
+  @Post('escalation-policies')
+  @HttpCode(201)
+  create(@Body() dto: EscalationPolicyDto): Promise<EscalationPolicy> {
+    return this.policies.create(dto);
+  }
+
+  @Get('escalation-policies')
+  async list(): Promise<{ policies: EscalationPolicy[] }> {
+    return { policies: await this.policies.list() };
+  }
+
+  @Get('escalation-policies/:id')
+  get(@UuidParam() id: string): Promise<EscalationPolicy> {
+    return this.policies.get(id);
+  }
+
+  @Put('escalation-policies/:id')
+  replace(@UuidParam() id: string, @Body() dto: EscalationPolicyDto): Promise<EscalationPolicy> {
+    return this.policies.replace(id, dto);
+  }
+
+  @Delete('escalation-policies/:id')
+  @HttpCode(204)
+  delete(@UuidParam() id: string): Promise<void> {
+    return this.policies.delete(id);
+  }
+
+  /** The incident's escalation schedule: policy, status, next level and when it is due. */
+  @Get('incidents/:id/escalation')
+  async state(@UuidParam() id: string): Promise<EscalationState> {
+    const state = await this.escalation.state(id);
+    if (!state) throw new NotFoundError(`Escalation of incident ${id}`);
+    return state;
+  }
+}

@@ -1,0 +1,51 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import { BroadcasterService } from '../events/broadcaster.service';
+import type { EventEnvelope } from '../events/event-envelope';
+import { EventType } from '../events/event.types';
+import { EscalationService } from './escalation.service';
+
+/**
+ * Feeds incident events to the escalation engine: a created incident gets its policy, a changed one may stop it.
+ * The engine only queues work here; nothing in this callback waits or throws into the event stream.
+ */
+@Injectable()
+export class EscalationListener implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(EscalationListener.name);
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly broadcaster: BroadcasterService,
+    private readonly escalation: EscalationService,
+  ) {}
+
+  onModuleInit(): void {
+    this.subscription = this.broadcaster.events$.subscribe((envelope) => {
+      try {
+        this.onEvent(envelope);
+      } catch (error) {
+        this.logger.error(`escalation listener failed on ${envelope.event.event_type}: ${String(error)}`);
+      }
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  private onEvent({ event, incident }: EventEnvelope): void {
+    if (!incident) return;
+    switch (event.event_type) {
+      case EventType.IncidentCreated:
+        this.escalation.incidentCreated(incident);
+        return;
+      case EventType.IncidentUpdated:
+      case EventType.IncidentResolved:
+      case EventType.IncidentClosed:
+        this.escalation.incidentChanged(incident);
+        return;
+      default:
+        return;
+    }
+  }
+}

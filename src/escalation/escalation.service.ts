@@ -1,0 +1,357 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { Counter } from 'prom-client';
+import { NotFoundError } from '../common/api-error';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Incident, isActiveState } from '../domain';
+import { EventPublisher } from '../events/event-publisher.service';
+import { EventType } from '../events/event.types';
+import { SerialQueue } from '../common/serial-queue';
+import { addTimeline, changeSeverity } from '../incidents/incident-lifecycle';
+import { IncidentsRepository } from '../incidents/incidents.repository';
+import { IncidentsService } from '../incidents/incidents.service';
+import { Metric } from '../metrics/metric-names';
+import { NotificationTrigger } from '../notifications/notification-content';
+import { NotificationQueueService } from '../notifications/notification-queue.service';
+import { ChannelType } from '../notifications/notification-channel';
+import { EscalationPoliciesRepository } from './escalation-policies.repository';
+import { EscalationPoliciesService } from './escalation-policies.service';
+import {
+  EscalationLevel,
+  EscalationPolicy,
+  EscalationState,
+  EscalationStatus,
+  StopReason,
+  delayMs,
+  describeTarget,
+  formatDelay,
+  nextStep,
+  raisedSeverity,
+} from './escalation-policy';
+import { EscalationStatesRepository } from './escalation-states.repository';
+
+export const ESCALATION_ACTOR = 'escalation-engine';
+/** Due escalations handled per sweep round; a larger backlog takes more rounds, each re-reading the schedule. */
+const SWEEP_BATCH = 100;
+/** Incidents checked at start for a missed policy attachment (created while the server was stopping). */
+const RECONCILE_LIMIT = 5000;
+/** setTimeout's ceiling; longer waits are re-armed. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+interface Fired {
+  incident: Incident;
+  policy: EscalationPolicy;
+  level: EscalationLevel;
+  fromSeverity: Incident['severity'];
+  reason: string;
+}
+
+/**
+ * The escalation engine. The schedule lives in the database (escalation_states.next_due_at); one timer is armed
+ * for the earliest due escalation (re-armed from the database at start, so a restart still escalates on time), with
+ * a periodic sweep as a safety net. Firing a level, its events and advancing the schedule are one unit of work, and
+ * a level only fires when its row is still active and due, so a level never fires twice.
+ */
+@Injectable()
+export class EscalationService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(EscalationService.name);
+  /** Attach, stop and sweep run one at a time, in the order the events that caused them were published. */
+  private readonly work = new SerialQueue();
+  /** Incidents with an active escalation: lets incident updates skip the database when there is nothing to stop. */
+  private readonly active = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private timerDueAt = Number.POSITIVE_INFINITY;
+  private sweepQueued = false;
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly publisher: EventPublisher,
+    private readonly policies: EscalationPoliciesService,
+    private readonly policyStore: EscalationPoliciesRepository,
+    private readonly states: EscalationStatesRepository,
+    private readonly incidents: IncidentsService,
+    private readonly incidentStore: IncidentsRepository,
+    private readonly notifications: NotificationQueueService,
+    @InjectMetric(Metric.Escalations) private readonly escalations: Counter<string>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.policies.ensureLoaded();
+    for (const id of await this.states.activeIncidentIds()) this.active.add(id);
+    await this.reconcile();
+    this.requestSweep();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.clearTimer();
+    // Let the unit of work in progress finish while the database is open; what is left is re-armed at next start.
+    await this.work.drain();
+  }
+
+  /** An incident was created: attach the matching policy, if any. */
+  incidentCreated(incident: Incident): void {
+    if (this.stopped || incident.state !== 'Detected' || !this.policies.anyEnabled) return;
+    const policy = this.policies.policyFor(incident);
+    if (!policy) return;
+    this.enqueue(() => this.attach(incident, policy));
+  }
+
+  /** An incident changed: acknowledging, resolving or closing it stops its escalation. */
+  incidentChanged(incident: Incident): void {
+    if (this.stopped || !this.active.has(incident.id) || incident.state === 'Detected') return;
+    this.enqueue(() => this.stopIfDone(incident.id));
+  }
+
+  state(incidentId: string): Promise<EscalationState | undefined> {
+    return this.states.get(incidentId);
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.work
+      .push(async () => {
+        if (this.stopped) return;
+        await task();
+      })
+      .catch((error: unknown) => this.logger.error(`escalation task failed: ${describe(error)}`));
+  }
+
+  private async attach(incident: Incident, policy: EscalationPolicy): Promise<void> {
+    const first = policy.levels[0];
+    const dueAt = new Date(Date.parse(incident.created_at) + delayMs(first)).toISOString();
+    const attached = await this.publisher.run(async (tx) => {
+      if (await this.states.get(incident.id, tx)) return false;
+      const now = new Date().toISOString();
+      await this.states.insert(
+        {
+          incident_id: incident.id,
+          policy_id: policy.id,
+          status: EscalationStatus.Active,
+          level_index: 0,
+          repeat_round: 0,
+          next_due_at: dueAt,
+          started_at: now,
+          updated_at: now,
+          stop_reason: null,
+        },
+        tx,
+      );
+      return true;
+    });
+    if (!attached) return;
+    this.active.add(incident.id);
+    this.arm(Date.parse(dueAt));
+  }
+
+  /** Stops the escalation when the incident is no longer active, or acknowledged and the next level says so. */
+  private async stopIfDone(incidentId: string): Promise<void> {
+    await this.publisher.run(async (tx) => {
+      const state = await this.states.get(incidentId, tx);
+      if (!state || state.status !== EscalationStatus.Active) {
+        this.active.delete(incidentId);
+        return;
+      }
+      const incident = await this.incidentStore.findById(tx, incidentId);
+      const policy = await this.policyStore.get(state.policy_id, tx);
+      const level = policy?.levels[state.level_index];
+      const reason = incident ? stopReasonFor(incident, level) : StopReason.IncidentMissing;
+      if (reason === null) return;
+      await this.states.finish(tx, incidentId, EscalationStatus.Stopped, reason, new Date().toISOString());
+      this.active.delete(incidentId);
+    });
+  }
+
+  private requestSweep(): void {
+    if (this.sweepQueued || this.stopped) return;
+    this.sweepQueued = true;
+    this.enqueue(async () => {
+      this.sweepQueued = false;
+      await this.sweep();
+    });
+  }
+
+  private async sweep(): Promise<void> {
+    for (;;) {
+      const due = await this.states.due(new Date().toISOString(), SWEEP_BATCH);
+      for (const state of due) {
+        if (this.stopped) return;
+        await this.fire(state);
+      }
+      if (due.length < SWEEP_BATCH) break;
+    }
+    const next = await this.states.nextDueAt();
+    this.arm(next === null ? Number.POSITIVE_INFINITY : Date.parse(next), true);
+  }
+
+  /** Fires the due level of one escalation (or ends it), and notifies its targets after commit. */
+  private async fire(due: EscalationState): Promise<void> {
+    let fired: Fired | undefined;
+    let ended = false;
+    try {
+      await this.incidents.change(due.incident_id, async (incident, events, now, tx) => {
+        const finish = async (status: Exclude<EscalationStatus, 'active'>, reason: StopReason | null) => {
+          await this.states.finish(tx, incident.id, status, reason, now);
+          ended = true;
+          return false;
+        };
+        const state = await this.states.get(incident.id, tx);
+        if (!state || state.status !== EscalationStatus.Active || state.next_due_at === null) {
+          ended = true;
+          return false;
+        }
+        if (state.next_due_at > now) return false;
+        const policy = await this.policyStore.get(state.policy_id, tx);
+        if (!policy) return finish(EscalationStatus.Cancelled, StopReason.PolicyDeleted);
+        if (!policy.enabled) return finish(EscalationStatus.Cancelled, StopReason.PolicyDisabled);
+        const level = policy.levels[state.level_index];
+        if (!level) return finish(EscalationStatus.Completed, null);
+        const stop = stopReasonFor(incident, level);
+        if (stop !== null) return finish(EscalationStatus.Stopped, stop);
+
+        const fromSeverity = incident.severity;
+        const reason = reasonFor(policy, level, incident);
+        const raiseTo = raisedSeverity(level, fromSeverity);
+        if (raiseTo) changeSeverity(incident, raiseTo, ESCALATION_ACTOR, now, reason);
+        addTimeline(
+          incident,
+          now,
+          'Escalated',
+          ESCALATION_ACTOR,
+          raiseTo ? `Escalated from ${fromSeverity} to ${raiseTo}: ${reason}` : `Escalated: ${reason}`,
+          {
+            policy_id: policy.id,
+            policy: policy.name,
+            level: String(level.level),
+            repeat_round: String(state.repeat_round),
+            from: fromSeverity,
+            to: incident.severity,
+            targets: level.targets.map(describeTarget).join(','),
+          },
+        );
+        events.record(
+          {
+            event_type: EventType.Escalated,
+            incident_id: incident.id,
+            from_severity: fromSeverity,
+            to_severity: incident.severity,
+            reason,
+          },
+          incident,
+        );
+
+        const next = nextStep(policy, state.level_index, state.repeat_round);
+        if (next) {
+          const dueAt = new Date(Date.parse(now) + delayMs(policy.levels[next.levelIndex])).toISOString();
+          await this.states.advance(tx, incident.id, { ...next, dueAt }, now);
+        } else {
+          await finish(EscalationStatus.Completed, null);
+        }
+        fired = { incident, policy, level, fromSeverity, reason };
+        return true;
+      });
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      const now = new Date().toISOString();
+      await this.publisher.run((tx) =>
+        this.states.finish(tx, due.incident_id, EscalationStatus.Cancelled, StopReason.IncidentMissing, now),
+      );
+      ended = true;
+    }
+    if (ended) this.active.delete(due.incident_id);
+    if (fired) this.afterFired(fired);
+  }
+
+  private afterFired({ incident, level, fromSeverity, reason }: Fired): void {
+    this.escalations.inc({ trigger: 'policy' });
+    const targets = level.targets.map(describeTarget);
+    for (const target of level.targets) {
+      if (target.url === null) continue;
+      void this.notifications.enqueue(
+        { label: `escalation:${target.name}`, type: ChannelType.Webhook, url: target.url, headers: {} },
+        {
+          trigger: NotificationTrigger.Escalated,
+          message: `[${incident.severity}] Escalation for ${incident.title}: ${reason}`,
+          incident,
+          escalation: { from_severity: fromSeverity, to_severity: incident.severity, reason, targets },
+        },
+      );
+    }
+  }
+
+  /**
+   * Attaches policies to Detected incidents that have no escalation yet: incidents created while the server was
+   * stopping, or before a crash, whose `incident_created` was never handled. Overdue levels fire at the first sweep.
+   */
+  private async reconcile(): Promise<void> {
+    if (!this.policies.anyEnabled) return;
+    const { incidents } = await this.incidentStore.list({
+      page: 0,
+      pageSize: RECONCILE_LIMIT,
+      activeOnly: true,
+      states: ['Detected'],
+      severities: [],
+      sources: [],
+    });
+    const existing = await this.states.existing(incidents.map((i) => i.id));
+    for (const incident of incidents) {
+      if (existing.has(incident.id)) continue;
+      const policy = this.policies.policyFor(incident);
+      // A policy applies to the incidents created after it, never retroactively.
+      if (policy && policy.created_at <= incident.created_at) await this.attach(incident, policy);
+    }
+  }
+
+  /** Arms the timer for `dueAtMs` if that is earlier than what is armed (or always, after a sweep). */
+  private arm(dueAtMs: number, afterSweep = false): void {
+    if (this.stopped) return;
+    const safetyNet = Date.now() + this.config.escalation.checkIntervalMs;
+    const at = Math.min(dueAtMs, safetyNet);
+    if (!afterSweep && at >= this.timerDueAt) return;
+    this.clearTimer();
+    this.timerDueAt = at;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerDueAt = Number.POSITIVE_INFINITY;
+        this.requestSweep();
+      },
+      Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS),
+    );
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDueAt = Number.POSITIVE_INFINITY;
+  }
+}
+
+/** Why the escalation must stop before `level`, or null if it goes on. */
+function stopReasonFor(incident: Incident, level: EscalationLevel | undefined): StopReason | null {
+  if (!isActiveState(incident.state)) {
+    return incident.state === 'Closed' ? StopReason.Closed : StopReason.Resolved;
+  }
+  if (incident.state !== 'Detected' && (level?.stop_on_ack ?? true)) return StopReason.Acknowledged;
+  return null;
+}
+
+function reasonFor(policy: EscalationPolicy, level: EscalationLevel, incident: Incident): string {
+  const waited =
+    incident.state === 'Detected'
+      ? `not acknowledged after ${formatDelay(level.delay_minutes)}`
+      : `still ${incident.state} after ${formatDelay(level.delay_minutes)}`;
+  const targets =
+    level.targets.length > 0 ? `; notifying ${level.targets.map(describeTarget).join(', ')}` : '';
+  return `Escalation policy "${policy.name}" level ${level.level}: ${waited}${targets}`;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
