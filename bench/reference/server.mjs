@@ -2,7 +2,8 @@
 // The reference: the thinnest server on `ws` + node:http that speaks the subset of the product's protocol the
 // bench uses (welcome, subscribe/unsubscribe with `severities` + `event_types` filters, ping, POST /v1/alerts with
 // in-memory deduplication, `alert_received` / `alert_converted` / `incident_created` event frames). It has no
-// storage, no validation framework, no logging: it is what Node and `ws` can do on this machine.
+// storage, no validation framework, no logging: it is what Node and `ws` can do on this machine. Connections are
+// indexed by the event types they subscribe to, so an event only visits connections that may want it.
 //
 //   node bench/reference/server.mjs --port 9000 --mode send|coalesce|cork [--deflate]
 //
@@ -54,6 +55,9 @@ const FILTER_KEYS = [
 
 /** Every open connection. */
 const connections = new Set();
+/** event_type -> connections with a subscription naming it; `anyType`: those with one naming no type. */
+const byType = new Map();
+const anyType = new Set();
 /** fingerprint -> { incident, createdMs } */
 const dedup = new Map();
 let sequence = 0;
@@ -91,10 +95,12 @@ let dirty = [];
 let flushScheduled = false;
 
 function publish(eventType, severity, event) {
+  const typed = byType.get(eventType);
+  if (typed === undefined && anyType.size === 0) return;
   let payload = null;
   let frame = null;
-  for (const conn of connections) {
-    if (!conn.open || !conn.matches(eventType, severity)) continue;
+  const visit = (conn) => {
+    if (!conn.open || !conn.matches(eventType, severity)) return;
     if (payload === null) {
       sequence += 1;
       payload = Buffer.from(
@@ -120,6 +126,25 @@ function publish(eventType, severity, event) {
       }
     } else {
       conn.queue.push(frame);
+    }
+  };
+  if (typed !== undefined) for (const conn of typed) visit(conn);
+  for (const conn of anyType) if (typed === undefined || !typed.has(conn)) visit(conn);
+}
+
+/** Re-files a connection in the event-type index after its subscriptions changed or it closed. */
+function reindex(conn) {
+  for (const set of byType.values()) set.delete(conn);
+  anyType.delete(conn);
+  if (!conn.open) return;
+  for (const sub of conn.subscriptions.values()) {
+    if (sub.types === null) anyType.add(conn);
+    else {
+      for (const type of sub.types) {
+        let set = byType.get(type);
+        if (set === undefined) byType.set(type, (set = new Set()));
+        set.add(conn);
+      }
     }
   }
 }
@@ -147,6 +172,7 @@ function flush() {
 function closeSlow(conn) {
   slowConsumersClosed += 1;
   conn.open = false;
+  reindex(conn);
   conn.ws.terminate();
 }
 
@@ -186,6 +212,7 @@ function onConnection(ws, socket) {
   ws.on('close', () => {
     conn.open = false;
     connections.delete(conn);
+    reindex(conn);
   });
   ws.on('error', () => {});
 }
@@ -213,6 +240,7 @@ function onMessage(conn, data, isBinary) {
       const severities = stringSet(filters.severities);
       if (types === undefined || severities === undefined) return invalid(conn, 'filter lists');
       conn.subscriptions.set(id, { types, severities });
+      reindex(conn);
       const echoed = {};
       for (const key of FILTER_KEYS) echoed[key] = filters[key] ?? (key === 'labels' ? {} : []);
       return conn.sendJson({ type: 'subscribed', subscription_id: id, filters: echoed });
@@ -221,6 +249,7 @@ function onMessage(conn, data, isBinary) {
       if (!conn.subscriptions.delete(message.subscription_id)) {
         return conn.sendJson({ type: 'error', code: 'NOT_FOUND', message: 'no such subscription' });
       }
+      reindex(conn);
       return conn.sendJson({ type: 'unsubscribed', subscription_id: message.subscription_id });
     case 'ping':
       return conn.sendJson({ type: 'pong', timestamp: message.timestamp });
