@@ -1,0 +1,122 @@
+import type { Socket } from 'node:net';
+import { register } from 'prom-client';
+import type { Incident } from '../src/domain';
+import type { DomainEvent } from '../src/events/event.types';
+import { ConnectionService } from '../src/streaming/connection.service';
+import { SOCKET_HIGH_WATER_BYTES } from '../src/streaming/stream-connection';
+import { makeIncident, publishAll } from './streaming-support/publish';
+import { WsTestClient, closeAll } from './streaming-support/ws-test-client';
+import { TestApp, startTestApp } from './support/test-app';
+
+const MAX_PENDING = 20;
+/** Big events fill the kernel's socket buffers quickly, so that the server's own queue comes into play. */
+const PADDING = 'x'.repeat(64 * 1024);
+
+/** The TCP socket under a `ws` client; pausing it stops reading, so the server's writes back up. */
+function tcpOf(client: WsTestClient): Socket {
+  return (client.socket as unknown as { _socket: Socket })._socket;
+}
+
+async function counter(name: string): Promise<number> {
+  const metric = await register.getSingleMetric(name)?.get();
+  return (metric?.values ?? []).reduce((sum, v) => sum + v.value, 0);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function tick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('backpressure: a client that stops reading', () => {
+  let t: TestApp;
+  const clients: WsTestClient[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp({ WS_MAX_PENDING_MESSAGES: String(MAX_PENDING) });
+  });
+
+  afterAll(async () => {
+    await closeAll(clients);
+    await t.cleanup();
+  });
+
+  it('is shed, then closed 4008, while the others get every event in order and the server stays bounded', async () => {
+    const fast = [await WsTestClient.connect(t.wsUrl), await WsTestClient.connect(t.wsUrl)];
+    const slow = await WsTestClient.connect(t.wsUrl);
+    clients.push(...fast, slow);
+    for (const client of clients) await client.subscribe('all');
+    const connections = t.app.get(ConnectionService);
+    const slowConnection = connections.get(slow.welcome.session_id);
+    if (slowConnection === undefined) throw new Error('no server connection for the slow client');
+    const shedBefore = await counter('llm_incident_manager_messages_shed_total');
+    const closedBefore = await counter('llm_incident_manager_slow_consumers_closed_total');
+
+    tcpOf(slow).pause();
+    let published = 0;
+    const checkBounded = (): void => {
+      expect(slowConnection.queue.size).toBeLessThanOrEqual(MAX_PENDING);
+      expect(slowConnection.bufferedAmount).toBeLessThanOrEqual(SOCKET_HIGH_WATER_BYTES + 2 * PADDING.length);
+    };
+
+    // Normal-priority events until the slow connection's queue is full and sheds.
+    for (
+      let batch = 0;
+      batch < 60 && (await counter('llm_incident_manager_messages_shed_total')) === shedBefore;
+      batch++
+    ) {
+      await publishAll(t.app, normalEvents(published, 10));
+      published += 10;
+      await tick();
+      checkBounded();
+    }
+    expect(await counter('llm_incident_manager_messages_shed_total')).toBeGreaterThan(shedBefore);
+    expect(slowConnection.isOpen).toBe(true);
+
+    // Critical events push the shed Normal ones out, then find the queue full of Critical ones: slow consumer.
+    for (let batch = 0; batch < 10 && slowConnection.isOpen; batch++) {
+      await publishAll(t.app, criticalEvents(published, MAX_PENDING / 2));
+      published += MAX_PENDING / 2;
+      await tick();
+      checkBounded();
+    }
+    expect(slowConnection.isOpen).toBe(false);
+    expect(await counter('llm_incident_manager_slow_consumers_closed_total')).toBe(closedBefore + 1);
+
+    // The fast clients got everything, in publish order, while the slow one was stuck.
+    for (const client of fast) {
+      const events = await client.events(published, 10_000);
+      expect(events.map((e) => e.event.incident.title)).toEqual(
+        Array.from({ length: published }, (_, i) => `e${i}`),
+      );
+    }
+
+    // Once it reads again, the slow client finds a prefix of the stream (with gaps where events were shed), then
+    // `closing`, then the close code 4008.
+    tcpOf(slow).resume();
+    expect((await slow.waitClosed(10_000)).code).toBe(4008);
+    const frames = slow.frames.slice(2);
+    expect(frames.at(-1)).toEqual({ type: 'closing', reason: 'slow consumer' });
+    const titles = frames.slice(0, -1).map((f) => Number(String(f.event.incident.title).slice(1)));
+    expect(titles.length).toBeLessThan(published);
+    expect(titles).toEqual([...titles].sort((a, b) => a - b));
+    for (let i = 0; i < 100 && connections.get(slow.welcome.session_id) !== undefined; i++) await sleep(10);
+    expect(connections.get(slow.welcome.session_id)).toBeUndefined();
+  }, 30_000);
+});
+
+function normalEvents(from: number, count: number): { event: DomainEvent; incident: Incident | null }[] {
+  return Array.from({ length: count }, (_, i) => {
+    const incident = makeIncident({ title: `e${from + i}`, severity: 'P3', description: PADDING });
+    return { event: { event_type: 'incident_updated', incident, previous_state: null }, incident };
+  });
+}
+
+function criticalEvents(from: number, count: number): { event: DomainEvent; incident: Incident | null }[] {
+  return Array.from({ length: count }, (_, i) => {
+    const incident = makeIncident({ title: `e${from + i}`, severity: 'P0' });
+    return { event: { event_type: 'incident_created', incident }, incident };
+  });
+}
