@@ -2,6 +2,12 @@ import request from 'supertest';
 import { alertBody } from './support/fixtures';
 import { startTestApp } from './support/test-app';
 
+/** status 0: the request was refused because the server had stopped accepting. */
+interface Outcome {
+  status: number;
+  body: { alert_id?: string };
+}
+
 describe('graceful shutdown', () => {
   it('finishes in-flight requests before closing the database: every acknowledged alert is stored', async () => {
     const first = await startTestApp();
@@ -12,8 +18,11 @@ describe('graceful shutdown', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(alertBody()),
       }).then(
-        async (res) => ({ status: res.status, body: (await res.json()) as { alert_id?: string } }),
-        () => ({ status: 0, body: {} as { alert_id?: string } }),
+        async (res): Promise<Outcome> => ({
+          status: res.status,
+          body: (await res.json()) as Outcome['body'],
+        }),
+        (): Outcome => ({ status: 0, body: {} }),
       ),
     );
     // Close as soon as the first one is answered, while the others are being processed.

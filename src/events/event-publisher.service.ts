@@ -65,7 +65,7 @@ export class EventPublisher implements OnApplicationShutdown {
   run<T>(work: UnitOfWork<T>): Promise<T> {
     if (this.closed) return Promise.reject(new ServiceUnavailableException('Server is shutting down'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ work, resolve: resolve, reject });
       if (!this.draining) {
         this.draining = true;
         // Start on the next loop turn, so that every request read in this I/O phase joins the same batch.
