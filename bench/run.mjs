@@ -28,6 +28,7 @@ const HELP = `usage: npm run bench -- [options]
   --connect-concurrency N   handshakes in flight while connecting   [200]
   --env KEY=VALUE    extra environment for the product (repeatable), e.g. --env WS_MAX_PENDING_MESSAGES=5000
   --cpu-prof         run the servers under node --cpu-prof; profiles under bench/results/profiles/<run>/
+  --cpu-prof-clients the same for the load-generator processes (profiles/<run>/clients/)
   --build            run \`npm run build\` before starting the product
   --product-dir DIR  the product checkout to run (its dist/main.js)   [this repository]
   --label NAME       suffix of the result files
@@ -103,6 +104,9 @@ function parseOptions(argv) {
       }
       case '--cpu-prof':
         o.cpuProf = true;
+        break;
+      case '--cpu-prof-clients':
+        o.cpuProfClients = true;
         break;
       case '--build':
         o.build = true;
@@ -191,6 +195,10 @@ async function main() {
     (options.label ? `-${options.label}` : options.quick ? '-quick' : custom ? '-custom' : '');
   const cpuProfDir = options.cpuProf ? path.join(options.out, 'profiles', id) : undefined;
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
+  const clientsCpuProfDir = options.cpuProfClients
+    ? path.join(options.out, 'profiles', id, 'clients')
+    : undefined;
+  if (clientsCpuProfDir) mkdirSync(clientsCpuProfDir, { recursive: true });
   const scenarios = Object.fromEntries(options.scenarios.map((s) => [s, sizeScenario(s, options)]));
   const maxClients = Math.max(0, ...Object.values(scenarios).map((s) => s.clients));
   const perWorker = Math.ceil(maxClients / options.workers);
@@ -233,6 +241,7 @@ async function main() {
     productEnv: options.productEnv,
     productDir: options.productDir ?? REPO_ROOT,
     cpuProfDir,
+    clientsCpuProfDir,
     progress,
     track: (child) => {
       children.add(child);

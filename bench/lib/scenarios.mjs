@@ -101,7 +101,7 @@ export async function runScenario(scenario, target, ctx) {
     record.server = { pid: server.pid, rssIdleBytes: rssIdle };
 
     if (scenario.clients > 0) {
-      pool = ClientPool.spawn(Math.min(ctx.workers, scenario.clients), ctx.track);
+      pool = ClientPool.spawn(Math.min(ctx.workers, scenario.clients), ctx.track, ctx.clientsCpuProfDir);
       const started = performance.now();
       const conn = await pool.connect({
         url: `ws://127.0.0.1:${server.port}/ws`,

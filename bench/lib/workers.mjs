@@ -20,9 +20,10 @@ export class ClientPool {
     });
   }
 
-  static spawn(count, track) {
+  static spawn(count, track, cpuProfDir) {
+    const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
     const children = Array.from({ length: count }, () => {
-      const child = spawnWithFdLimit(process.execPath, [WORKER], {
+      const child = spawnWithFdLimit(process.execPath, [...nodeArgs, WORKER], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       track?.(child);
