@@ -1,34 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsString, IsUrl, Length, MaxLength } from 'class-validator';
-import { INCIDENT_TYPES, IncidentType, SEVERITIES, Severity } from '../../domain';
+import { INCIDENT_TYPES, IncidentType } from '../../domain';
 import { IsStringMap, LIMITS } from '../../common/string-map.validator';
 import { IsOptionalButNotNull } from '../../common/validation';
+import { IncidentContentDto } from '../../incidents/dto/incident-content.dto';
 
-export class CreateAlertDto {
+export class CreateAlertDto extends IncidentContentDto {
   @ApiPropertyOptional({ description: 'The sender’s id for the alert; defaults to a new UUID' })
   @IsOptionalButNotNull()
   @IsString()
   @Length(1, LIMITS.source)
   external_id?: string;
-
-  @ApiProperty({ minLength: 1, maxLength: LIMITS.source })
-  @IsString()
-  @Length(1, LIMITS.source)
-  source!: string;
-
-  @ApiProperty({ minLength: 1, maxLength: LIMITS.title })
-  @IsString()
-  @Length(1, LIMITS.title)
-  title!: string;
-
-  @ApiProperty({ maxLength: LIMITS.description })
-  @IsString()
-  @MaxLength(LIMITS.description)
-  description!: string;
-
-  @ApiProperty({ enum: SEVERITIES })
-  @IsIn(SEVERITIES)
-  severity!: Severity;
 
   @ApiProperty({ enum: INCIDENT_TYPES })
   @IsIn(INCIDENT_TYPES)
