@@ -25,6 +25,7 @@ const HELP = `usage: npm run bench -- [options]
   --rate R           alerts/s of the fan-out scenarios (a, b)
   --match SHARE      share of clients with the matching filter (a, b, c), 0..1
   --workers N        load-generator processes holding the clients   [2]
+  --repeat N         run each scenario × target N times, alternating the order; tables show the median   [1]
   --connect-concurrency N   handshakes in flight while connecting   [200]
   --env KEY=VALUE    extra environment for the product (repeatable), e.g. --env WS_MAX_PENDING_MESSAGES=5000
   --cpu-prof         run the servers under node --cpu-prof; profiles under bench/results/profiles/<run>/
@@ -47,6 +48,7 @@ function parseOptions(argv) {
     quick: env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true',
     scale: env.BENCH_SCALE ? Number(env.BENCH_SCALE) : undefined,
     workers: Number(env.BENCH_WORKERS ?? 2),
+    repeat: 1,
     connectConcurrency: 200,
     productEnv: {},
     out: path.join(BENCH_DIR, 'results'),
@@ -93,6 +95,9 @@ function parseOptions(argv) {
         break;
       case '--workers':
         o.workers = Math.max(1, Math.round(number()));
+        break;
+      case '--repeat':
+        o.repeat = Math.max(1, Math.round(number()));
         break;
       case '--connect-concurrency':
         o.connectConcurrency = Math.max(1, Math.round(number()));
@@ -225,6 +230,7 @@ async function main() {
     options: {
       targets: options.targets.map((t) => t.name),
       workers: options.workers,
+      repeat: options.repeat,
       connectConcurrency: options.connectConcurrency,
       productEnv: options.productEnv,
       productDir: options.productDir ?? REPO_ROOT,
@@ -255,13 +261,17 @@ async function main() {
   for (const scenarioId of options.scenarios) {
     const scenario = scenarios[scenarioId];
     process.stderr.write(`\n${scenario.title}${run.quick ? ' [scaled down]' : ''}\n`);
-    for (const target of options.targets) {
-      const started = Date.now();
-      const record = await runScenario(scenario, target, ctx);
-      run.results.push(record);
-      process.stderr.write(
-        `  ${target.name}: ${summary(record)} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
-      );
+    for (let repeat = 0; repeat < options.repeat; repeat++) {
+      // Alternate the order so that no target always runs first (or last) on a machine whose load drifts.
+      const targets = repeat % 2 === 0 ? options.targets : [...options.targets].reverse();
+      for (const target of targets) {
+        const started = Date.now();
+        const record = { ...(await runScenario(scenario, target, ctx)), repeat };
+        run.results.push(record);
+        process.stderr.write(
+          `  ${target.name}: ${summary(record)} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+        );
+      }
     }
   }
   run.finishedAt = new Date().toISOString();
