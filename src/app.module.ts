@@ -9,6 +9,7 @@ import { LoggingModule } from './logging/logging.module';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { PlaybooksModule } from './playbooks/playbooks.module';
 import { StorageModule } from './storage/storage.module';
 import { StreamingModule } from './streaming/streaming.module';
 import { SystemModule } from './system/system.module';
@@ -34,6 +35,7 @@ export class AppModule implements NestModule {
         StreamingModule,
         NotificationsModule,
         EscalationModule,
+        PlaybooksModule,
         SystemModule,
       ],
     };

@@ -8,7 +8,7 @@ import { startTestApp, TestApp } from './support/test-app';
 import { WsSubscriber } from './support/ws-subscriber';
 
 type Level = Record<string, unknown>;
-const level = (n: number, delayMinutes: number, extra: Level = {}): Level => ({
+const level = (n: number, delayMinutes: number | string, extra: Level = {}): Level => ({
   level: n,
   delay_minutes: delayMinutes,
   ...extra,

@@ -5,16 +5,7 @@ import type { Severity } from '../domain';
 import { NOTIFY_EVENTS, NotificationChannel, NotifyEvent, channelWants } from './notification-channel';
 import { NotificationChannelsRepository } from './notification-channels.repository';
 import { NotificationChannelDto } from './dto/notification-channel.dto';
-
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-/** Headers the client sets itself; letting a channel override them would break the request. */
-const RESERVED_HEADERS = new Set([
-  'content-type',
-  'content-length',
-  'host',
-  'connection',
-  'transfer-encoding',
-]);
+import { assertSendableHeaders } from './webhook.client';
 
 /**
  * Notification channel CRUD. The channels are also kept in memory (this process is their only writer) so that
@@ -101,12 +92,7 @@ function build(
   updatedAt: string,
 ): NotificationChannel {
   const headers = dto.headers ?? {};
-  for (const [key, value] of Object.entries(headers)) {
-    if (!HEADER_NAME.test(key) || RESERVED_HEADERS.has(key.toLowerCase())) {
-      throw new ValidationError(`headers: "${key}" is not a header a channel may set`);
-    }
-    if (/[\r\n\0]/.test(value)) throw new ValidationError(`headers: the value of "${key}" has a line break`);
-  }
+  assertSendableHeaders(headers);
   return {
     id,
     name: dto.name,

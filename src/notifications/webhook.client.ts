@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ValidationError } from '../common/api-error';
 
 export interface WebhookRequest {
   url: string;
@@ -15,6 +16,26 @@ export interface WebhookResult {
   status: number | null;
   /** Short, human-readable outcome for timelines and step results. */
   message: string;
+}
+
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+/** Headers the client sets itself; letting a user override them would break the request. */
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'host',
+  'connection',
+  'transfer-encoding',
+]);
+
+/** Rejects (400) user-configured headers that could not be sent or would break the request. */
+export function assertSendableHeaders(headers: Record<string, string>): void {
+  for (const [key, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(key) || RESERVED_HEADERS.has(key.toLowerCase())) {
+      throw new ValidationError(`headers: "${key}" is not a header that may be set`);
+    }
+    if (/[\r\n\0]/.test(value)) throw new ValidationError(`headers: the value of "${key}" has a line break`);
+  }
 }
 
 const USER_AGENT = 'llm-incident-manager/0.1';

@@ -1,0 +1,74 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { NotFoundError } from '../common/api-error';
+import { UuidParam } from '../common/uuid-param.pipe';
+import { IncidentsService } from '../incidents/incidents.service';
+import { PlaybookDto, RunPlaybookDto } from './dto/playbook.dto';
+import { Playbook, PlaybookRun, RunTrigger } from './playbook';
+import { PlaybookRunnerService } from './playbook-runner.service';
+import { PlaybookRunsRepository } from './playbook-runs.repository';
+import { PlaybooksService } from './playbooks.service';
+
+@ApiTags('playbooks')
+@Controller('v1')
+export class PlaybooksController {
+  constructor(
+    private readonly playbooks: PlaybooksService,
+    private readonly runner: PlaybookRunnerService,
+    private readonly runs: PlaybookRunsRepository,
+    private readonly incidents: IncidentsService,
+  ) {}
+
+  @Post('playbooks')
+  @HttpCode(201)
+  create(@Body() dto: PlaybookDto): Promise<Playbook> {
+    return this.playbooks.create(dto);
+  }
+
+  @Get('playbooks')
+  async list(): Promise<{ playbooks: Playbook[] }> {
+    return { playbooks: await this.playbooks.list() };
+  }
+
+  @Get('playbooks/:id')
+  get(@UuidParam() id: string): Promise<Playbook> {
+    return this.playbooks.get(id);
+  }
+
+  @Put('playbooks/:id')
+  replace(@UuidParam() id: string, @Body() dto: PlaybookDto): Promise<Playbook> {
+    return this.playbooks.replace(id, dto);
+  }
+
+  @Delete('playbooks/:id')
+  @HttpCode(204)
+  delete(@UuidParam() id: string): Promise<void> {
+    return this.playbooks.delete(id);
+  }
+
+  /** Runs a playbook on the incident now (enabled or not, whatever its triggers); answers with the queued run. */
+  @Post('incidents/:id/playbooks/:playbookId/run')
+  @HttpCode(200)
+  async run(
+    @UuidParam() id: string,
+    @UuidParam('playbookId') playbookId: string,
+    @Body() dto: RunPlaybookDto,
+  ): Promise<PlaybookRun> {
+    const incident = await this.incidents.get(id);
+    const playbook = await this.playbooks.get(playbookId);
+    return this.runner.start(incident, playbook, RunTrigger.Manual, dto.actor ?? 'api');
+  }
+
+  @Get('incidents/:id/playbook-runs')
+  async incidentRuns(@UuidParam() id: string): Promise<{ runs: PlaybookRun[] }> {
+    await this.incidents.get(id);
+    return { runs: await this.runs.forIncident(id) };
+  }
+
+  @Get('playbook-runs/:id')
+  async getRun(@UuidParam() id: string): Promise<PlaybookRun> {
+    const run = await this.runs.get(id);
+    if (!run) throw new NotFoundError(`Playbook run ${id}`);
+    return run;
+  }
+}

@@ -1,0 +1,130 @@
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { NotFoundError, ValidationError } from '../common/api-error';
+import type { Incident } from '../domain';
+import { assertSendableHeaders } from '../notifications/webhook.client';
+import { ActionDto, ConditionDto, PlaybookDto, TriggersDto } from './dto/playbook.dto';
+import { IncidentMatcher, Playbook, PlaybookAction, PlaybookStep, matches } from './playbook';
+import { PlaybooksRepository } from './playbooks.repository';
+
+/**
+ * Playbook CRUD. Playbooks are also kept in memory (this process is their only writer) so that finding the ones a
+ * new incident triggers costs no database round trip.
+ */
+@Injectable()
+export class PlaybooksService implements OnApplicationBootstrap {
+  private playbooks: Playbook[] = [];
+
+  constructor(private readonly repository: PlaybooksRepository) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.reload();
+  }
+
+  list(): Promise<Playbook[]> {
+    return this.repository.list();
+  }
+
+  async get(id: string): Promise<Playbook> {
+    const playbook = await this.repository.get(id);
+    if (!playbook) throw new NotFoundError(`Playbook ${id}`);
+    return playbook;
+  }
+
+  async create(dto: PlaybookDto): Promise<Playbook> {
+    await this.assertNameFree(dto.name);
+    const now = new Date().toISOString();
+    const playbook = build(randomUUID(), dto, now, now);
+    await this.repository.insert(playbook);
+    await this.reload();
+    return playbook;
+  }
+
+  async replace(id: string, dto: PlaybookDto): Promise<Playbook> {
+    const existing = await this.get(id);
+    await this.assertNameFree(dto.name, id);
+    const playbook = build(id, dto, existing.created_at, new Date().toISOString());
+    await this.repository.update(playbook);
+    await this.reload();
+    return playbook;
+  }
+
+  /** Runs already queued keep their copy of the steps. */
+  async delete(id: string): Promise<void> {
+    if (!(await this.repository.delete(id))) throw new NotFoundError(`Playbook ${id}`);
+    await this.reload();
+  }
+
+  /** Enabled playbooks whose triggers match a new incident, oldest first (from memory). */
+  triggeredBy(incident: Incident): Playbook[] {
+    return this.playbooks.filter((p) => p.enabled && matches(p.triggers, incident));
+  }
+
+  private async reload(): Promise<void> {
+    this.playbooks = await this.repository.list();
+  }
+
+  private async assertNameFree(name: string, exceptId?: string): Promise<void> {
+    const owner = await this.repository.idByName(name);
+    if (owner !== undefined && owner !== exceptId) {
+      throw new ValidationError(`A playbook named "${name}" already exists`);
+    }
+  }
+}
+
+function build(id: string, dto: PlaybookDto, createdAt: string, updatedAt: string): Playbook {
+  return {
+    id,
+    name: dto.name,
+    created_at: createdAt,
+    updated_at: updatedAt,
+    description: dto.description ?? '',
+    enabled: dto.enabled ?? true,
+    triggers: matcher(dto.triggers),
+    steps: dto.steps.map((step, i): PlaybookStep => ({
+      name: step.name ?? step.action.type,
+      action: action(step.action, i),
+      condition: step.condition ? matcher(step.condition) : null,
+      retries: step.retries ?? 0,
+      retry_delay_seconds: step.retry_delay_seconds ?? 1,
+      timeout_seconds: step.timeout_seconds ?? 30,
+    })),
+  };
+}
+
+function matcher(dto: TriggersDto | ConditionDto | undefined): IncidentMatcher {
+  return {
+    severities: [...new Set(dto?.severities ?? [])],
+    incident_types: [...new Set(dto?.incident_types ?? [])],
+    sources: [...new Set(dto?.sources ?? [])],
+    states: dto instanceof ConditionDto ? [...new Set(dto.states ?? [])] : [],
+    labels: { ...(dto?.labels ?? {}) },
+  };
+}
+
+/** The validated DTO as the typed action its `type` names (the DTO validated the fields that type needs). */
+function action(dto: ActionDto, index: number): PlaybookAction {
+  const required = <T>(value: T | undefined, field: string): T => {
+    if (value === undefined) throw new ValidationError(`steps.${index}.action.${field} is required`);
+    return value;
+  };
+  switch (dto.type) {
+    case 'webhook': {
+      const headers = dto.headers ?? {};
+      assertSendableHeaders(headers);
+      return { type: dto.type, url: required(dto.url, 'url'), headers };
+    }
+    case 'wait':
+      return { type: dto.type, seconds: required(dto.seconds, 'seconds') };
+    case 'add_labels':
+      return { type: dto.type, labels: required(dto.labels, 'labels') };
+    case 'set_state':
+      return { type: dto.type, state: required(dto.state, 'state') };
+    case 'severity_increase':
+      return { type: dto.type, to_severity: dto.to_severity ?? null };
+    case 'notify':
+      return { type: dto.type, channels: dto.channels ?? [], message: required(dto.message, 'message') };
+    case 'incident_resolve':
+      return { type: dto.type, notes: dto.notes ?? '', root_cause: dto.root_cause ?? null };
+  }
+}
