@@ -54,7 +54,11 @@ export function markdownReport(run) {
       else if (scenario.kind === 'idle') lines.push(...idleTable(ok));
       else lines.push(...ingestTable(ok));
     }
-    for (const r of failed) lines.push('', `- **${r.target} failed**: ${oneLine(r.error)}`);
+    const notes = [
+      ...failed.map((r) => `- **${r.target} failed**: ${oneLine(r.error)}`),
+      ...ok.flatMap(anomalies),
+    ];
+    if (notes.length > 0) lines.push('', ...notes);
   }
   const comparisons = compare(run);
   if (comparisons.length > 0) {
@@ -84,7 +88,7 @@ function sizeLine(s) {
 
 function fanoutTable(records) {
   const rows = [
-    '| target | clients ok | alerts/s sent | deliveries/s | p50 ms | p95 ms | p99 ms | max ms | lost | dup | misdelivered | closed | server CPU | µs CPU/delivery | generator CPU | RSS/client |',
+    '| target | clients ok | alerts/s answered | deliveries/s | p50 ms | p95 ms | p99 ms | max ms | lost | dup | misdelivered | closed | server CPU | µs CPU/delivery | generator CPU | RSS/client |',
     '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const r of records) {
@@ -213,6 +217,27 @@ export function compare(run) {
     (p) => p >= 2000,
   );
   return out;
+}
+
+/** What went wrong in a run that completed: each is a line under the scenario's table. */
+function anomalies(r) {
+  const out = [];
+  const c = r.connect;
+  if (c && c.failed > 0) out.push(`${c.failed} clients failed to connect: ${JSON.stringify(c.errors)}`);
+  if (r.alerts) {
+    const errors = Object.entries(r.alerts.errors);
+    if (errors.length > 0) out.push(`POST errors: ${JSON.stringify(r.alerts.errors)}`);
+    if (r.alerts.skipped > 0) out.push(`${r.alerts.skipped} alerts skipped (too many requests outstanding)`);
+  }
+  const d = r.deliveries;
+  if (d) {
+    if (d.closedDuringRun > 0)
+      out.push(`${d.closedDuringRun} clients closed by the server: ${JSON.stringify(d.closeCodes)}`);
+    if (d.unexpected > 0) out.push(`${d.unexpected} frames for alerts that were not accepted`);
+    if (d.outOfOrder > 0) out.push(`${d.outOfOrder} frames whose sequence did not increase`);
+    if (d.controlErrors > 0) out.push(`${d.controlErrors} error or unparsable control frames`);
+  }
+  return out.map((text) => `- ${r.target}: ${text}`);
 }
 
 function errorNote(r) {
