@@ -2,6 +2,7 @@ import type { EventEnvelope } from '../events/event-envelope';
 import type { EventPriority } from '../events/event-priority';
 import type { EventType } from '../events/event.types';
 import { ControlMessage, ServerMessageType } from './stream-protocol';
+import { encodeTextFrame } from './websocket-framing';
 
 /** Control frames (replies, heartbeats, `closing`) rank above every event priority and are never shed. */
 export const CONTROL_PRIORITY = 4;
@@ -14,8 +15,10 @@ export type FramePriority = EventPriority | typeof CONTROL_PRIORITY;
 export class OutboundFrame {
   /** The last flush pass that recorded this frame's latency (one observation per event per pass). */
   latencyPass = 0;
+  private encoded: Buffer | null = null;
 
   constructor(
+    /** The message's JSON, UTF-8. */
     readonly data: Buffer,
     readonly type: ServerMessageType,
     readonly priority: FramePriority,
@@ -27,6 +30,11 @@ export class OutboundFrame {
 
   get isEvent(): boolean {
     return this.eventType !== null;
+  }
+
+  /** The complete WebSocket frame (header and payload), encoded on first use and then shared by all recipients. */
+  get wire(): Buffer {
+    return (this.encoded ??= encodeTextFrame(this.data));
   }
 }
 

@@ -18,6 +18,7 @@ export const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
 
 const TEXT_FRAME = { binary: false } as const;
 const DRAIN_RETRY_MS = 5;
+const PERMESSAGE_DEFLATE = 'permessage-deflate';
 
 /** What a connection needs from its owner: scheduling, accounting, and the slow-consumer decision. */
 export interface ConnectionHost {
@@ -46,6 +47,14 @@ export class StreamConnection implements Subscriber {
   private waitingForDrain = false;
   private closingSent = false;
   private closeStarted = false;
+  /**
+   * Without permessage-deflate, frames are written to the TCP socket pre-encoded (`OutboundFrame.wire`, one buffer
+   * shared by all recipients) instead of through `ws.send`, which would build a header and make two writes per
+   * recipient. This is safe because `ws` writes synchronously when it does not compress: its own frames (pings,
+   * pongs, close) never interleave with ours. With compression each connection has its own deflate stream, so
+   * frames go through `ws`.
+   */
+  private readonly writesEncodedFrames: boolean;
   private readonly onDrain = (): void => {
     this.waitingForDrain = false;
     this.host.scheduleFlush(this);
@@ -62,6 +71,7 @@ export class StreamConnection implements Subscriber {
   ) {
     this.queue = new SendQueue(limits.maxPendingMessages);
     this.rate = new RateLimiter(limits.maxMessagesPerSecond);
+    this.writesEncodedFrames = !socket.extensions.includes(PERMESSAGE_DEFLATE);
   }
 
   get id(): string {
@@ -200,7 +210,8 @@ export class StreamConnection implements Subscriber {
 
   private write(frame: OutboundFrame): void {
     try {
-      this.socket.send(frame.data, TEXT_FRAME);
+      if (this.writesEncodedFrames) this.transport.write(frame.wire);
+      else this.socket.send(frame.data, TEXT_FRAME);
       this.host.written(frame);
     } catch (error) {
       this.host.sendFailed(this, error);
