@@ -101,6 +101,9 @@ export class EscalationService implements OnApplicationBootstrap, BeforeApplicat
     if (this.stopped || incident.state !== 'Detected' || !this.policies.anyEnabled) return;
     const policy = this.policies.policyFor(incident);
     if (!policy) return;
+    // Marked at once, so that an acknowledgement published before the attachment is stored still queues its
+    // stop check behind it; a stop check that finds no escalation unmarks it.
+    this.active.add(incident.id);
     this.enqueue(() => this.attach(incident, policy));
   }
 
@@ -145,9 +148,7 @@ export class EscalationService implements OnApplicationBootstrap, BeforeApplicat
       );
       return true;
     });
-    if (!attached) return;
-    this.active.add(incident.id);
-    this.arm(Date.parse(dueAt));
+    if (attached) this.arm(Date.parse(dueAt));
   }
 
   /** Stops the escalation when the incident is no longer active, or acknowledged and the next level says so. */
