@@ -1,3 +1,4 @@
+import BetterSqlite3 from 'better-sqlite3';
 import request from 'supertest';
 import type { EscalatedEvent } from '../src/events/event.types';
 import { EventCapture } from './support/event-capture';
@@ -393,6 +394,40 @@ describe('escalation across a restart', () => {
       const log = (await request(second.baseUrl).get(`/v1/incidents/${incident.id}/events`).expect(200)).body
         .events;
       expect(log.filter((e: { event_type: string }) => e.event_type === 'escalated')).toHaveLength(1);
+    } finally {
+      await second.cleanup();
+    }
+  });
+});
+
+describe('escalation reconciliation at start', () => {
+  it('attaches the policy to a Detected incident whose creation was never handled (stopped mid-way)', async () => {
+    const first = await startTestApp();
+    await request(first.baseUrl)
+      .post('/v1/escalation-policies')
+      .send({ name: 'reconcile', levels: [level(1, 0.005)] })
+      .expect(201);
+    const incident = (await request(first.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201))
+      .body;
+    await eventually(
+      async () =>
+        (await request(first.baseUrl).get(`/v1/incidents/${incident.id}/escalation`)).status === 200,
+    );
+    await first.close();
+    // As if the server had stopped between storing the incident and attaching its escalation.
+    const db = new BetterSqlite3(first.dbPath);
+    db.prepare('DELETE FROM escalation_states WHERE incident_id = ?').run(incident.id);
+    db.close();
+
+    const second = await startTestApp({}, { dbPath: first.dbPath, dir: first.dir });
+    try {
+      await eventually(
+        async () =>
+          (await request(second.baseUrl).get(`/v1/incidents/${incident.id}/escalation`)).body.status ===
+          'completed',
+        3000,
+        'the reconciled escalation',
+      );
     } finally {
       await second.cleanup();
     }
