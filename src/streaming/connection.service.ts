@@ -165,8 +165,11 @@ export class ConnectionService implements ConnectionHost, OnModuleInit, OnModule
     for (const connection of open) if (!connection.isClosed) connection.terminate();
   }
 
-  /** Called by the fan-out for each published event; flushes early if a turn carries more than the capacity. */
-  eventPublished(): void {
+  /**
+   * Called by the fan-out for each event queued to at least one connection. Those events wait for the end of the
+   * turn; if one turn carries more than the broadcast capacity, they are written now instead.
+   */
+  eventQueued(): void {
     this.eventsSinceFlush += 1;
     if (this.eventsSinceFlush >= this.config.broadcastCapacity) this.flushAll();
   }

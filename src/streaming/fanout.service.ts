@@ -41,7 +41,6 @@ export class FanoutService implements OnModuleInit, OnApplicationShutdown {
     try {
       const type = envelope.event.event_type;
       this.metrics.eventPublished(type);
-      this.connections.eventPublished();
       const candidates = this.index.subscribersOf(type);
       if (candidates.size === 0) return;
       const typeIndex = EVENT_TYPE_INDEX[type];
@@ -53,6 +52,7 @@ export class FanoutService implements OnModuleInit, OnApplicationShutdown {
         frame ??= eventFrame(envelope);
         connection.deliver(frame);
       }
+      if (frame !== null) this.connections.eventQueued();
     } catch (error) {
       // An exception must not escape into the broadcaster's subscriber chain (RxJS would rethrow it later).
       this.logger.error(

@@ -28,10 +28,6 @@ export class OutboundFrame {
     readonly publishedAt: number,
   ) {}
 
-  get isEvent(): boolean {
-    return this.eventType !== null;
-  }
-
   /** The complete WebSocket frame (header and payload), encoded on first use and then shared by all recipients. */
   get wire(): Buffer {
     return (this.encoded ??= encodeTextFrame(this.data));

@@ -42,14 +42,6 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     return session;
   }
 
-  get(id: string): Session | undefined {
-    return this.sessions.get(id);
-  }
-
-  get size(): number {
-    return this.sessions.size;
-  }
-
   /** Forgets a session; returns its lifetime in seconds. */
   end(session: Session, now = Date.now()): number {
     this.sessions.delete(session.id);

@@ -49,9 +49,4 @@ export class SubscriptionIndex<T extends Subscriber = Subscriber> {
   subscribersOf(type: EventType): ReadonlySet<T> {
     return this.byType[EVENT_TYPE_INDEX[type]];
   }
-
-  /** Number of subscribers that would be visited for an event of this type. */
-  countFor(type: EventType): number {
-    return this.byType[EVENT_TYPE_INDEX[type]].size;
-  }
 }
