@@ -11,13 +11,21 @@ const incident = { id: 'i-1', severity: 'P1', title: 't', timeline: [] } as unkn
 const destination: Destination = { label: 'ops', type: 'webhook', url: 'http://127.0.0.1:1/x', headers: {} };
 const content = { trigger: 'incident_created' as const, message: 'm', incident };
 
-function setup(options: { results: WebhookResult[]; queueSize?: number; concurrency?: number }) {
+function setup(options: {
+  results: WebhookResult[];
+  queueSize?: number;
+  concurrency?: number;
+  post?: (request: { url: string }) => Promise<WebhookResult>;
+}) {
   const results = [...options.results];
-  const post = jest.fn((): Promise<WebhookResult> => {
-    const next = results.shift();
-    if (!next) throw new Error('unexpected request');
-    return Promise.resolve(next);
-  });
+  const post = jest.fn(
+    options.post ??
+      ((): Promise<WebhookResult> => {
+        const next = results.shift();
+        if (!next) throw new Error('unexpected request');
+        return Promise.resolve(next);
+      }),
+  );
   const recorded: { channel: string; success: boolean }[] = [];
   const change = jest.fn((_id: string, mutate: (i: Incident, e: EventRecorder, now: string) => boolean) => {
     const copy = { ...incident, timeline: [] } as Incident;
@@ -125,5 +133,28 @@ describe('NotificationQueueService', () => {
     const { service, change } = setup({ results: [ok] });
     change.mockRejectedValueOnce(new Error('database is closed'));
     await expect(service.enqueue(destination, content)).resolves.toMatchObject({ success: true });
+  });
+
+  it('keeps delivering to healthy destinations while another one hangs', async () => {
+    const hanging: (() => void)[] = [];
+    const { service, post } = setup({
+      results: [],
+      concurrency: 2,
+      post: (request) =>
+        request.url.includes('dead')
+          ? new Promise<WebhookResult>((resolve) => hanging.push(() => resolve(fail)))
+          : Promise.resolve(ok),
+    });
+    const dead = { ...destination, label: 'dead', url: 'http://127.0.0.1:1/dead' };
+    const stuck = [service.enqueue(dead, content), service.enqueue(dead, content)];
+    await expect(service.enqueue(destination, content)).resolves.toMatchObject({ success: true });
+    expect(post.mock.calls.map(([request]) => request.url)).toEqual([
+      'http://127.0.0.1:1/dead',
+      'http://127.0.0.1:1/x',
+    ]);
+    const shutdown = service.beforeApplicationShutdown();
+    hanging.forEach((release) => release());
+    await shutdown;
+    await Promise.all(stuck);
   });
 });

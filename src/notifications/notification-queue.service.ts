@@ -39,8 +39,8 @@ export const NOTIFICATION_ACTOR = 'notification-service';
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 /**
- * Sends notifications from a bounded in-memory queue with a fixed number of concurrent deliveries, retrying a failed
- * delivery with exponential backoff. Every attempt's outcome is stored on the incident (a NotificationSent timeline
+ * Sends notifications from a bounded in-memory queue with a fixed number of concurrent deliveries (at most half of
+ * them to any one destination), retrying a failed delivery with exponential backoff. Every attempt's outcome is stored on the incident (a NotificationSent timeline
  * entry) and published (`notification_sent`). Enqueuing never waits for the network, so a dead or slow receiver
  * never holds up whoever triggered the notification; when the queue is full the new delivery is dropped and
  * counted (outcome `dropped`).
@@ -51,6 +51,8 @@ export class NotificationQueueService implements BeforeApplicationShutdown {
   private readonly waiting: Delivery[] = [];
   private readonly retries = new Map<NodeJS.Timeout, Delivery>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** In-flight deliveries per destination URL. */
+  private readonly busy = new Map<string, number>();
   private readonly shutdown = new AbortController();
 
   constructor(
@@ -109,21 +111,42 @@ export class NotificationQueueService implements BeforeApplicationShutdown {
     this.updateDepth();
   }
 
+  /**
+   * Starts waiting deliveries while workers are free, oldest first, skipping destinations that already use their
+   * share of the workers: a hanging receiver can hold at most half of them, so the others keep flowing.
+   */
   private pump(): void {
-    while (this.inFlight.size < this.config.notifications.concurrency && this.waiting.length > 0) {
-      const delivery = this.waiting.shift() as Delivery;
-      const attempt = this.attempt(delivery)
-        .catch((error: unknown) => {
-          this.logger.error(`notification delivery failed unexpectedly: ${String(error)}`);
-          delivery.settle(this.dropped(delivery.destination, 'internal error'));
-        })
-        .finally(() => {
-          this.inFlight.delete(attempt);
-          this.pump();
-        });
-      this.inFlight.add(attempt);
+    const { concurrency } = this.config.notifications;
+    const perDestination = Math.max(1, Math.ceil(concurrency / 2));
+    for (let i = 0; i < this.waiting.length && this.inFlight.size < concurrency;) {
+      const delivery = this.waiting[i];
+      const busy = this.busy.get(delivery.destination.url) ?? 0;
+      if (busy >= perDestination) {
+        i += 1;
+        continue;
+      }
+      this.waiting.splice(i, 1);
+      this.start(delivery);
     }
     this.updateDepth();
+  }
+
+  private start(delivery: Delivery): void {
+    const key = delivery.destination.url;
+    this.busy.set(key, (this.busy.get(key) ?? 0) + 1);
+    const attempt = this.attempt(delivery)
+      .catch((error: unknown) => {
+        this.logger.error(`notification delivery failed unexpectedly: ${String(error)}`);
+        delivery.settle(this.dropped(delivery.destination, 'internal error'));
+      })
+      .finally(() => {
+        this.inFlight.delete(attempt);
+        const left = (this.busy.get(key) ?? 1) - 1;
+        if (left > 0) this.busy.set(key, left);
+        else this.busy.delete(key);
+        this.pump();
+      });
+    this.inFlight.add(attempt);
   }
 
   private async attempt(delivery: Delivery): Promise<void> {
