@@ -272,6 +272,21 @@ describe('escalation engine', () => {
     expect(escalations(incident.id)).toEqual([]);
   });
 
+  it('starts over when a resolved incident is reopened unacknowledged (back to Detected)', async () => {
+    await policy({ name: 'reopen', levels: [level(1, 0.005)] });
+    const incident = await create();
+    await request(t.baseUrl)
+      .post(`/v1/incidents/${incident.id}/resolve`)
+      .send({ resolved_by: 'a', method: 'Manual', notes: '' })
+      .expect(200);
+    await eventually(async () => (await escalation(incident.id)).status === 'stopped', 2000, 'stopped');
+    expect(escalations(incident.id)).toEqual([]);
+
+    await request(t.baseUrl).patch(`/v1/incidents/${incident.id}`).send({ state: 'Detected' }).expect(200);
+    await eventually(() => escalations(incident.id).length === 1, 3000, 'the escalation after reopening');
+    expect(await escalation(incident.id)).toMatchObject({ status: 'completed', stop_reason: null });
+  });
+
   it('keeps escalating an acknowledged incident through a level with stop_on_ack false, until resolved', async () => {
     await policy({
       name: 'sticky',

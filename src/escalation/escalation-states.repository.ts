@@ -21,6 +21,10 @@ export class EscalationStatesRepository {
     await executor.insertInto('escalation_states').values(state).execute();
   }
 
+  async delete(incidentId: string, executor: Executor): Promise<void> {
+    await executor.deleteFrom('escalation_states').where('incident_id', '=', incidentId).execute();
+  }
+
   async advance(
     executor: Executor,
     incidentId: string,

@@ -40,6 +40,12 @@ export class EscalationListener implements OnModuleInit, OnModuleDestroy {
         this.escalation.incidentCreated(incident);
         return;
       case EventType.IncidentUpdated:
+        if (event.previous_state === 'Resolved' && incident.state === 'Detected') {
+          this.escalation.incidentReopened(incident);
+        } else {
+          this.escalation.incidentChanged(incident);
+        }
+        return;
       case EventType.IncidentResolved:
       case EventType.IncidentClosed:
         this.escalation.incidentChanged(incident);

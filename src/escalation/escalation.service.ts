@@ -104,7 +104,16 @@ export class EscalationService implements OnApplicationBootstrap, BeforeApplicat
     // Marked at once, so that an acknowledgement published before the attachment is stored still queues its
     // stop check behind it; a stop check that finds no escalation unmarks it.
     this.active.add(incident.id);
-    this.enqueue(() => this.attach(incident, policy));
+    this.enqueue(() => this.attach(incident, policy, incident.created_at, false));
+  }
+
+  /** A resolved incident was reopened unacknowledged (back to Detected): its escalation starts over. */
+  incidentReopened(incident: Incident): void {
+    if (this.stopped || incident.state !== 'Detected' || !this.policies.anyEnabled) return;
+    const policy = this.policies.policyFor(incident);
+    if (!policy) return;
+    this.active.add(incident.id);
+    this.enqueue(() => this.attach(incident, policy, incident.updated_at, true));
   }
 
   /** An incident changed: acknowledging, resolving or closing it stops its escalation. */
@@ -126,11 +135,22 @@ export class EscalationService implements OnApplicationBootstrap, BeforeApplicat
       .catch((error: unknown) => this.logger.error(`escalation task failed: ${describe(error)}`));
   }
 
-  private async attach(incident: Incident, policy: EscalationPolicy): Promise<void> {
+  /**
+   * Starts the policy's first level counting from `since`. An incident that already has an escalation keeps it,
+   * unless `restart` (a reopened incident) and that escalation is over.
+   */
+  private async attach(
+    incident: Incident,
+    policy: EscalationPolicy,
+    since: string,
+    restart: boolean,
+  ): Promise<void> {
     const first = policy.levels[0];
-    const dueAt = new Date(Date.parse(incident.created_at) + delayMs(first)).toISOString();
+    const dueAt = new Date(Date.parse(since) + delayMs(first)).toISOString();
     const attached = await this.publisher.run(async (tx) => {
-      if (await this.states.get(incident.id, tx)) return false;
+      const existing = await this.states.get(incident.id, tx);
+      if (existing && (!restart || existing.status === EscalationStatus.Active)) return false;
+      if (existing) await this.states.delete(incident.id, tx);
       const now = new Date().toISOString();
       await this.states.insert(
         {
@@ -305,7 +325,9 @@ export class EscalationService implements OnApplicationBootstrap, BeforeApplicat
       if (existing.has(incident.id)) continue;
       const policy = this.policies.policyFor(incident);
       // A policy applies to the incidents created after it, never retroactively.
-      if (policy && policy.created_at <= incident.created_at) await this.attach(incident, policy);
+      if (policy && policy.created_at <= incident.created_at) {
+        await this.attach(incident, policy, incident.created_at, false);
+      }
     }
   }
 
