@@ -1,0 +1,183 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import WebSocket from 'ws';
+import { EventPriority } from '../events/event-priority';
+import { OutboundFrame } from './outbound-frame';
+import { Session } from './session';
+import { ConnectionHost, SOCKET_HIGH_WATER_BYTES, StreamConnection } from './stream-connection';
+import type { StreamSocket } from './stream-socket';
+
+/** A TCP socket that records writes and holds them as unsent until `drainAll`. */
+class FakeTransport extends EventEmitter {
+  corks = 0;
+  syscalls = 0;
+  written: Buffer[] = [];
+  pendingBytes = 0;
+  writableNeedDrain = false;
+  private corked = 0;
+
+  cork(): void {
+    this.corked += 1;
+    this.corks += 1;
+  }
+
+  uncork(): void {
+    this.corked -= 1;
+    if (this.corked === 0) this.syscalls += 1;
+  }
+
+  write(chunk: Buffer): boolean {
+    this.written.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.corked === 0) this.syscalls += 1;
+    if (this.pendingBytes >= 16 * 1024) this.writableNeedDrain = true;
+    return !this.writableNeedDrain;
+  }
+
+  drainAll(): void {
+    this.pendingBytes = 0;
+    this.writableNeedDrain = false;
+    this.emit('drain');
+  }
+}
+
+function fakeSocket(transport: FakeTransport): StreamSocket {
+  return {
+    readyState: WebSocket.OPEN,
+    extensions: '',
+    get bufferedAmount() {
+      return transport.pendingBytes;
+    },
+    send: jest.fn(),
+    close: jest.fn(function (this: { readyState: number }) {
+      this.readyState = WebSocket.CLOSING;
+    }),
+    terminate: jest.fn(),
+  } as unknown as StreamSocket;
+}
+
+function host(): jest.Mocked<ConnectionHost> {
+  return {
+    scheduleFlush: jest.fn((connection: StreamConnection) => {
+      connection.flushScheduled = true;
+    }),
+    written: jest.fn(),
+    shed: jest.fn(),
+    dropped: jest.fn(),
+    sendFailed: jest.fn(),
+    slowConsumer: jest.fn(),
+  };
+}
+
+function event(name: string, priority: EventPriority, size = 10): OutboundFrame {
+  return new OutboundFrame(Buffer.from(name.padEnd(size, ' ')), 'event', priority, 'system_event', 0);
+}
+
+function setup(maxPendingMessages = 10) {
+  const transport = new FakeTransport();
+  const socket = fakeSocket(transport);
+  const owner = host();
+  const connection = new StreamConnection(
+    socket,
+    transport as unknown as Socket,
+    new Session('s', 0, {}),
+    '127.0.0.1',
+    owner,
+    { maxPendingMessages, maxMessagesPerSecond: 100 },
+  );
+  return { transport, socket, owner, connection };
+}
+
+/** The text of each written WebSocket frame (unmasked, as a server writes them). */
+const payloads = (transport: FakeTransport): string[] =>
+  transport.written.map((frame) => {
+    const headerLength = frame[1] === 126 ? 4 : frame[1] === 127 ? 10 : 2;
+    return frame.subarray(headerLength).toString().trim();
+  });
+
+describe('StreamConnection', () => {
+  it('queues frames, asks for one flush, and writes them all under one cork in queue order', () => {
+    const { transport, owner, connection } = setup();
+    connection.deliver(event('a', EventPriority.Normal));
+    connection.deliver(event('b', EventPriority.Low));
+    connection.reply({ type: 'pong', timestamp: 't' });
+    expect(owner.scheduleFlush).toHaveBeenCalledTimes(1);
+    expect(transport.written).toHaveLength(0);
+
+    connection.flushScheduled = false;
+    connection.flush();
+    expect(payloads(transport)).toEqual(['a', 'b', '{"type":"pong","timestamp":"t"}']);
+    expect(transport.syscalls).toBe(1);
+    expect(owner.written).toHaveBeenCalledTimes(3);
+  });
+
+  it('stops writing at the high-water mark, keeps the rest queued and resumes on drain', () => {
+    const { transport, owner, connection } = setup(100);
+    const size = SOCKET_HIGH_WATER_BYTES / 4;
+    for (let i = 0; i < 8; i++) connection.deliver(event(`e${i}`, EventPriority.Normal, size));
+    connection.flush();
+    expect(transport.written).toHaveLength(4);
+    expect(connection.queue.size).toBe(4);
+
+    owner.scheduleFlush.mockClear();
+    transport.drainAll();
+    expect(owner.scheduleFlush).toHaveBeenCalledWith(connection);
+    connection.flush();
+    expect(payloads(transport).map((p) => p.slice(0, 2))).toEqual([
+      'e0',
+      'e1',
+      'e2',
+      'e3',
+      'e4',
+      'e5',
+      'e6',
+      'e7',
+    ]);
+  });
+
+  it('sheds when backpressured and full, and reports a slow consumer when a Critical event cannot fit', () => {
+    const { transport, owner, connection } = setup(2);
+    connection.deliver(event('big', EventPriority.Normal, SOCKET_HIGH_WATER_BYTES));
+    connection.flush();
+    expect(transport.writableNeedDrain).toBe(true);
+
+    connection.deliver(event('n1', EventPriority.Normal));
+    connection.deliver(event('n2', EventPriority.Normal));
+    connection.deliver(event('n3', EventPriority.Normal));
+    expect(owner.shed).toHaveBeenCalledWith(connection, EventPriority.Normal);
+    connection.deliver(event('x1', EventPriority.Critical));
+    connection.deliver(event('x2', EventPriority.Critical));
+    expect(owner.slowConsumer).not.toHaveBeenCalled();
+    connection.deliver(event('x3', EventPriority.Critical));
+    expect(owner.slowConsumer).toHaveBeenCalledWith(connection);
+    expect(connection.queue.size).toBe(2);
+  });
+
+  it('writes a burst larger than the queue within one turn instead of shedding it', () => {
+    const { transport, owner, connection } = setup(5);
+    for (let i = 0; i < 12; i++) connection.deliver(event(`e${i}`, EventPriority.Low));
+    expect(owner.shed).not.toHaveBeenCalled();
+    connection.flush();
+    expect(transport.written).toHaveLength(12);
+  });
+
+  it('on close, writes what is queued, then closing, then the close frame', () => {
+    const { transport, socket, connection } = setup();
+    connection.deliver(event('a', EventPriority.Normal));
+    connection.close(1001, 'server shutdown', true);
+    expect(payloads(transport)).toEqual(['a', '{"type":"closing","reason":"server shutdown"}']);
+    expect(socket.close).toHaveBeenCalledWith(1001, 'server shutdown');
+    expect(connection.isOpen).toBe(false);
+    connection.deliver(event('late', EventPriority.Critical));
+    expect(transport.written).toHaveLength(2);
+  });
+
+  it('on a slow-consumer close, drops the backlog and still announces closing', () => {
+    const { transport, owner, socket, connection } = setup();
+    connection.deliver(event('a', EventPriority.Normal));
+    connection.close(4008, 'slow consumer', false);
+    expect(owner.dropped).toHaveBeenCalledWith(1);
+    expect(payloads(transport)).toEqual(['{"type":"closing","reason":"slow consumer"}']);
+    expect(socket.close).toHaveBeenCalledWith(4008, 'slow consumer');
+  });
+});
