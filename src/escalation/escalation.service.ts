@@ -41,6 +41,8 @@ export const ESCALATION_ACTOR = 'escalation-engine';
 const SWEEP_BATCH = 100;
 /** Incidents checked at start for a missed policy attachment (created while the server was stopping). */
 const RECONCILE_LIMIT = 5000;
+/** After a failed sweep, the earliest retry. */
+const RETRY_AFTER_FAILURE_MS = 1000;
 /** setTimeout's ceiling; longer waits are re-armed. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -198,17 +200,38 @@ export class EscalationService implements OnApplicationBootstrap, BeforeApplicat
     });
   }
 
+  /**
+   * Fires every due level, then re-arms the timer from the stored schedule. A level that cannot be fired (the
+   * database failing) is retried after RETRY_AFTER_FAILURE_MS, not in a tight loop; the timer is re-armed whatever
+   * happens.
+   */
   private async sweep(): Promise<void> {
-    for (;;) {
-      const due = await this.states.due(new Date().toISOString(), SWEEP_BATCH);
-      for (const state of due) {
-        if (this.stopped) return;
-        await this.fire(state);
+    let failed = false;
+    try {
+      while (!failed) {
+        const due = await this.states.due(new Date().toISOString(), SWEEP_BATCH);
+        for (const state of due) {
+          if (this.stopped) return;
+          try {
+            await this.fire(state);
+          } catch (error) {
+            failed = true;
+            this.logger.error(`escalation of incident ${state.incident_id} failed: ${describe(error)}`);
+          }
+        }
+        if (due.length < SWEEP_BATCH) break;
       }
-      if (due.length < SWEEP_BATCH) break;
+    } finally {
+      let next = Date.now() + RETRY_AFTER_FAILURE_MS;
+      try {
+        const due = await this.states.nextDueAt();
+        next = due === null ? Number.POSITIVE_INFINITY : Date.parse(due);
+      } catch (error) {
+        failed = true;
+        this.logger.error(`could not read the escalation schedule: ${describe(error)}`);
+      }
+      this.arm(failed ? Math.max(next, Date.now() + RETRY_AFTER_FAILURE_MS) : next, true);
     }
-    const next = await this.states.nextDueAt();
-    this.arm(next === null ? Number.POSITIVE_INFINITY : Date.parse(next), true);
   }
 
   /** Fires the due level of one escalation (or ends it), and notifies its targets after commit. */
