@@ -307,6 +307,7 @@ function summary(r) {
     );
   }
   parts.push(`server CPU ${r.cpu.serverPct} %`);
+  if (r.cpu.otherPct > 15) parts.push(`OTHER PROCESSES ${r.cpu.otherPct} %`);
   return parts.join(', ');
 }
 

@@ -56,6 +56,21 @@ export function readCpuMs(pid) {
   }
 }
 
+/** CPU milliseconds the whole machine has spent busy (all cores, every process) since boot, from /proc/stat. */
+export function readMachineBusyMs() {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    return ((user + nice + system + irq + softirq + (steal || 0)) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU milliseconds used by this process so far. */
 export function ownCpuMs() {
   const usage = process.cpuUsage();

@@ -237,6 +237,11 @@ function anomalies(r) {
     if (d.outOfOrder > 0) out.push(`${d.outOfOrder} frames whose sequence did not increase`);
     if (d.controlErrors > 0) out.push(`${d.controlErrors} error or unparsable control frames`);
   }
+  if (r.cpu?.otherPct > 15) {
+    out.push(
+      `other processes used ${Math.round(r.cpu.otherPct)} % of a core meanwhile: the machine was not quiet`,
+    );
+  }
   return out.map((text) => `- ${r.target}: ${text}`);
 }
 

@@ -2,7 +2,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { AlertPoster } from './alerts.mjs';
-import { monotonicUs, ownCpuMs, readCpuMs, readRss, sleep } from './proc.mjs';
+import { monotonicUs, ownCpuMs, readCpuMs, readMachineBusyMs, readRss, sleep } from './proc.mjs';
 import { subscriptionFilters } from './protocol.mjs';
 import { startServer } from './servers.mjs';
 import { ClientPool } from './workers.mjs';
@@ -280,17 +280,25 @@ function snapshot(server, pool) {
     wall: performance.now(),
     server: readCpuMs(server.pid),
     generator: ownCpuMs() + (pool ? pool.cpuMs() : 0),
+    machine: readMachineBusyMs(),
   };
 }
 
 function cpuFigures(before, after, activeMs, deliveries, alerts = 0) {
   const serverMs = after.server === null || before.server === null ? NaN : after.server - before.server;
   const generatorMs = after.generator - before.generator;
+  // CPU the rest of the machine used meanwhile (other processes, kernel work not charged to ours): a run that
+  // shared the cores with something else is not comparable.
+  const otherMs =
+    after.machine === null || before.machine === null
+      ? NaN
+      : after.machine - before.machine - serverMs - generatorMs;
   return {
     serverMs: round(serverMs),
     serverPct: round((serverMs / activeMs) * 100),
     generatorMs: round(generatorMs),
     generatorPct: round((generatorMs / activeMs) * 100),
+    otherPct: round((Math.max(0, otherMs) / (after.wall - before.wall)) * 100),
     serverUsPerDelivery: deliveries > 0 ? round((serverMs * 1000) / deliveries) : null,
     serverUsPerAlert: alerts > 0 ? round((serverMs * 1000) / alerts) : null,
   };
