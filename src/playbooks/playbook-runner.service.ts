@@ -1,4 +1,10 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
@@ -79,7 +85,7 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
       throw new InvalidStateTransitionError(`Cannot run a playbook: incident ${incident.id} is Closed`);
     }
     if (this.shutdown.signal.aborted) {
-      throw new InvalidStateTransitionError('Cannot run a playbook: the server is shutting down');
+      throw new ServiceUnavailableException('Cannot run a playbook: the server is shutting down');
     }
     const now = new Date().toISOString();
     const run: PlaybookRun = {
@@ -109,8 +115,10 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
       definition: playbook.steps,
     };
     await this.runs.insert(run);
+    // The answer is the run as queued; the runner goes on mutating its own copy.
+    const queued = structuredClone(run);
     this.enqueue(run);
-    return run;
+    return queued;
   }
 
   private enqueue(run: PlaybookRun): void {
