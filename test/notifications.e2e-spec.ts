@@ -4,6 +4,7 @@ import { eventually } from './support/eventually';
 import { alertBody, incidentBody } from './support/fixtures';
 import { HttpReceiver, refusingUrl } from './support/http-receiver';
 import { startTestApp, TestApp } from './support/test-app';
+import { WsSubscriber } from './support/ws-subscriber';
 
 const notificationEvents = (events: EventCapture, incidentId: string) =>
   events.envelopes
@@ -181,6 +182,39 @@ describe('notification channels: REST and delivery', () => {
     });
     const log = (await request(t.baseUrl).get(`/v1/incidents/${incident.id}/events`).expect(200)).body.events;
     expect(log.map((e: { event_type: string }) => e.event_type)).toContain('notification_sent');
+  });
+
+  it('delivers notification_sent to a WebSocket subscriber, matched against the incident', async () => {
+    const hook = await receiver();
+    await channel({ name: 'ws-visible', type: 'webhook', url: hook.url() });
+    const subscriber = await WsSubscriber.connect(t.wsUrl, {
+      event_types: ['notification_sent'],
+      labels: { team: 'ws-test' },
+    });
+    try {
+      const other = (await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body;
+      const incident = (
+        await request(t.baseUrl)
+          .post('/v1/incidents')
+          .send(incidentBody({ labels: { team: 'ws-test' } }))
+          .expect(201)
+      ).body;
+      const frame = await subscriber.waitFor((e) => e.event.incident_id === incident.id);
+      expect(frame.event).toEqual({
+        event_type: 'notification_sent',
+        incident_id: incident.id,
+        channel: 'ws-visible',
+        success: true,
+      });
+      await eventually(
+        () => notificationEvents(events, other.id).length === 1,
+        2000,
+        'the other notification',
+      );
+      expect(subscriber.events.some((e) => e.event.incident_id === other.id)).toBe(false);
+    } finally {
+      await subscriber.close();
+    }
   });
 
   it('sends a Slack-compatible payload to a slack channel', async () => {
