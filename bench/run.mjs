@@ -28,6 +28,7 @@ const HELP = `usage: npm run bench -- [options]
   --repeat N         run each scenario × target N times, alternating the order; tables show the median   [1]
   --connect-concurrency N   handshakes in flight while connecting   [200]
   --env KEY=VALUE    extra environment for the product (repeatable), e.g. --env WS_MAX_PENDING_MESSAGES=5000
+  --ref-arg ARG      extra argument for the reference servers (repeatable), e.g. --ref-arg=--fault-drop=0.01
   --cpu-prof         run the servers under node --cpu-prof; profiles under bench/results/profiles/<run>/
   --cpu-prof-clients the same for the load-generator processes (profiles/<run>/clients/)
   --build            run \`npm run build\` before starting the product
@@ -51,6 +52,7 @@ function parseOptions(argv) {
     repeat: 1,
     connectConcurrency: 200,
     productEnv: {},
+    referenceArgs: [],
     out: path.join(BENCH_DIR, 'results'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -107,6 +109,9 @@ function parseOptions(argv) {
         o.productEnv[key] = v ?? '';
         break;
       }
+      case '--ref-arg':
+        o.referenceArgs.push(value());
+        break;
       case '--cpu-prof':
         o.cpuProf = true;
         break;
@@ -233,6 +238,7 @@ async function main() {
       repeat: options.repeat,
       connectConcurrency: options.connectConcurrency,
       productEnv: options.productEnv,
+      referenceArgs: options.referenceArgs,
       productDir: options.productDir ?? REPO_ROOT,
       cpuProf: Boolean(options.cpuProf),
     },
@@ -245,6 +251,7 @@ async function main() {
     workers: options.workers,
     connectConcurrency: options.connectConcurrency,
     productEnv: options.productEnv,
+    referenceArgs: options.referenceArgs,
     productDir: options.productDir ?? REPO_ROOT,
     cpuProfDir,
     clientsCpuProfDir,

@@ -92,6 +92,7 @@ export async function runScenario(scenario, target, ctx) {
       maxConnections: Math.max(20000, scenario.clients * 2),
       cpuProfDir: ctx.cpuProfDir,
       productEnv: ctx.productEnv,
+      referenceArgs: ctx.referenceArgs,
       productDir: ctx.productDir,
       needsWebSocket: scenario.clients > 0,
       track: ctx.track,

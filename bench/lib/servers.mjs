@@ -36,6 +36,7 @@ export async function startServer(
     maxConnections,
     cpuProfDir,
     productEnv = {},
+    referenceArgs = [],
     productDir = REPO_ROOT,
     needsWebSocket = true,
     track,
@@ -68,7 +69,7 @@ export async function startServer(
       },
     });
   } else {
-    const args = [...nodeArgs, REFERENCE, '--port', String(port), '--mode', target.mode];
+    const args = [...nodeArgs, REFERENCE, '--port', String(port), '--mode', target.mode, ...referenceArgs];
     if (target.deflate) args.push('--deflate');
     child = spawnWithFdLimit(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', logFd, logFd] });
   }

@@ -24,6 +24,14 @@ const PORT = Number(args.port ?? process.env.PORT ?? 9000);
 const MODE = args.mode ?? 'coalesce';
 const DEFLATE = args.deflate === true || args.deflate === 'true';
 const DEDUP_WINDOW_MS = Number(args['dedup-window'] ?? 900) * 1000;
+// Deliberate faults, to check that the bench detects them: --fault-drop 0.01 skips 1 % of the deliveries,
+// --fault-dup duplicates, --fault-misdeliver sends to connections that do not match.
+const FAULTS = {
+  drop: Number(args['fault-drop'] ?? 0),
+  dup: Number(args['fault-dup'] ?? 0),
+  misdeliver: Number(args['fault-misdeliver'] ?? 0),
+};
+const FAULTY = FAULTS.drop > 0 || FAULTS.dup > 0 || FAULTS.misdeliver > 0;
 /** A connection with more than this many bytes waiting in its socket is closed as a slow consumer. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
@@ -100,7 +108,12 @@ function publish(eventType, severity, event) {
   let payload = null;
   let frame = null;
   const visit = (conn) => {
-    if (!conn.open || !conn.matches(eventType, severity)) return;
+    if (!conn.open) return;
+    let copies = 1;
+    if (FAULTY) {
+      copies = faultyCopies(conn.matches(eventType, severity));
+      if (copies === 0) return;
+    } else if (!conn.matches(eventType, severity)) return;
     if (payload === null) {
       sequence += 1;
       payload = Buffer.from(
@@ -114,22 +127,31 @@ function publish(eventType, severity, event) {
       );
       frame = MODE === 'coalesce' && !DEFLATE ? textFrame(payload) : payload;
     }
-    if (MODE === 'send') {
-      conn.ws.send(payload, { binary: false });
-      if (conn.socket.writableLength > MAX_BUFFERED_BYTES) closeSlow(conn);
-    } else if (conn.queue === null) {
-      conn.queue = [frame];
-      dirty.push(conn);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flush);
+    for (let i = 0; i < copies; i++) {
+      if (MODE === 'send') {
+        conn.ws.send(payload, { binary: false });
+        if (conn.socket.writableLength > MAX_BUFFERED_BYTES) closeSlow(conn);
+      } else if (conn.queue === null) {
+        conn.queue = [frame];
+        dirty.push(conn);
+        if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flush);
+        }
+      } else {
+        conn.queue.push(frame);
       }
-    } else {
-      conn.queue.push(frame);
     }
   };
   if (typed !== undefined) for (const conn of typed) visit(conn);
   for (const conn of anyType) if (typed === undefined || !typed.has(conn)) visit(conn);
+}
+
+/** How many copies a connection gets when faults are injected. */
+function faultyCopies(matches) {
+  if (!matches) return Math.random() < FAULTS.misdeliver ? 1 : 0;
+  if (Math.random() < FAULTS.drop) return 0;
+  return Math.random() < FAULTS.dup ? 2 : 1;
 }
 
 /** Re-files a connection in the event-type index after its subscriptions changed or it closed. */
