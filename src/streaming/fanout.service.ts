@@ -7,12 +7,12 @@ import { OutboundFrame, eventFrame } from './outbound-frame';
 import type { StreamConnection } from './stream-connection';
 import { StreamMetrics } from './stream-metrics';
 import { MatchSubject, SubscriptionFilter, matchSubjectOf } from './subscription-filter';
-import { EVENT_TYPE_INDEX, SubscriptionIndex } from './subscription-index';
+import { SubscriptionIndex } from './subscription-index';
 
 /**
- * Fans every published event out to the connections it matches: visits only connections subscribed to its type,
- * queues ONE copy per connection however many of its subscriptions match, and serializes the event once, lazily,
- * for all of them. Events are handled synchronously in publish order, so each connection's queue is in publish
+ * Fans every published event out to the connections it matches: visits only the route groups of its type, matches
+ * each group's filters once, queues ONE copy per member connection however many of its subscriptions match, and
+ * serializes the event once, lazily, for all of them. Events are handled synchronously in publish order, so each connection's queue is in publish
  * order; the writes happen at the end of the turn (ConnectionService.flushAll).
  */
 @Injectable()
@@ -41,16 +41,13 @@ export class FanoutService implements OnModuleInit, OnApplicationShutdown {
     try {
       const type = envelope.event.event_type;
       this.metrics.eventPublished(type);
-      const candidates = this.index.subscribersOf(type);
-      if (candidates.size === 0) return;
-      const typeIndex = EVENT_TYPE_INDEX[type];
+      if (!this.index.hasSubscribers(type)) return;
       const subject = matchSubjectOf(envelope);
       let frame: OutboundFrame | null = null;
-      for (const connection of candidates) {
-        const filters = connection.routes[typeIndex];
-        if (filters === undefined || !anyMatches(filters, subject)) continue;
+      for (const group of this.index.groupsOf(type)) {
+        if (!anyMatches(group.filters, subject)) continue;
         frame ??= eventFrame(envelope);
-        connection.deliver(frame);
+        for (const connection of group.members) connection.deliver(frame);
       }
       if (frame !== null) this.connections.eventQueued();
     } catch (error) {

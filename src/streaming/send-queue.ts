@@ -1,6 +1,10 @@
 import { EventPriority } from '../events/event-priority';
 import { CONTROL_PRIORITY, OutboundFrame } from './outbound-frame';
 
+/** Lanes start this small (a power of two): most connections have one or two frames queued at a time. */
+const INITIAL_LANE_CAPACITY = 4;
+const SHRINK_ABOVE_CAPACITY = 64;
+
 /** `offerEvent` results other than a shed priority. */
 export const Offer = {
   /** Queued; nothing was shed. */
@@ -9,47 +13,68 @@ export const Offer = {
   Overflow: -2,
 } as const;
 
-/** A FIFO of frames with their queue order, backed by arrays that are reused rather than reallocated. */
+/**
+ * A FIFO of frames with their queue order: a ring buffer that grows by doubling and is reused as it drains, so
+ * that steady traffic allocates nothing.
+ */
 class Lane {
-  private frames: OutboundFrame[] = [];
-  private orders: number[] = [];
+  private frames: (OutboundFrame | undefined)[] = new Array<OutboundFrame | undefined>(INITIAL_LANE_CAPACITY);
+  private orders: number[] = new Array<number>(INITIAL_LANE_CAPACITY).fill(0);
   private head = 0;
+  private count = 0;
 
   get size(): number {
-    return this.frames.length - this.head;
+    return this.count;
   }
 
   get headOrder(): number {
-    return this.head < this.orders.length ? this.orders[this.head] : Number.POSITIVE_INFINITY;
+    return this.count === 0 ? Number.POSITIVE_INFINITY : this.orders[this.head];
   }
 
   push(frame: OutboundFrame, order: number): void {
-    this.frames.push(frame);
-    this.orders.push(order);
+    if (this.count === this.frames.length) this.grow();
+    const tail = (this.head + this.count) & (this.frames.length - 1);
+    this.frames[tail] = frame;
+    this.orders[tail] = order;
+    this.count += 1;
   }
 
   shift(): OutboundFrame {
-    const frame = this.frames[this.head];
-    this.frames[this.head] = undefined as unknown as OutboundFrame; // release the reference now
-    this.head += 1;
-    if (this.head === this.frames.length) {
-      this.frames.length = 0;
-      this.orders.length = 0;
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.frames.length) {
-      this.frames = this.frames.slice(this.head);
-      this.orders = this.orders.slice(this.head);
-      this.head = 0;
-    }
+    const frame = this.frames[this.head] as OutboundFrame;
+    this.frames[this.head] = undefined; // release the reference now
+    this.head = (this.head + 1) & (this.frames.length - 1);
+    this.count -= 1;
+    // A backlog (a slow moment, a burst) should not pin a large ring on the connection forever.
+    if (this.count === 0 && this.frames.length > SHRINK_ABOVE_CAPACITY) this.reset();
     return frame;
   }
 
   clear(): number {
-    const dropped = this.size;
-    this.frames = [];
-    this.orders = [];
-    this.head = 0;
+    const dropped = this.count;
+    this.reset();
     return dropped;
+  }
+
+  private reset(): void {
+    this.frames = new Array<OutboundFrame | undefined>(INITIAL_LANE_CAPACITY);
+    this.orders = new Array<number>(INITIAL_LANE_CAPACITY).fill(0);
+    this.head = 0;
+    this.count = 0;
+  }
+
+  /** Doubles the capacity (kept a power of two), unrolling the ring into the new arrays. */
+  private grow(): void {
+    const capacity = this.frames.length * 2;
+    const frames = new Array<OutboundFrame | undefined>(capacity);
+    const orders = new Array<number>(capacity).fill(0);
+    for (let i = 0; i < this.count; i++) {
+      const from = (this.head + i) & (this.frames.length - 1);
+      frames[i] = this.frames[from];
+      orders[i] = this.orders[from];
+    }
+    this.frames = frames;
+    this.orders = orders;
+    this.head = 0;
   }
 }
 

@@ -7,8 +7,6 @@ import type { Session } from './session';
 import { ServerMessageType } from './stream-protocol';
 import type { ControlMessage } from './stream-protocol';
 import type { StreamSocket } from './stream-socket';
-import type { SubscriptionFilter } from './subscription-filter';
-import { NO_ROUTES, Subscriber } from './subscription-index';
 
 /**
  * Bytes the socket may hold unsent (in Node's buffer, above what the kernel took) before we stop writing to it
@@ -32,14 +30,13 @@ export interface ConnectionHost {
 }
 
 /**
- * One live client: its socket, session, bounded send queue and routing entry. Frames are queued, then written
+ * One live client: its socket, session and bounded send queue. Frames are queued, then written
  * in batches (`flush`) under one cork so that everything due to this connection in one turn goes out in one write;
  * the socket's `bufferedAmount` decides how much it takes, the rest waits in the queue until the socket drains.
  */
-export class StreamConnection implements Subscriber {
+export class StreamConnection {
   readonly queue: SendQueue;
   readonly rate: RateLimiter;
-  routes: readonly (readonly SubscriptionFilter[] | undefined)[] = NO_ROUTES;
   /** Pings sent since the peer last answered one. */
   missedPings = 0;
   /** Whether the connection is on the owner's list of connections to flush. */

@@ -99,6 +99,8 @@ export class SubscriptionFilter {
   private constructor(
     /** The filters as echoed in `subscribed`, every key present. */
     readonly echo: SubscriptionFilters,
+    /** Equal for filters that match the same events (lists sorted and deduplicated). */
+    readonly key: string,
     private readonly eventTypes: ReadonlySet<EventType> | null,
     private readonly severities: ReadonlySet<Severity> | null,
     private readonly states: ReadonlySet<IncidentState> | null,
@@ -122,6 +124,7 @@ export class SubscriptionFilter {
     const pairs = Object.entries(echo.labels);
     return new SubscriptionFilter(
       echo,
+      canonicalKey(echo),
       setOrNull(echo.event_types),
       setOrNull(echo.severities),
       setOrNull(echo.states),
@@ -154,6 +157,19 @@ export class SubscriptionFilter {
     if (this.labelPairs !== null && !containsAllPairs(subject.labels, this.labelPairs)) return false;
     return true;
   }
+}
+
+function canonicalKey(filters: SubscriptionFilters): string {
+  const sorted = (values: readonly string[]): string[] => [...new Set(values)].sort();
+  return JSON.stringify([
+    sorted(filters.event_types),
+    sorted(filters.severities),
+    sorted(filters.states),
+    sorted(filters.sources),
+    sorted(filters.affected_resources),
+    Object.entries(filters.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    sorted(filters.incident_ids),
+  ]);
 }
 
 function setOrNull<T>(values: readonly T[]): ReadonlySet<T> | null {

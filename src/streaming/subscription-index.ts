@@ -8,45 +8,84 @@ export const EVENT_TYPE_INDEX = Object.fromEntries(EVENT_TYPES.map((type, i) => 
   number
 >;
 
-/** Something that holds subscriptions; the index stores on it, per event type, the filters that accept that type. */
-export interface Subscriber {
-  routes: readonly (readonly SubscriptionFilter[] | undefined)[];
+/** Subscribers whose subscriptions accepting one event type are the same filters: matched once per event. */
+export interface RouteGroup<T> {
+  /** The distinct filters (OR-ed) of the members' subscriptions that accept the type. */
+  readonly filters: readonly SubscriptionFilter[];
+  readonly members: Set<T>;
 }
 
-export const NO_ROUTES: readonly (readonly SubscriptionFilter[] | undefined)[] = Object.freeze([]);
-
 /**
- * The early cut of the fan-out: for each event type, the subscribers with at least one subscription that accepts
- * it. A published event only visits those, and on each only the filters that accept its type.
+ * The fan-out's routing table. For each event type it holds groups of subscribers: a subscriber is in the group of
+ * the filters its subscriptions accept that type with (at most one group per type, so it gets at most one copy),
+ * and is absent for a type no subscription of it accepts (the early cut by type). Subscribers with identical
+ * filters, the common case, share a group, so an event is matched once per distinct filter set rather than once
+ * per connection.
  */
 @Injectable()
-export class SubscriptionIndex<T extends Subscriber = Subscriber> {
-  private readonly byType: Set<T>[] = EVENT_TYPES.map(() => new Set<T>());
+export class SubscriptionIndex<T extends object = object> {
+  private readonly byType: Map<string, RouteGroup<T>>[] = EVENT_TYPES.map(
+    () => new Map<string, RouteGroup<T>>(),
+  );
+  /** Per subscriber, the key of its group for each event type (undefined: none). */
+  private readonly memberships = new Map<T, (string | undefined)[]>();
 
-  /** Re-indexes a subscriber after its set of subscriptions changed. */
+  /** Re-routes a subscriber after its set of subscriptions changed. */
   update(subscriber: T, filters: Iterable<SubscriptionFilter>): void {
     const all = [...filters];
-    if (all.length === 0) {
-      this.remove(subscriber);
-      return;
-    }
-    const routes = EVENT_TYPES.map((type) => {
+    const previous = this.memberships.get(subscriber);
+    const keys = EVENT_TYPES.map((type, i) => {
       const accepting = all.filter((f) => f.acceptsType(type));
-      return accepting.length === 0 ? undefined : accepting;
+      const key = accepting.length === 0 ? undefined : groupKey(accepting);
+      const previousKey = previous?.[i];
+      if (key === previousKey) return key;
+      if (previousKey !== undefined) this.leave(i, previousKey, subscriber);
+      if (key !== undefined) this.join(i, key, accepting, subscriber);
+      return key;
     });
-    routes.forEach((accepting, i) => {
-      if (accepting === undefined) this.byType[i].delete(subscriber);
-      else this.byType[i].add(subscriber);
-    });
-    subscriber.routes = routes;
+    if (keys.every((k) => k === undefined)) this.memberships.delete(subscriber);
+    else this.memberships.set(subscriber, keys);
   }
 
   remove(subscriber: T): void {
-    for (const set of this.byType) set.delete(subscriber);
-    subscriber.routes = NO_ROUTES;
+    this.update(subscriber, []);
   }
 
-  subscribersOf(type: EventType): ReadonlySet<T> {
-    return this.byType[EVENT_TYPE_INDEX[type]];
+  /** The groups to visit for an event of this type. */
+  groupsOf(type: EventType): Iterable<RouteGroup<T>> {
+    return this.byType[EVENT_TYPE_INDEX[type]].values();
   }
+
+  /** Whether any subscriber accepts this event type. */
+  hasSubscribers(type: EventType): boolean {
+    return this.byType[EVENT_TYPE_INDEX[type]].size > 0;
+  }
+
+  private join(typeIndex: number, key: string, filters: SubscriptionFilter[], subscriber: T): void {
+    const groups = this.byType[typeIndex];
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = { filters: distinct(filters), members: new Set() };
+      groups.set(key, group);
+    }
+    group.members.add(subscriber);
+  }
+
+  private leave(typeIndex: number, key: string, subscriber: T): void {
+    const groups = this.byType[typeIndex];
+    const group = groups.get(key);
+    if (group === undefined) return;
+    group.members.delete(subscriber);
+    if (group.members.size === 0) groups.delete(key);
+  }
+}
+
+function groupKey(filters: readonly SubscriptionFilter[]): string {
+  return [...new Set(filters.map((f) => f.key))].sort().join('\n');
+}
+
+function distinct(filters: readonly SubscriptionFilter[]): SubscriptionFilter[] {
+  const byKey = new Map<string, SubscriptionFilter>();
+  for (const filter of filters) if (!byKey.has(filter.key)) byKey.set(filter.key, filter);
+  return [...byKey.values()];
 }
