@@ -137,11 +137,11 @@ describe('escalation engine', () => {
       created_at: string;
     };
 
-  const escalation = async (id: string) =>
-    (await request(t.baseUrl).get(`/v1/incidents/${id}/escalation`).expect(200)).body as Record<
-      string,
-      unknown
-    >;
+  /** The incident's escalation; `{status: 'none'}` until one is attached (attachment follows creation). */
+  const escalation = async (id: string): Promise<Record<string, unknown>> => {
+    const res = await request(t.baseUrl).get(`/v1/incidents/${id}/escalation`);
+    return res.status === 200 ? (res.body as Record<string, unknown>) : { status: 'none' };
+  };
 
   beforeAll(async () => {
     t = await startTestApp({ NOTIFICATION_RETRY_BACKOFF: '0.01' });
@@ -184,8 +184,6 @@ describe('escalation engine', () => {
     });
     try {
       const incident = await create({ severity: 'P2' });
-      expect(await escalation(incident.id)).toMatchObject({ status: 'active', level_index: 0 });
-
       await eventually(() => escalations(incident.id).length === 2, 4000, 'two escalations');
       const [first, second] = escalations(incident.id);
       expect(first).toMatchObject({ from_severity: 'P2', to_severity: 'P1' });
@@ -234,7 +232,11 @@ describe('escalation engine', () => {
         ['escalation-engine', '1'],
         ['escalation-engine', '2'],
       ]);
-      expect(await escalation(incident.id)).toMatchObject({ status: 'completed', next_due_at: null });
+      expect(await escalation(incident.id)).toMatchObject({
+        status: 'completed',
+        next_due_at: null,
+        next_level: null,
+      });
       const metrics = (await request(t.baseUrl).get('/metrics').expect(200)).text;
       expect(metrics).toMatch(/llm_incident_manager_escalations_total\{trigger="policy"\} [1-9]/);
     } finally {
@@ -329,6 +331,19 @@ describe('escalation engine', () => {
       async () => (await request(t.baseUrl).get(`/v1/incidents/${p4.id}/escalation`)).status === 200,
     );
     expect((await escalation(p0.id)).policy_id).toBe(specific.id);
+    expect(await escalation(p0.id)).toEqual({
+      incident_id: p0.id,
+      policy_id: specific.id,
+      policy_name: 'p0-only',
+      status: 'active',
+      level_index: 0,
+      next_level: 1,
+      repeat_round: 0,
+      next_due_at: new Date(Date.parse(p0.created_at) + 3_600_000).toISOString(),
+      started_at: expect.any(String),
+      updated_at: expect.any(String),
+      stop_reason: null,
+    });
     expect((await escalation(p4.id)).policy_id).not.toBe(specific.id);
   });
 
@@ -353,11 +368,11 @@ describe('escalation across a restart', () => {
     const first = await startTestApp();
     await request(first.baseUrl)
       .post('/v1/escalation-policies')
-      .send({ name: 'restart', levels: [level(1, 0.02, { raise_to_severity: 'P0' })] })
+      .send({ name: 'restart', levels: [level(1, 0.04, { raise_to_severity: 'P0' })] })
       .expect(201);
     const incident = (await request(first.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201))
       .body;
-    const dueAt = Date.parse(incident.created_at) + 1200;
+    const dueAt = Date.parse(incident.created_at) + 2400;
     await eventually(
       async () =>
         (await request(first.baseUrl).get(`/v1/incidents/${incident.id}/escalation`)).status === 200,
@@ -367,10 +382,11 @@ describe('escalation across a restart', () => {
     const second = await startTestApp({}, { dbPath: first.dbPath, dir: first.dir });
     try {
       const events = new EventCapture(second.app);
-      await eventually(() => events.types.includes('escalated'), 4000, 'the escalation after restart');
+      expect(Date.now()).toBeLessThan(dueAt); // the restart happened mid-escalation
+      await eventually(() => events.types.includes('escalated'), 5000, 'the escalation after restart');
       const fired = events.envelopes.find((e) => e.event.event_type === 'escalated');
       expect(Date.parse(fired?.timestamp ?? '')).toBeGreaterThanOrEqual(dueAt);
-      expect(Date.parse(fired?.timestamp ?? '')).toBeLessThan(dueAt + 1000);
+      expect(Date.parse(fired?.timestamp ?? '')).toBeLessThan(dueAt + 1500);
       expect(fired?.event).toMatchObject({
         incident_id: incident.id,
         from_severity: 'P2',

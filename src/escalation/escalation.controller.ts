@@ -1,11 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { NotFoundError } from '../common/api-error';
 import { UuidParam } from '../common/uuid-param.pipe';
 import { EscalationPolicyDto } from './dto/escalation-policy.dto';
 import { EscalationPoliciesService } from './escalation-policies.service';
-import type { EscalationPolicy, EscalationState } from './escalation-policy';
-import { EscalationService } from './escalation.service';
+import type { EscalationPolicy } from './escalation-policy';
+import { EscalationService, EscalationView } from './escalation.service';
 
 @ApiTags('escalation')
 @Controller('v1')
@@ -44,9 +43,7 @@ export class EscalationController {
 
   /** The incident's escalation schedule: policy, status, next level and when it is due. */
   @Get('incidents/:id/escalation')
-  async state(@UuidParam() id: string): Promise<EscalationState> {
-    const state = await this.escalation.state(id);
-    if (!state) throw new NotFoundError(`Escalation of incident ${id}`);
-    return state;
+  state(@UuidParam() id: string): Promise<EscalationView> {
+    return this.escalation.view(id);
   }
 }

@@ -46,6 +46,13 @@ const RETRY_AFTER_FAILURE_MS = 1000;
 /** setTimeout's ceiling; longer waits are re-armed. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+export type EscalationView = EscalationState & {
+  /** null once the policy was deleted. */
+  policy_name: string | null;
+  /** The `level` number that fires at `next_due_at`; null unless active. */
+  next_level: number | null;
+};
+
 interface Fired {
   incident: Incident;
   policy: EscalationPolicy;
@@ -124,8 +131,14 @@ export class EscalationService implements OnApplicationBootstrap, BeforeApplicat
     this.enqueue(() => this.stopIfDone(incident.id));
   }
 
-  state(incidentId: string): Promise<EscalationState | undefined> {
-    return this.states.get(incidentId);
+  /** The incident's escalation as the API shows it: the stored schedule plus the policy name and next level. */
+  async view(incidentId: string): Promise<EscalationView> {
+    const state = await this.states.get(incidentId);
+    if (!state) throw new NotFoundError(`Escalation of incident ${incidentId}`);
+    const policy = await this.policyStore.get(state.policy_id);
+    const nextLevel =
+      state.status === EscalationStatus.Active ? (policy?.levels[state.level_index]?.level ?? null) : null;
+    return { ...state, policy_name: policy?.name ?? null, next_level: nextLevel };
   }
 
   private enqueue(task: () => Promise<void>): void {
