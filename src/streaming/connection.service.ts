@@ -78,7 +78,7 @@ export class ConnectionService implements ConnectionHost, OnModuleInit, OnModule
     const remoteAddress = clientAddress(request);
     const session = this.sessions.create({
       remote_address: remoteAddress,
-      user_agent: request.headers['user-agent'] ?? '',
+      user_agent: (request.headers['user-agent'] ?? '').slice(0, MAX_USER_AGENT_LENGTH),
     });
     const connection = new StreamConnection(socket, request.socket, session, remoteAddress, this, {
       maxPendingMessages: this.config.maxPendingMessages,
@@ -242,6 +242,9 @@ export class ConnectionService implements ConnectionHost, OnModuleInit, OnModule
     socket.close(code, reason);
   }
 }
+
+/** Session metadata is kept for the connection's life: keep what a client sends there small. */
+const MAX_USER_AGENT_LENGTH = 256;
 
 /** A bounded set of labels for connection errors. */
 function errorReason(error: Error & { code?: string }): string {
