@@ -446,3 +446,22 @@ async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+describe('WebSocket path', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ WS_PATH: '/stream' });
+  });
+
+  afterAll(async () => {
+    await t.cleanup();
+  });
+
+  it('serves the stream on WS_PATH and nowhere else', async () => {
+    expect(t.wsUrl.endsWith('/stream')).toBe(true);
+    const client = await WsTestClient.connect(t.wsUrl);
+    await client.close();
+    await expect(WsTestClient.connect(t.wsUrl.replace('/stream', '/ws'))).rejects.toThrow();
+  });
+});
