@@ -219,13 +219,21 @@ export class ConnectionService implements ConnectionHost, OnModuleInit, OnModule
     const batch = this.toFlush;
     this.toFlush = this.flushing;
     this.flushing = batch;
-    for (let i = 0; i < batch.length; i++) {
-      const connection = batch[i];
-      connection.flushScheduled = false;
-      connection.flush();
+    try {
+      for (let i = 0; i < batch.length; i++) {
+        const connection = batch[i];
+        connection.flushScheduled = false;
+        try {
+          connection.flush();
+        } catch (error) {
+          // One broken socket must not stall the others' writes.
+          this.sendFailed(connection, error);
+        }
+      }
+    } finally {
+      batch.length = 0;
+      this.metrics.commitWrites();
     }
-    batch.length = 0;
-    this.metrics.commitWrites();
   };
 
   private expire(session: Session): void {

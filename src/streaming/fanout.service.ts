@@ -12,8 +12,8 @@ import { SubscriptionIndex } from './subscription-index';
 /**
  * Fans every published event out to the connections it matches: visits only the route groups of its type, matches
  * each group's filters once, queues ONE copy per member connection however many of its subscriptions match, and
- * serializes the event once, lazily, for all of them. Events are handled synchronously in publish order, so each connection's queue is in publish
- * order; the writes happen at the end of the turn (ConnectionService.flushAll).
+ * serializes the event once, lazily, for all of them. Events are handled synchronously in publish order, so each
+ * connection's queue is in publish order; the writes happen at the end of the turn (ConnectionService.flushAll).
  */
 @Injectable()
 export class FanoutService implements OnModuleInit, OnApplicationShutdown {
