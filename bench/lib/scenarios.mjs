@@ -69,7 +69,8 @@ export function sizeScenario(id, options) {
   if (!base) throw new Error(`unknown scenario ${id} (a, b, c, d, d0, d1k)`);
   const s = { id, ...base };
   const clientScale = options.scale ?? (options.quick ? 0.1 : 1);
-  s.clients = options.clients ?? Math.round(base.clients * clientScale);
+  // d0 is defined by having no subscribers: sizes never give it any.
+  s.clients = base.clients === 0 ? 0 : (options.clients ?? Math.round(base.clients * clientScale));
   if (options.matchShare !== undefined && s.kind !== 'ingest') s.matchShare = options.matchShare;
   if (options.rate !== undefined && s.kind === 'fanout') s.rate = options.rate;
   s.durationS =
