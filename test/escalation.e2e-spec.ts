@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import request from 'supertest';
 import type { EscalatedEvent } from '../src/events/event.types';
+import { EscalationPoliciesService } from '../src/escalation/escalation-policies.service';
 import { EventCapture } from './support/event-capture';
 import { eventually } from './support/eventually';
 import { incidentBody } from './support/fixtures';
@@ -37,7 +38,12 @@ describe('escalation policies: REST', () => {
           level(1, 5, {
             targets: [
               { type: 'user', name: 'alice' },
-              { type: 'webhook', name: 'pager', url: 'http://127.0.0.1:8999/page' },
+              {
+                type: 'webhook',
+                name: 'pager',
+                url: 'http://127.0.0.1:8999/page',
+                headers: { Authorization: 'Bearer s3cret' },
+              },
             ],
           }),
         ],
@@ -57,8 +63,13 @@ describe('escalation policies: REST', () => {
           level: 1,
           delay_minutes: 5,
           targets: [
-            { type: 'user', name: 'alice', url: null },
-            { type: 'webhook', name: 'pager', url: 'http://127.0.0.1:8999/page' },
+            { type: 'user', name: 'alice', url: null, headers: {} },
+            {
+              type: 'webhook',
+              name: 'pager',
+              url: 'http://127.0.0.1:8999/page',
+              headers: { Authorization: '********' },
+            },
           ],
           raise_to_severity: null,
           stop_on_ack: true,
@@ -66,14 +77,19 @@ describe('escalation policies: REST', () => {
         {
           level: 2,
           delay_minutes: 15,
-          targets: [{ type: 'team', name: 'sre', url: null }],
+          targets: [{ type: 'team', name: 'sre', url: null, headers: {} }],
           raise_to_severity: 'P0',
           stop_on_ack: true,
         },
       ],
     });
     const id = res.body.id as string;
-    await request(t.baseUrl).get(`/v1/escalation-policies/${id}`).expect(200);
+    const fetched = (await request(t.baseUrl).get(`/v1/escalation-policies/${id}`).expect(200)).body;
+    expect(fetched).toEqual(res.body);
+    const policies = t.app.get(EscalationPoliciesService);
+    // What GET returns can be sent back as is (nulls included); a masked value keeps the stored secret.
+    await request(t.baseUrl).put(`/v1/escalation-policies/${id}`).send(fetched).expect(200);
+    expect((await policies.get(id)).levels[0].targets[1].headers).toEqual({ Authorization: 'Bearer s3cret' });
     const replaced = await request(t.baseUrl)
       .put(`/v1/escalation-policies/${id}`)
       .send({ name: 'urgent', enabled: false, repeat: 2, levels: [level(1, 0.5)] })
@@ -100,7 +116,7 @@ describe('escalation policies: REST', () => {
       { levels: [level(1, 1, { targets: [{ type: 'webhook', name: 'w' }] })] },
     ],
     ['an unknown target type', { levels: [level(1, 1, { targets: [{ type: 'email', name: 'e' }] })] }],
-    ['a null raise_to_severity', { levels: [level(1, 1, { raise_to_severity: null })] }],
+    ['a null delay', { levels: [level(1, 1, { delay_minutes: null })] }],
     ['an unknown severity filter', { severities: ['P7'] }],
     ['a null level', { levels: [null] }],
     ['a repeat above 10', { repeat: 11 }],
@@ -172,7 +188,7 @@ describe('escalation engine', () => {
           raise_to_severity: 'P1',
           targets: [
             { type: 'team', name: 'sre' },
-            { type: 'webhook', name: 'pager', url: receiver.url('/page') },
+            { type: 'webhook', name: 'pager', url: receiver.url('/page'), headers: { 'X-Pager-Key': 'pk' } },
           ],
         }),
         level(2, 0.005, { raise_to_severity: 'P0', targets: [{ type: 'user', name: 'cto' }] }),
@@ -205,6 +221,7 @@ describe('escalation engine', () => {
       expect(subscriber.events.filter((e) => e.event.incident_id === incident.id)).toHaveLength(1);
 
       await receiver.waitFor(1);
+      expect(receiver.requests[0].headers['x-pager-key']).toBe('pk');
       expect(receiver.requests[0].body).toMatchObject({
         trigger: 'escalated',
         channel: 'escalation:pager',

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type { DomainEvent } from '../src/events/event.types';
+import { PlaybooksService } from '../src/playbooks/playbooks.service';
 import { EventCapture } from './support/event-capture';
 import { eventually } from './support/eventually';
 import { alertBody, incidentBody } from './support/fixtures';
@@ -66,7 +67,7 @@ describe('playbooks: REST', () => {
         },
         {
           name: 'page',
-          action: { type: 'webhook', url: 'http://127.0.0.1:8999/x', headers: { 'X-Key': 'k' } },
+          action: { type: 'webhook', url: 'http://127.0.0.1:8999/x', headers: { 'X-Key': '********' } },
           condition: { severities: [], incident_types: [], sources: [], states: ['Detected'], labels: {} },
           retries: 2,
           retry_delay_seconds: 0.5,
@@ -75,6 +76,12 @@ describe('playbooks: REST', () => {
       ],
     });
     const id = res.body.id as string;
+    // What GET returns can be sent back as is (nulls included); a masked value keeps the stored secret.
+    const fetched = (await request(t.baseUrl).get(`/v1/playbooks/${id}`).expect(200)).body;
+    expect(fetched).toEqual(res.body);
+    await request(t.baseUrl).put(`/v1/playbooks/${id}`).send(fetched).expect(200);
+    const stored = await t.app.get(PlaybooksService).get(id);
+    expect(stored.steps[1].action).toMatchObject({ headers: { 'X-Key': 'k' } });
     const replaced = await request(t.baseUrl)
       .put(`/v1/playbooks/${id}`)
       .send({ name: 'triage-v2', enabled: false, steps: [{ action: { type: 'wait', seconds: 1 } }] })
@@ -104,7 +111,7 @@ describe('playbooks: REST', () => {
     ['a set_state to an unknown state', { steps: [{ action: { type: 'set_state', state: 'Sleeping' } }] }],
     ['a notify without message', { steps: [{ action: { type: 'notify' } }] }],
     ['add_labels without labels', { steps: [{ action: { type: 'add_labels' } }] }],
-    ['a null condition', { steps: [{ action: { type: 'wait', seconds: 1 }, condition: null }] }],
+    ['a null action', { steps: [{ action: null }] }],
     ['a zero timeout', { steps: [{ action: { type: 'wait', seconds: 1 }, timeout_seconds: 0 }] }],
     ['too many retries', { steps: [{ action: { type: 'wait', seconds: 1 }, retries: 11 }] }],
     ['null triggers', { triggers: null }],
@@ -190,7 +197,10 @@ describe('playbook runs', () => {
         labels: { env: 'prod' },
       },
       steps: [
-        { name: 'tell-bot', action: { type: 'webhook', url: hook.url('/bot') } },
+        {
+          name: 'tell-bot',
+          action: { type: 'webhook', url: hook.url('/bot'), headers: { 'X-Bot-Token': 'bt' } },
+        },
         { name: 'label', action: { type: 'add_labels', labels: { triage: 'auto' } } },
         { name: 'investigate', action: { type: 'set_state', state: 'Investigating' } },
         { name: 'raise', action: { type: 'severity_increase' } },
@@ -220,6 +230,12 @@ describe('playbook runs', () => {
         ['pause', 'wait', 'succeeded', 1],
       ]);
 
+      expect(hook.requests[0].headers['x-bot-token']).toBe('bt');
+      expect(
+        (run as unknown as { definition: { action: { headers?: object } }[] }).definition[0].action.headers,
+      ).toEqual({
+        'X-Bot-Token': '********',
+      });
       expect(hook.requests[0].body).toMatchObject({
         playbook_id: pb.id,
         playbook_name: 'auto-triage',

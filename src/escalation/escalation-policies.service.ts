@@ -2,6 +2,8 @@ import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationError } from '../common/api-error';
 import type { Incident } from '../domain';
+import { restoreMaskedHeaders } from '../notifications/secret-headers';
+import { assertSendableHeaders } from '../notifications/webhook.client';
 import { EscalationPolicyDto } from './dto/escalation-policy.dto';
 import { EscalationPoliciesRepository } from './escalation-policies.repository';
 import { EscalationPolicy, selectPolicy } from './escalation-policy';
@@ -49,7 +51,7 @@ export class EscalationPoliciesService implements OnApplicationBootstrap {
   async replace(id: string, dto: EscalationPolicyDto): Promise<EscalationPolicy> {
     const existing = await this.get(id);
     await this.assertNameFree(dto.name, id);
-    const policy = build(id, dto, existing.created_at, new Date().toISOString());
+    const policy = build(id, dto, existing.created_at, new Date().toISOString(), existing);
     await this.repository.update(policy);
     await this.reload();
     return policy;
@@ -82,7 +84,13 @@ export class EscalationPoliciesService implements OnApplicationBootstrap {
   }
 }
 
-function build(id: string, dto: EscalationPolicyDto, createdAt: string, updatedAt: string): EscalationPolicy {
+function build(
+  id: string,
+  dto: EscalationPolicyDto,
+  createdAt: string,
+  updatedAt: string,
+  previous?: EscalationPolicy,
+): EscalationPolicy {
   const levels = [...dto.levels].sort((a, b) => a.level - b.level);
   levels.forEach((level, i) => {
     if (i > 0 && levels[i - 1].level === level.level) {
@@ -100,7 +108,15 @@ function build(id: string, dto: EscalationPolicyDto, createdAt: string, updatedA
     levels: levels.map((level) => ({
       level: level.level,
       delay_minutes: level.delay_minutes,
-      targets: (level.targets ?? []).map((t) => ({ type: t.type, name: t.name, url: t.url ?? null })),
+      targets: (level.targets ?? []).map((t) => {
+        // Masked values sent back keep the stored ones of the same target (same level, same name).
+        const stored = previous?.levels
+          .find((l) => l.level === level.level)
+          ?.targets.find((p) => p.type === t.type && p.name === t.name)?.headers;
+        const headers = restoreMaskedHeaders(t.headers ?? {}, stored);
+        assertSendableHeaders(headers);
+        return { type: t.type, name: t.name, url: t.url ?? null, headers };
+      }),
       raise_to_severity: level.raise_to_severity ?? null,
       stop_on_ack: level.stop_on_ack ?? true,
     })),

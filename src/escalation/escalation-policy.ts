@@ -1,4 +1,5 @@
 import { Incident, Severity, isMoreSevere } from '../domain';
+import { maskHeaders } from '../notifications/secret-headers';
 import type { Definition } from '../storage/definition.store';
 
 export const TargetType = { User: 'user', Team: 'team', Webhook: 'webhook' } as const;
@@ -11,6 +12,8 @@ export interface EscalationTarget {
   name: string;
   /** Webhook targets only. */
   url: string | null;
+  /** Webhook targets only: extra request headers (credentials); never returned. */
+  headers: Record<string, string>;
 }
 
 export interface EscalationLevel {
@@ -111,4 +114,15 @@ export function describeTarget(target: EscalationTarget): string {
 export function formatDelay(minutes: number): string {
   if (minutes >= 1) return `${Number(minutes.toFixed(2))} min`;
   return `${Number((minutes * 60).toFixed(2))} s`;
+}
+
+/** The policy as the API shows it: webhook target header values masked. */
+export function toPolicyView(policy: EscalationPolicy): EscalationPolicy {
+  return {
+    ...policy,
+    levels: policy.levels.map((level) => ({
+      ...level,
+      targets: level.targets.map((target) => ({ ...target, headers: maskHeaders(target.headers ?? {}) })),
+    })),
+  };
 }

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { UuidParam } from '../common/uuid-param.pipe';
 import { EscalationPolicyDto } from './dto/escalation-policy.dto';
 import { EscalationPoliciesService } from './escalation-policies.service';
-import type { EscalationPolicy } from './escalation-policy';
+import { EscalationPolicy, toPolicyView } from './escalation-policy';
 import { EscalationService, EscalationView } from './escalation.service';
 
 @ApiTags('escalation')
@@ -16,23 +16,23 @@ export class EscalationController {
 
   @Post('escalation-policies')
   @HttpCode(201)
-  create(@Body() dto: EscalationPolicyDto): Promise<EscalationPolicy> {
-    return this.policies.create(dto);
+  async create(@Body() dto: EscalationPolicyDto): Promise<EscalationPolicy> {
+    return toPolicyView(await this.policies.create(dto));
   }
 
   @Get('escalation-policies')
   async list(): Promise<{ policies: EscalationPolicy[] }> {
-    return { policies: await this.policies.list() };
+    return { policies: (await this.policies.list()).map(toPolicyView) };
   }
 
   @Get('escalation-policies/:id')
-  get(@UuidParam() id: string): Promise<EscalationPolicy> {
-    return this.policies.get(id);
+  async get(@UuidParam() id: string): Promise<EscalationPolicy> {
+    return toPolicyView(await this.policies.get(id));
   }
 
   @Put('escalation-policies/:id')
-  replace(@UuidParam() id: string, @Body() dto: EscalationPolicyDto): Promise<EscalationPolicy> {
-    return this.policies.replace(id, dto);
+  async replace(@UuidParam() id: string, @Body() dto: EscalationPolicyDto): Promise<EscalationPolicy> {
+    return toPolicyView(await this.policies.replace(id, dto));
   }
 
   @Delete('escalation-policies/:id')

@@ -331,7 +331,12 @@ export class EscalationService implements OnApplicationBootstrap, BeforeApplicat
     for (const target of level.targets) {
       if (target.url === null) continue;
       void this.notifications.enqueue(
-        { label: `escalation:${target.name}`, type: ChannelType.Webhook, url: target.url, headers: {} },
+        {
+          label: `escalation:${target.name}`,
+          type: ChannelType.Webhook,
+          url: target.url,
+          headers: target.headers ?? {},
+        },
         {
           trigger: NotificationTrigger.Escalated,
           message: `[${incident.severity}] Escalation for ${incident.title}: ${reason}`,

@@ -1,6 +1,7 @@
 import type { Severity } from '../domain';
 import { EventType } from '../events/event.types';
 import type { Definition } from '../storage/definition.store';
+import { maskHeaders } from './secret-headers';
 
 export const ChannelType = { Webhook: 'webhook', Slack: 'slack' } as const;
 export type ChannelType = (typeof ChannelType)[keyof typeof ChannelType];
@@ -32,13 +33,8 @@ export type NotificationChannelView = Omit<NotificationChannel, 'headers'> & {
   headers: Record<string, string>;
 };
 
-export const MASKED = '********';
-
 export function toChannelView(channel: NotificationChannel): NotificationChannelView {
-  return {
-    ...channel,
-    headers: Object.fromEntries(Object.keys(channel.headers).map((k) => [k, MASKED])),
-  };
+  return { ...channel, headers: maskHeaders(channel.headers) };
 }
 
 export function channelWants(channel: NotificationChannel, event: NotifyEvent, severity: Severity): boolean {

@@ -5,6 +5,7 @@ import type { Severity } from '../domain';
 import { NOTIFY_EVENTS, NotificationChannel, NotifyEvent, channelWants } from './notification-channel';
 import { NotificationChannelsRepository } from './notification-channels.repository';
 import { NotificationChannelDto } from './dto/notification-channel.dto';
+import { restoreMaskedHeaders } from './secret-headers';
 import { assertSendableHeaders } from './webhook.client';
 
 /**
@@ -43,7 +44,7 @@ export class NotificationChannelsService implements OnApplicationBootstrap {
   async replace(id: string, dto: NotificationChannelDto): Promise<NotificationChannel> {
     const existing = await this.get(id);
     await this.assertNameFree(dto.name, id);
-    const channel = build(id, dto, existing.created_at, new Date().toISOString());
+    const channel = build(id, dto, existing.created_at, new Date().toISOString(), existing.headers);
     await this.repository.update(channel);
     await this.reload();
     return channel;
@@ -90,8 +91,9 @@ function build(
   dto: NotificationChannelDto,
   createdAt: string,
   updatedAt: string,
+  storedHeaders?: Record<string, string>,
 ): NotificationChannel {
-  const headers = dto.headers ?? {};
+  const headers = restoreMaskedHeaders(dto.headers ?? {}, storedHeaders);
   assertSendableHeaders(headers);
   return {
     id,

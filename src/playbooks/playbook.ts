@@ -1,4 +1,5 @@
 import { Incident, IncidentState, IncidentType, SEVERITIES, Severity, severityRank } from '../domain';
+import { maskHeaders } from '../notifications/secret-headers';
 import type { Definition } from '../storage/definition.store';
 
 export const ActionType = {
@@ -118,4 +119,19 @@ export function matches(matcher: IncidentMatcher, incident: Incident): boolean {
 /** One level more severe than `severity` (P0 stays P0). */
 export function oneLevelUp(severity: Severity): Severity {
   return SEVERITIES[Math.max(0, severityRank(severity) - 1)];
+}
+
+/** The step as the API shows it: webhook header values masked. */
+export function maskStep(step: PlaybookStep): PlaybookStep {
+  return step.action.type === ActionType.Webhook
+    ? { ...step, action: { ...step.action, headers: maskHeaders(step.action.headers) } }
+    : step;
+}
+
+export function toPlaybookView(playbook: Playbook): Playbook {
+  return { ...playbook, steps: playbook.steps.map(maskStep) };
+}
+
+export function toRunView(run: PlaybookRun): PlaybookRun {
+  return { ...run, definition: run.definition.map(maskStep) };
 }

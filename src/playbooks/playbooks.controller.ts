@@ -4,7 +4,7 @@ import { NotFoundError } from '../common/api-error';
 import { UuidParam } from '../common/uuid-param.pipe';
 import { IncidentsService } from '../incidents/incidents.service';
 import { PlaybookDto, RunPlaybookDto } from './dto/playbook.dto';
-import { Playbook, PlaybookRun, RunTrigger } from './playbook';
+import { Playbook, PlaybookRun, RunTrigger, toPlaybookView, toRunView } from './playbook';
 import { PlaybookRunnerService } from './playbook-runner.service';
 import { PlaybookRunsRepository } from './playbook-runs.repository';
 import { PlaybooksService } from './playbooks.service';
@@ -21,23 +21,23 @@ export class PlaybooksController {
 
   @Post('playbooks')
   @HttpCode(201)
-  create(@Body() dto: PlaybookDto): Promise<Playbook> {
-    return this.playbooks.create(dto);
+  async create(@Body() dto: PlaybookDto): Promise<Playbook> {
+    return toPlaybookView(await this.playbooks.create(dto));
   }
 
   @Get('playbooks')
   async list(): Promise<{ playbooks: Playbook[] }> {
-    return { playbooks: await this.playbooks.list() };
+    return { playbooks: (await this.playbooks.list()).map(toPlaybookView) };
   }
 
   @Get('playbooks/:id')
-  get(@UuidParam() id: string): Promise<Playbook> {
-    return this.playbooks.get(id);
+  async get(@UuidParam() id: string): Promise<Playbook> {
+    return toPlaybookView(await this.playbooks.get(id));
   }
 
   @Put('playbooks/:id')
-  replace(@UuidParam() id: string, @Body() dto: PlaybookDto): Promise<Playbook> {
-    return this.playbooks.replace(id, dto);
+  async replace(@UuidParam() id: string, @Body() dto: PlaybookDto): Promise<Playbook> {
+    return toPlaybookView(await this.playbooks.replace(id, dto));
   }
 
   @Delete('playbooks/:id')
@@ -56,19 +56,19 @@ export class PlaybooksController {
   ): Promise<PlaybookRun> {
     const incident = await this.incidents.get(id);
     const playbook = await this.playbooks.get(playbookId);
-    return this.runner.start(incident, playbook, RunTrigger.Manual, dto.actor ?? 'api');
+    return toRunView(await this.runner.start(incident, playbook, RunTrigger.Manual, dto.actor ?? 'api'));
   }
 
   @Get('incidents/:id/playbook-runs')
   async incidentRuns(@UuidParam() id: string): Promise<{ runs: PlaybookRun[] }> {
     await this.incidents.get(id);
-    return { runs: await this.runs.forIncident(id) };
+    return { runs: (await this.runs.forIncident(id)).map(toRunView) };
   }
 
   @Get('playbook-runs/:id')
   async getRun(@UuidParam() id: string): Promise<PlaybookRun> {
     const run = await this.runs.get(id);
     if (!run) throw new NotFoundError(`Playbook run ${id}`);
-    return run;
+    return toRunView(run);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationError } from '../common/api-error';
 import type { Incident } from '../domain';
+import { restoreMaskedHeaders } from '../notifications/secret-headers';
 import { assertSendableHeaders } from '../notifications/webhook.client';
 import { ActionDto, ConditionDto, PlaybookDto, TriggersDto } from './dto/playbook.dto';
 import { IncidentMatcher, Playbook, PlaybookAction, PlaybookStep, matches } from './playbook';
@@ -43,7 +44,7 @@ export class PlaybooksService implements OnApplicationBootstrap {
   async replace(id: string, dto: PlaybookDto): Promise<Playbook> {
     const existing = await this.get(id);
     await this.assertNameFree(dto.name, id);
-    const playbook = build(id, dto, existing.created_at, new Date().toISOString());
+    const playbook = build(id, dto, existing.created_at, new Date().toISOString(), existing);
     await this.repository.update(playbook);
     await this.reload();
     return playbook;
@@ -72,7 +73,13 @@ export class PlaybooksService implements OnApplicationBootstrap {
   }
 }
 
-function build(id: string, dto: PlaybookDto, createdAt: string, updatedAt: string): Playbook {
+function build(
+  id: string,
+  dto: PlaybookDto,
+  createdAt: string,
+  updatedAt: string,
+  previous?: Playbook,
+): Playbook {
   return {
     id,
     name: dto.name,
@@ -83,7 +90,7 @@ function build(id: string, dto: PlaybookDto, createdAt: string, updatedAt: strin
     triggers: matcher(dto.triggers),
     steps: dto.steps.map((step, i): PlaybookStep => ({
       name: step.name ?? step.action.type,
-      action: action(step.action, i),
+      action: action(step.action, i, previous?.steps[i]?.action),
       condition: step.condition ? matcher(step.condition) : null,
       retries: step.retries ?? 0,
       retry_delay_seconds: step.retry_delay_seconds ?? 1,
@@ -103,14 +110,16 @@ function matcher(dto: TriggersDto | ConditionDto | undefined): IncidentMatcher {
 }
 
 /** The validated DTO as the typed action its `type` names (the DTO validated the fields that type needs). */
-function action(dto: ActionDto, index: number): PlaybookAction {
+function action(dto: ActionDto, index: number, previous: PlaybookAction | undefined): PlaybookAction {
   const required = <T>(value: T | undefined, field: string): T => {
     if (value === undefined) throw new ValidationError(`steps.${index}.action.${field} is required`);
     return value;
   };
   switch (dto.type) {
     case 'webhook': {
-      const headers = dto.headers ?? {};
+      // Masked values sent back keep what the step at the same position had.
+      const stored = previous?.type === 'webhook' ? previous.headers : undefined;
+      const headers = restoreMaskedHeaders(dto.headers ?? {}, stored);
       assertSendableHeaders(headers);
       return { type: dto.type, url: required(dto.url, 'url'), headers };
     }

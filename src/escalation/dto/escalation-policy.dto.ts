@@ -8,6 +8,7 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  IsOptional,
   IsString,
   IsUrl,
   Length,
@@ -17,6 +18,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { IsStringMap } from '../../common/string-map.validator';
 import { IsOptionalButNotNull } from '../../common/validation';
 import { SEVERITIES, Severity } from '../../domain';
 import { HTTP_URL } from '../../notifications/dto/notification-channel.dto';
@@ -32,12 +34,24 @@ export class EscalationTargetDto {
   @Length(1, 128)
   name!: string;
 
-  @ApiPropertyOptional({ description: 'Required for webhook targets, which receive a JSON POST' })
-  @ValidateIf((target: EscalationTargetDto) => target.type === 'webhook' || target.url !== undefined)
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'Required for webhook targets, which receive a JSON POST; null or absent for the others',
+  })
+  @ValidateIf((target: EscalationTargetDto) => target.type === 'webhook' || (target.url ?? null) !== null)
   @IsString()
   @MaxLength(2048)
   @IsUrl(HTTP_URL, { message: 'url must be an http(s) URL' })
-  url?: string;
+  url?: string | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: 'Webhook targets: extra request headers (e.g. Authorization); returned masked',
+  })
+  @ValidateIf((target: EscalationTargetDto) => target.headers !== undefined)
+  @IsStringMap({ maxEntries: 16, maxKeyLength: 128, maxValueLength: 4096 })
+  headers?: Record<string, string>;
 }
 
 export class EscalationLevelDto {
@@ -65,10 +79,10 @@ export class EscalationLevelDto {
   @Type(() => EscalationTargetDto)
   targets?: EscalationTargetDto[];
 
-  @ApiPropertyOptional({ enum: SEVERITIES })
-  @IsOptionalButNotNull()
+  @ApiPropertyOptional({ enum: SEVERITIES, nullable: true, description: 'null or absent: no raise' })
+  @IsOptional()
   @IsIn(SEVERITIES)
-  raise_to_severity?: Severity;
+  raise_to_severity?: Severity | null;
 
   @ApiPropertyOptional({ default: true })
   @IsOptionalButNotNull()

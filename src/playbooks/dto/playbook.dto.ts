@@ -9,6 +9,7 @@ import {
   IsInt,
   IsNumber,
   IsObject,
+  IsOptional,
   IsString,
   IsUrl,
   Length,
@@ -79,10 +80,14 @@ export class ActionDto {
   @IsIn(INCIDENT_STATES)
   state?: IncidentState;
 
-  @ApiPropertyOptional({ enum: SEVERITIES, description: 'severity_increase: target; default one level up' })
-  @ValidateIf((a: ActionDto) => a.type === 'severity_increase' && a.to_severity !== undefined)
+  @ApiPropertyOptional({
+    enum: SEVERITIES,
+    nullable: true,
+    description: 'severity_increase: target; null or absent: one level up',
+  })
+  @ValidateIf((a: ActionDto) => a.type === 'severity_increase' && (a.to_severity ?? null) !== null)
   @IsIn(SEVERITIES)
-  to_severity?: Severity;
+  to_severity?: Severity | null;
 
   @ApiPropertyOptional({
     type: [String],
@@ -107,11 +112,11 @@ export class ActionDto {
   @MaxLength(LIMITS.description)
   notes?: string;
 
-  @ApiPropertyOptional({ description: 'incident_resolve' })
-  @ValidateIf((a: ActionDto) => a.type === 'incident_resolve' && a.root_cause !== undefined)
+  @ApiPropertyOptional({ nullable: true, description: 'incident_resolve' })
+  @ValidateIf((a: ActionDto) => a.type === 'incident_resolve' && (a.root_cause ?? null) !== null)
   @IsString()
   @MaxLength(LIMITS.description)
-  root_cause?: string;
+  root_cause?: string | null;
 }
 
 /** Which incidents: every given key must match; empty or absent keys match everything. */
@@ -166,12 +171,16 @@ export class StepDto {
   @Type(() => ActionDto)
   action!: ActionDto;
 
-  @ApiPropertyOptional({ type: ConditionDto, description: 'Skip the step unless the incident matches' })
-  @IsOptionalButNotNull()
+  @ApiPropertyOptional({
+    type: ConditionDto,
+    nullable: true,
+    description: 'Skip the step unless the incident matches',
+  })
+  @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => ConditionDto)
-  condition?: ConditionDto;
+  condition?: ConditionDto | null;
 
   @ApiPropertyOptional({ default: 0, minimum: 0, maximum: 10 })
   @IsOptionalButNotNull()
