@@ -27,6 +27,8 @@ const HELP = `usage: npm run bench -- [options]
   --workers N        load-generator processes holding the clients   [2]
   --repeat N         run each scenario × target N times, alternating the order; tables show the median   [1]
   --connect-concurrency N   handshakes in flight while connecting   [200]
+  --client raw|ws    WebSocket client of the generator: a minimal RFC 6455 client, or the ws library   [raw]
+                     (+deflate targets always use ws)
   --env KEY=VALUE    extra environment for the product (repeatable), e.g. --env WS_MAX_PENDING_MESSAGES=5000
   --ref-arg ARG      extra argument for the reference servers (repeatable), e.g. --ref-arg=--fault-drop=0.01
   --cpu-prof         run the servers under node --cpu-prof; profiles under bench/results/profiles/<run>/
@@ -50,6 +52,7 @@ function parseOptions(argv) {
     scale: env.BENCH_SCALE ? Number(env.BENCH_SCALE) : undefined,
     workers: Number(env.BENCH_WORKERS ?? 2),
     repeat: 1,
+    client: env.BENCH_CLIENT ?? 'raw',
     connectConcurrency: 200,
     productEnv: {},
     referenceArgs: [],
@@ -97,6 +100,10 @@ function parseOptions(argv) {
         break;
       case '--workers':
         o.workers = Math.max(1, Math.round(number()));
+        break;
+      case '--client':
+        o.client = value();
+        if (!['raw', 'ws'].includes(o.client)) throw new Error('--client is raw or ws');
         break;
       case '--repeat':
         o.repeat = Math.max(1, Math.round(number()));
@@ -236,6 +243,7 @@ async function main() {
       targets: options.targets.map((t) => t.name),
       workers: options.workers,
       repeat: options.repeat,
+      client: options.client,
       connectConcurrency: options.connectConcurrency,
       productEnv: options.productEnv,
       referenceArgs: options.referenceArgs,
@@ -249,6 +257,7 @@ async function main() {
   const ctx = {
     runId: id,
     workers: options.workers,
+    client: options.client,
     connectConcurrency: options.connectConcurrency,
     productEnv: options.productEnv,
     referenceArgs: options.referenceArgs,

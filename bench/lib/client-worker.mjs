@@ -1,25 +1,29 @@
 // A load-generator child process: it holds a share of the WebSocket clients, subscribes them, and accounts for
 // every event frame they receive. The parent drives it over IPC:
 //
-//   connect {url, matching, nonMatching, matchingFilters, nonMatchingFilters, concurrency, deflate, timeoutMs}
+//   connect {url, matching, nonMatching, matchingFilters, nonMatchingFilters, concurrency, deflate, timeoutMs,
+//            client: 'raw' (lib/raw-ws-client.mjs, the default) | 'ws' (the `ws` library; always with deflate)}
 //           -> connected {ok, failed, connectUs (histogram), errors}
 //   start   {firstSeq}                     counting starts; frames of alerts numbered below firstSeq are warm-up
 //           -> progress {delivered, misdelivered, maxLatencyUs, closed} every 500 ms
 //   finish  {accepted: [seq...]}           -> result {delivered, lost, duplicated, unexpected, misdelivered, ...}
 //   close                                  terminates every socket and exits
 //
-// The hot path (one call per frame) avoids JSON.parse: the bench marks each alert's title `bench#<seq>@<us>` and
-// the frame is searched for that marker and a few fixed strings. Control frames (welcome, subscribed, pong,
-// error, closing) are parsed as JSON.
+// The hot path (one call per frame) avoids JSON.parse and allocation: the bench marks each alert's title
+// `bench#<seq>@<us>` and the frame's bytes are searched for that marker and a few fixed strings. Control frames
+// (welcome, subscribed, pong, error, closing) are parsed as JSON.
 
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { Histogram } from './histogram.mjs';
 import { MATCHED_EVENT, TITLE_MARKER } from './protocol.mjs';
+import { RawWebSocket } from './raw-ws-client.mjs';
 
-const EVENT_MARKER = '"type":"event"';
-const TYPE_MARKER = `"event_type":"${MATCHED_EVENT}"`;
-const SEQUENCE_MARKER = '"sequence":';
+// Markers searched in the frame's bytes (all ASCII).
+const EVENT_MARKER = Buffer.from('"type":"event"');
+const TITLE = Buffer.from(TITLE_MARKER);
+const TYPE_MARKER = Buffer.from(`"event_type":"${MATCHED_EVENT}"`);
+const SEQUENCE_MARKER = Buffer.from('"sequence":');
 
 // performance.now() is the process's view of the system monotonic clock; this offset makes it comparable with
 // the microsecond stamp the parent puts in each alert (process.hrtime, CLOCK_MONOTONIC).
@@ -27,7 +31,7 @@ const CLOCK_OFFSET_US = Number(process.hrtime.bigint() / 1000n) - performance.no
 const nowUs = () => performance.now() * 1000 + CLOCK_OFFSET_US;
 
 const clients = [];
-let severityMarker = '"severity":"P0"';
+let severityMarker = Buffer.from('"severity":"P0"');
 let measuring = false;
 let firstSeq = 0;
 let delivered = 0;
@@ -45,7 +49,8 @@ let progressTimer = null;
 class Client {
   constructor(matching) {
     this.matching = matching;
-    this.ws = null;
+    /** A RawWebSocket or a `ws` WebSocket: send(text), terminate(). */
+    this.socket = null;
     this.subscribed = false;
     this.lastSequence = -1;
     /** counts[seq - firstSeq] = deliveries of that alert's incident_created frame (matching clients only). */
@@ -65,40 +70,48 @@ class Client {
   }
 }
 
-function onFrame(client, data) {
-  const text = data.toString('latin1');
-  if (text.indexOf(EVENT_MARKER) === -1) return onControl(client, text);
+/** Where `marker` starts inside buf[start, end), or -1. */
+function find(buf, marker, start, end) {
+  const at = buf.indexOf(marker, start);
+  return at !== -1 && at + marker.length <= end ? at : -1;
+}
+
+/** The decimal number at buf[i...], and where it ends (in `parsedEnd`). */
+let parsedEnd = 0;
+function digitsAt(buf, i, end) {
+  let value = 0;
+  for (let c = buf[i]; i < end && c >= 48 && c <= 57; c = buf[++i]) value = value * 10 + (c - 48);
+  parsedEnd = i;
+  return value;
+}
+
+/** One text message: buf[start, end) (only valid during the call). */
+function onFrame(client, buf, start, end) {
+  if (find(buf, EVENT_MARKER, start, end) === -1) return onControl(client, buf.toString('utf8', start, end));
   if (!measuring) return;
   const now = nowUs();
   if (!client.matching) {
     misdelivered += 1;
     return;
   }
-  const at = text.indexOf(TITLE_MARKER);
-  if (at === -1 || text.indexOf(TYPE_MARKER) === -1 || text.indexOf(severityMarker) === -1) {
+  const at = find(buf, TITLE, start, end);
+  if (
+    at === -1 ||
+    find(buf, TYPE_MARKER, start, end) === -1 ||
+    find(buf, severityMarker, start, end) === -1
+  ) {
     misdelivered += 1;
     return;
   }
-  let i = at + TITLE_MARKER.length;
-  let seq = 0;
-  for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) seq = seq * 10 + (c - 48);
-  let sentUs = 0;
-  for (let c = text.charCodeAt(++i); c >= 48 && c <= 57; c = text.charCodeAt(++i))
-    sentUs = sentUs * 10 + (c - 48);
+  const seq = digitsAt(buf, at + TITLE.length, end);
+  const sentUs = digitsAt(buf, parsedEnd + 1, end);
   if (seq < firstSeq) {
     warmup += 1;
     return;
   }
-  const s = text.indexOf(SEQUENCE_MARKER);
+  const s = find(buf, SEQUENCE_MARKER, start, end);
   if (s !== -1) {
-    let sequence = 0;
-    for (
-      let j = s + SEQUENCE_MARKER.length, c = text.charCodeAt(j);
-      c >= 48 && c <= 57;
-      c = text.charCodeAt(++j)
-    ) {
-      sequence = sequence * 10 + (c - 48);
-    }
+    const sequence = digitsAt(buf, s + SEQUENCE_MARKER.length, end);
     if (sequence <= client.lastSequence) outOfOrder += 1;
     client.lastSequence = sequence;
   }
@@ -128,20 +141,21 @@ function onControl(client, text) {
   }
 }
 
-function connectOne(client, url, filters, deflate, timeoutMs) {
+function connectOne(client, url, filters, deflate, timeoutMs, implementation) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, {
-      perMessageDeflate: deflate,
-      skipUTF8Validation: true,
-      handshakeTimeout: timeoutMs,
-    });
-    client.ws = ws;
+    const subscribe = JSON.stringify({ type: 'subscribe', subscription_id: 's1', filters });
     const timer = setTimeout(() => fail(new Error('timeout waiting for subscribed')), timeoutMs);
     const fail = (error) => {
       clearTimeout(timer);
       client.onSubscribed = client.onError = undefined;
-      ws.terminate();
+      client.socket?.terminate();
       reject(error);
+    };
+    const closed = (code) => {
+      if (!client.subscribed) return fail(new Error(`closed ${code} before subscribed`));
+      if (client.closing) return;
+      closeCodes[code] = (closeCodes[code] ?? 0) + 1;
+      if (measuring) closedDuringRun += 1;
     };
     client.onSubscribed = () => {
       clearTimeout(timer);
@@ -149,24 +163,32 @@ function connectOne(client, url, filters, deflate, timeoutMs) {
       resolve();
     };
     client.onError = fail;
-    ws.on('message', (data) => onFrame(client, data));
-    ws.once('open', () =>
-      ws.send(JSON.stringify({ type: 'subscribe', subscription_id: 's1', filters: filters })),
-    );
-    ws.on('error', (error) => (client.subscribed ? undefined : fail(error)));
-    ws.on('close', (code) => {
-      if (!client.subscribed) return fail(new Error(`closed ${code} before subscribed`));
-      if (client.closing) return;
-      closeCodes[code] = (closeCodes[code] ?? 0) + 1;
-      if (measuring) closedDuringRun += 1;
+    if (implementation === 'raw' && !deflate) {
+      client.socket = new RawWebSocket(url, {
+        onOpen: () => client.socket.send(subscribe),
+        onText: (buf, start, end) => onFrame(client, buf, start, end),
+        onClose: closed,
+        onError: fail,
+      });
+      return;
+    }
+    const ws = new WebSocket(url, {
+      perMessageDeflate: deflate,
+      skipUTF8Validation: true,
+      handshakeTimeout: timeoutMs,
     });
+    client.socket = ws;
+    ws.on('message', (data) => onFrame(client, data, 0, data.length));
+    ws.once('open', () => ws.send(subscribe));
+    ws.on('error', (error) => (client.subscribed ? undefined : fail(error)));
+    ws.on('close', closed);
   });
 }
 
 async function connect(options) {
   const { url, matching, nonMatching, matchingFilters, nonMatchingFilters, concurrency, deflate, timeoutMs } =
     options;
-  severityMarker = `"severity":"${options.severity ?? 'P0'}"`;
+  severityMarker = Buffer.from(`"severity":"${options.severity ?? 'P0'}"`);
   const total = matching + nonMatching;
   // Interleave matching and non-matching clients so that neither group is favoured by connection order.
   for (let i = 0; i < total; i++) {
@@ -190,6 +212,7 @@ async function connect(options) {
           client.matching ? matchingFilters : nonMatchingFilters,
           deflate,
           timeoutMs,
+          options.client ?? 'raw',
         );
         connectUs.record((performance.now() - started) * 1000);
         ok += 1;
@@ -278,7 +301,7 @@ process.on('message', (message) => {
     case 'close':
       for (const client of clients) {
         client.closing = true;
-        client.ws?.terminate();
+        client.socket?.terminate();
       }
       setTimeout(() => process.exit(0), 50);
       break;

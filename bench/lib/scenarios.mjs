@@ -113,6 +113,7 @@ export async function runScenario(scenario, target, ctx) {
         ...subscriptionFilters('P0', 'P1'),
         concurrency: ctx.connectConcurrency,
         deflate: target.deflate,
+        client: ctx.client,
       });
       const wallMs = performance.now() - started;
       record.connect = {

@@ -76,6 +76,7 @@ export class ClientPool {
     severity,
     concurrency,
     deflate,
+    client,
   }) {
     const n = this.children.length;
     const share = (total, i) => Math.floor(((i + 1) * total) / n) - Math.floor((i * total) / n);
@@ -93,6 +94,7 @@ export class ClientPool {
             severity,
             concurrency: Math.max(1, Math.round(concurrency / n)),
             deflate,
+            client,
             timeoutMs: 30_000,
           },
           'connected',
