@@ -34,6 +34,11 @@ const FAULTS = {
 const FAULTY = FAULTS.drop > 0 || FAULTS.dup > 0 || FAULTS.misdeliver > 0;
 /** A connection with more than this many bytes waiting in its socket is closed as a slow consumer. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/**
+ * coalesce/cork: 0 flushes at the end of the turn (setImmediate); N > 0 waits N ms, so that the frames of several
+ * events (several alerts) due to a connection go out in one write: fewer syscalls for N ms more latency.
+ */
+const FLUSH_DELAY_MS = Number(args['flush-delay-ms'] ?? 0);
 
 if (!['send', 'coalesce', 'cork'].includes(MODE)) {
   process.stderr.write(`unknown --mode ${MODE} (send, coalesce or cork)\n`);
@@ -136,7 +141,8 @@ function publish(eventType, severity, event) {
         dirty.push(conn);
         if (!flushScheduled) {
           flushScheduled = true;
-          setImmediate(flush);
+          if (FLUSH_DELAY_MS > 0) setTimeout(flush, FLUSH_DELAY_MS);
+          else setImmediate(flush);
         }
       } else {
         conn.queue.push(frame);
