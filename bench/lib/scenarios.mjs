@@ -218,7 +218,8 @@ async function runLoad(scenario, server, pool, poster, record, ctx) {
   };
   const phase = await load(scenario.durationS * 1000, tick);
 
-  // Drain: wait until every expected frame has arrived, or until deliveries stop progressing.
+  // Drain: wait until every expected frame has arrived, or until deliveries stop progressing (for 2.5 s; for 15 s
+  // when nothing arrived at all, so that a server far behind is not mistaken for one that lost everything).
   const expected = poster.accepted.length * (record.connect?.matching ?? 0);
   if (pool && expected > 0) {
     let last = -1;
@@ -231,7 +232,7 @@ async function runLoad(scenario, server, pool, poster, record, ctx) {
       if (delivered !== last) {
         last = delivered;
         lastChange = performance.now();
-      } else if (performance.now() - lastChange > 2500) break;
+      } else if (performance.now() - lastChange > (delivered === 0 ? 15_000 : 2500)) break;
       await sleep(250);
     }
   }
