@@ -8,6 +8,7 @@ import { ApiExceptionFilter } from './common/api-exception.filter';
 import { httpRateLimitMiddleware } from './common/http-rate-limit.middleware';
 import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { apiValidationPipe } from './common/validation';
+import { accessLogMiddleware } from './logging/access-log.middleware';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { StreamWsAdapter } from './streaming/ws-adapter';
 
@@ -21,8 +22,10 @@ export async function createApp(overrides: Record<string, string> = {}): Promise
     bufferLogs: true,
   });
   const config = app.get<AppConfig>(APP_CONFIG);
-  app.useLogger(app.get(Logger));
+  const logger = app.get(Logger);
+  app.useLogger(logger);
   app.disable('x-powered-by');
+  app.use(accessLogMiddleware(logger, config.logLevel));
   if (config.http.rateLimitPerSecond > 0) app.use(httpRateLimitMiddleware(config.http.rateLimitPerSecond));
   app.use(jsonBodyMiddleware(config.http.bodyLimitBytes));
   app.useGlobalFilters(new ApiExceptionFilter());

@@ -2,21 +2,19 @@ import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
-/** Structured JSON logs (pino), one line per HTTP request and per application log call. */
+/**
+ * Structured JSON logs (pino) for every application log call. Requests are logged by accessLogMiddleware
+ * (app.setup.ts), so pino-http's own per-request middleware is mounted on no route.
+ */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
+        forRoutes: [],
         pinoHttp: {
           level: config.logLevel,
-          autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') },
-          // Failures are logged at info; successful requests only at debug, so that an alert storm does not turn
-          // into a log storm (the request counters and latency histogram at /metrics still see every request).
-          customLogLevel: (_req, res, error) => {
-            if (error || res.statusCode >= 500) return 'error';
-            return res.statusCode >= 400 ? 'warn' : 'debug';
-          },
+          autoLogging: false,
           redact: ['req.headers.authorization', 'req.headers.cookie'],
         },
       }),
