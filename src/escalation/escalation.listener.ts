@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { BroadcasterService } from '../events/broadcaster.service';
 import type { EventEnvelope } from '../events/event-envelope';
@@ -11,7 +11,6 @@ import { EscalationService } from './escalation.service';
  */
 @Injectable()
 export class EscalationListener implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(EscalationListener.name);
   private subscription?: Subscription;
 
   constructor(
@@ -20,13 +19,7 @@ export class EscalationListener implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.subscription = this.broadcaster.events$.subscribe((envelope) => {
-      try {
-        this.onEvent(envelope);
-      } catch (error) {
-        this.logger.error(`escalation listener failed on ${envelope.event.event_type}: ${String(error)}`);
-      }
-    });
+    this.subscription = this.broadcaster.listen('EscalationListener', (envelope) => this.onEvent(envelope));
   }
 
   onModuleDestroy(): void {

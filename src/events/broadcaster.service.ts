@@ -1,5 +1,5 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Observable, Subject } from 'rxjs';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Observable, Subject, Subscription } from 'rxjs';
 import type { EventEnvelope } from './event-envelope';
 
 /**
@@ -26,6 +26,23 @@ export class BroadcasterService implements OnApplicationShutdown {
     this.lastSequence = envelope.sequence;
     this.published += 1;
     this.subject.next(envelope);
+  }
+
+  /**
+   * Subscribes an internal listener with its failures isolated: an exception in `handler` is logged under
+   * `name` and never reaches the stream (RxJS would otherwise rethrow it and end the subscription).
+   */
+  listen(name: string, handler: (envelope: EventEnvelope) => void): Subscription {
+    const logger = new Logger(name);
+    return this.events$.subscribe((envelope) => {
+      try {
+        handler(envelope);
+      } catch (error) {
+        logger.error(
+          `failed on ${envelope.event.event_type} #${envelope.sequence}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    });
   }
 
   get publishedCount(): number {

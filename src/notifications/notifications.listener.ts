@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { BroadcasterService } from '../events/broadcaster.service';
 import type { EventEnvelope } from '../events/event-envelope';
@@ -21,7 +21,6 @@ import { Destination, NotificationQueueService } from './notification-queue.serv
  */
 @Injectable()
 export class NotificationsListener implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(NotificationsListener.name);
   private subscription?: Subscription;
 
   constructor(
@@ -31,13 +30,9 @@ export class NotificationsListener implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.subscription = this.broadcaster.events$.subscribe((envelope) => {
-      try {
-        this.onEvent(envelope);
-      } catch (error) {
-        this.logger.error(`notification listener failed on ${envelope.event.event_type}: ${String(error)}`);
-      }
-    });
+    this.subscription = this.broadcaster.listen('NotificationsListener', (envelope) =>
+      this.onEvent(envelope),
+    );
   }
 
   onModuleDestroy(): void {

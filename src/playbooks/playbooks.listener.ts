@@ -22,25 +22,21 @@ export class PlaybooksListener implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.subscription = this.broadcaster.events$.subscribe(({ event, incident }) => {
+    this.subscription = this.broadcaster.listen('PlaybooksListener', ({ event, incident }) => {
       if (event.event_type !== EventType.IncidentCreated || !incident) return;
-      try {
-        const triggered = this.playbooks.triggeredBy(incident);
-        if (triggered.length === 0) return;
-        void (async () => {
-          for (const playbook of triggered) {
-            await this.runner
-              .start(incident, playbook, RunTrigger.Automatic, PLAYBOOK_ACTOR)
-              .catch((error: unknown) =>
-                this.logger.warn(
-                  `could not start playbook ${playbook.name} on ${incident.id}: ${String(error)}`,
-                ),
-              );
-          }
-        })();
-      } catch (error) {
-        this.logger.error(`playbook listener failed: ${String(error)}`);
-      }
+      const triggered = this.playbooks.triggeredBy(incident);
+      if (triggered.length === 0) return;
+      void (async () => {
+        for (const playbook of triggered) {
+          await this.runner
+            .start(incident, playbook, RunTrigger.Automatic, PLAYBOOK_ACTOR)
+            .catch((error: unknown) =>
+              this.logger.warn(
+                `could not start playbook ${playbook.name} on ${incident.id}: ${String(error)}`,
+              ),
+            );
+        }
+      })();
     });
   }
 
