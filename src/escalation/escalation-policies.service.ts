@@ -1,10 +1,10 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { NotFoundError, ValidationError } from '../common/api-error';
+import { Injectable } from '@nestjs/common';
+import { ValidationError } from '../common/api-error';
 import type { Incident } from '../domain';
 import { restoreMaskedHeaders } from '../notifications/secret-headers';
 import { assertSendableHeaders } from '../notifications/webhook.client';
 import { EscalationPolicyDto } from './dto/escalation-policy.dto';
+import { DefinitionCatalog } from '../storage/definition-catalog';
 import { EscalationPoliciesRepository } from './escalation-policies.repository';
 import { EscalationPolicy, selectPolicy } from './escalation-policy';
 
@@ -13,74 +13,28 @@ import { EscalationPolicy, selectPolicy } from './escalation-policy';
  * policy for a new incident costs no database round trip.
  */
 @Injectable()
-export class EscalationPoliciesService implements OnApplicationBootstrap {
-  private policies: EscalationPolicy[] = [];
-  private loading: Promise<void> | undefined;
-
-  constructor(private readonly repository: EscalationPoliciesRepository) {}
-
-  onApplicationBootstrap(): Promise<void> {
-    return this.ensureLoaded();
+export class EscalationPoliciesService extends DefinitionCatalog<EscalationPolicy, EscalationPolicyDto> {
+  constructor(repository: EscalationPoliciesRepository) {
+    super(repository, 'Escalation policy');
   }
 
-  /** Loads the policies into memory once; other bootstrap hooks that need them await this. */
-  ensureLoaded(): Promise<void> {
-    this.loading ??= this.reload();
-    return this.loading;
-  }
-
-  list(): Promise<EscalationPolicy[]> {
-    return this.repository.list();
-  }
-
-  async get(id: string): Promise<EscalationPolicy> {
-    const policy = await this.repository.get(id);
-    if (!policy) throw new NotFoundError(`Escalation policy ${id}`);
-    return policy;
-  }
-
-  async create(dto: EscalationPolicyDto): Promise<EscalationPolicy> {
-    await this.assertNameFree(dto.name);
-    const now = new Date().toISOString();
-    const policy = build(randomUUID(), dto, now, now);
-    await this.repository.insert(policy);
-    await this.reload();
-    return policy;
-  }
-
-  async replace(id: string, dto: EscalationPolicyDto): Promise<EscalationPolicy> {
-    const existing = await this.get(id);
-    await this.assertNameFree(dto.name, id);
-    const policy = build(id, dto, existing.created_at, new Date().toISOString(), existing);
-    await this.repository.update(policy);
-    await this.reload();
-    return policy;
-  }
-
-  /** Deleting a policy cancels the escalations it drives when they next come due. */
-  async delete(id: string): Promise<void> {
-    if (!(await this.repository.delete(id))) throw new NotFoundError(`Escalation policy ${id}`);
-    await this.reload();
+  protected build(
+    id: string,
+    dto: EscalationPolicyDto,
+    createdAt: string,
+    updatedAt: string,
+    previous?: EscalationPolicy,
+  ): EscalationPolicy {
+    return build(id, dto, createdAt, updatedAt, previous);
   }
 
   /** The policy that applies to a new incident, if any (from memory). */
   policyFor(incident: Incident): EscalationPolicy | undefined {
-    return selectPolicy(this.policies, incident);
+    return selectPolicy(this.definitions, incident);
   }
 
   get anyEnabled(): boolean {
-    return this.policies.some((p) => p.enabled);
-  }
-
-  private async reload(): Promise<void> {
-    this.policies = await this.repository.list();
-  }
-
-  private async assertNameFree(name: string, exceptId?: string): Promise<void> {
-    const owner = await this.repository.idByName(name);
-    if (owner !== undefined && owner !== exceptId) {
-      throw new ValidationError(`An escalation policy named "${name}" already exists`);
-    }
+    return this.definitions.some((p) => p.enabled);
   }
 }
 

@@ -1,8 +1,7 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { NotFoundError, ValidationError } from '../common/api-error';
+import { Injectable } from '@nestjs/common';
 import type { Severity } from '../domain';
 import { NOTIFY_EVENTS, NotificationChannel, NotifyEvent, channelWants } from './notification-channel';
+import { DefinitionCatalog } from '../storage/definition-catalog';
 import { NotificationChannelsRepository } from './notification-channels.repository';
 import { NotificationChannelDto } from './dto/notification-channel.dto';
 import { restoreMaskedHeaders } from './secret-headers';
@@ -13,56 +12,32 @@ import { assertSendableHeaders } from './webhook.client';
  * deciding whom to notify about an event costs no database round trip on the ingestion path.
  */
 @Injectable()
-export class NotificationChannelsService implements OnApplicationBootstrap {
-  private channels: NotificationChannel[] = [];
-
-  constructor(private readonly repository: NotificationChannelsRepository) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.reload();
+export class NotificationChannelsService extends DefinitionCatalog<
+  NotificationChannel,
+  NotificationChannelDto
+> {
+  constructor(repository: NotificationChannelsRepository) {
+    super(repository, 'Notification channel');
   }
 
-  list(): Promise<NotificationChannel[]> {
-    return this.repository.list();
-  }
-
-  async get(id: string): Promise<NotificationChannel> {
-    const channel = await this.repository.get(id);
-    if (!channel) throw new NotFoundError(`Notification channel ${id}`);
-    return channel;
-  }
-
-  async create(dto: NotificationChannelDto): Promise<NotificationChannel> {
-    await this.assertNameFree(dto.name);
-    const now = new Date().toISOString();
-    const channel = build(randomUUID(), dto, now, now);
-    await this.repository.insert(channel);
-    await this.reload();
-    return channel;
-  }
-
-  async replace(id: string, dto: NotificationChannelDto): Promise<NotificationChannel> {
-    const existing = await this.get(id);
-    await this.assertNameFree(dto.name, id);
-    const channel = build(id, dto, existing.created_at, new Date().toISOString(), existing.headers);
-    await this.repository.update(channel);
-    await this.reload();
-    return channel;
-  }
-
-  async delete(id: string): Promise<void> {
-    if (!(await this.repository.delete(id))) throw new NotFoundError(`Notification channel ${id}`);
-    await this.reload();
+  protected build(
+    id: string,
+    dto: NotificationChannelDto,
+    createdAt: string,
+    updatedAt: string,
+    previous?: NotificationChannel,
+  ): NotificationChannel {
+    return build(id, dto, createdAt, updatedAt, previous?.headers);
   }
 
   /** Enabled channels that want this event for an incident of this severity. */
   subscribedTo(event: NotifyEvent, severity: Severity): NotificationChannel[] {
-    return this.channels.filter((c) => channelWants(c, event, severity));
+    return this.definitions.filter((c) => channelWants(c, event, severity));
   }
 
   /** Enabled channels named (by id or name) in `refs`; every enabled channel when `refs` is empty. */
   resolve(refs: readonly string[]): { channels: NotificationChannel[]; unknown: string[] } {
-    const enabled = this.channels.filter((c) => c.enabled);
+    const enabled = this.definitions.filter((c) => c.enabled);
     if (refs.length === 0) return { channels: enabled, unknown: [] };
     const channels: NotificationChannel[] = [];
     const unknown: string[] = [];
@@ -72,17 +47,6 @@ export class NotificationChannelsService implements OnApplicationBootstrap {
       else unknown.push(ref);
     }
     return { channels, unknown };
-  }
-
-  private async reload(): Promise<void> {
-    this.channels = await this.repository.list();
-  }
-
-  private async assertNameFree(name: string, exceptId?: string): Promise<void> {
-    const owner = await this.repository.idByName(name);
-    if (owner !== undefined && owner !== exceptId) {
-      throw new ValidationError(`A notification channel named "${name}" already exists`);
-    }
   }
 }
 

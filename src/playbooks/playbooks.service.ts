@@ -1,11 +1,11 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { NotFoundError, ValidationError } from '../common/api-error';
+import { Injectable } from '@nestjs/common';
+import { ValidationError } from '../common/api-error';
 import type { Incident } from '../domain';
 import { restoreMaskedHeaders } from '../notifications/secret-headers';
 import { assertSendableHeaders } from '../notifications/webhook.client';
 import { ActionDto, ConditionDto, PlaybookDto, TriggersDto } from './dto/playbook.dto';
 import { IncidentMatcher, Playbook, PlaybookAction, PlaybookStep, matches } from './playbook';
+import { DefinitionCatalog } from '../storage/definition-catalog';
 import { PlaybooksRepository } from './playbooks.repository';
 
 /**
@@ -13,63 +13,24 @@ import { PlaybooksRepository } from './playbooks.repository';
  * new incident triggers costs no database round trip.
  */
 @Injectable()
-export class PlaybooksService implements OnApplicationBootstrap {
-  private playbooks: Playbook[] = [];
-
-  constructor(private readonly repository: PlaybooksRepository) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.reload();
+export class PlaybooksService extends DefinitionCatalog<Playbook, PlaybookDto> {
+  constructor(repository: PlaybooksRepository) {
+    super(repository, 'Playbook');
   }
 
-  list(): Promise<Playbook[]> {
-    return this.repository.list();
-  }
-
-  async get(id: string): Promise<Playbook> {
-    const playbook = await this.repository.get(id);
-    if (!playbook) throw new NotFoundError(`Playbook ${id}`);
-    return playbook;
-  }
-
-  async create(dto: PlaybookDto): Promise<Playbook> {
-    await this.assertNameFree(dto.name);
-    const now = new Date().toISOString();
-    const playbook = build(randomUUID(), dto, now, now);
-    await this.repository.insert(playbook);
-    await this.reload();
-    return playbook;
-  }
-
-  async replace(id: string, dto: PlaybookDto): Promise<Playbook> {
-    const existing = await this.get(id);
-    await this.assertNameFree(dto.name, id);
-    const playbook = build(id, dto, existing.created_at, new Date().toISOString(), existing);
-    await this.repository.update(playbook);
-    await this.reload();
-    return playbook;
-  }
-
-  /** Runs already queued keep their copy of the steps. */
-  async delete(id: string): Promise<void> {
-    if (!(await this.repository.delete(id))) throw new NotFoundError(`Playbook ${id}`);
-    await this.reload();
+  protected build(
+    id: string,
+    dto: PlaybookDto,
+    createdAt: string,
+    updatedAt: string,
+    previous?: Playbook,
+  ): Playbook {
+    return build(id, dto, createdAt, updatedAt, previous);
   }
 
   /** Enabled playbooks whose triggers match a new incident, oldest first (from memory). */
   triggeredBy(incident: Incident): Playbook[] {
-    return this.playbooks.filter((p) => p.enabled && matches(p.triggers, incident));
-  }
-
-  private async reload(): Promise<void> {
-    this.playbooks = await this.repository.list();
-  }
-
-  private async assertNameFree(name: string, exceptId?: string): Promise<void> {
-    const owner = await this.repository.idByName(name);
-    if (owner !== undefined && owner !== exceptId) {
-      throw new ValidationError(`A playbook named "${name}" already exists`);
-    }
+    return this.definitions.filter((p) => p.enabled && matches(p.triggers, incident));
   }
 }
 

@@ -1,0 +1,84 @@
+import { OnApplicationBootstrap } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { NotFoundError, ValidationError } from '../common/api-error';
+import type { Definition, DefinitionStore } from './definition.store';
+
+/**
+ * CRUD over one kind of user definition (escalation policies, playbooks, notification channels) with unique
+ * names, plus an in-memory copy of all of them: this process is their only writer, so the hot paths (choosing
+ * what applies to a new incident) read memory, not the database. Subclasses say how a DTO becomes a definition.
+ */
+export abstract class DefinitionCatalog<
+  T extends Definition,
+  D extends { name: string },
+> implements OnApplicationBootstrap {
+  /** Every definition, oldest first, as last stored. */
+  protected definitions: T[] = [];
+  private loading: Promise<void> | undefined;
+
+  /** `kind` names the definition in error messages, e.g. "Playbook". */
+  protected constructor(
+    protected readonly repository: DefinitionStore<T>,
+    private readonly kind: string,
+  ) {}
+
+  /**
+   * Builds the stored definition from a validated DTO. `previous` is the stored version on replace (masked
+   * secrets sent back keep its values).
+   */
+  protected abstract build(id: string, dto: D, createdAt: string, updatedAt: string, previous?: T): T;
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.ensureLoaded();
+  }
+
+  /** Loads the definitions into memory once; other bootstrap hooks that need them await this. */
+  ensureLoaded(): Promise<void> {
+    this.loading ??= this.reload();
+    return this.loading;
+  }
+
+  list(): Promise<T[]> {
+    return this.repository.list();
+  }
+
+  async get(id: string): Promise<T> {
+    const definition = await this.repository.get(id);
+    if (!definition) throw new NotFoundError(`${this.kind} ${id}`);
+    return definition;
+  }
+
+  async create(dto: D): Promise<T> {
+    await this.assertNameFree(dto.name);
+    const now = new Date().toISOString();
+    const definition = this.build(randomUUID(), dto, now, now);
+    await this.repository.insert(definition);
+    await this.reload();
+    return definition;
+  }
+
+  async replace(id: string, dto: D): Promise<T> {
+    const existing = await this.get(id);
+    await this.assertNameFree(dto.name, id);
+    const definition = this.build(id, dto, existing.created_at, new Date().toISOString(), existing);
+    await this.repository.update(definition);
+    await this.reload();
+    return definition;
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!(await this.repository.delete(id))) throw new NotFoundError(`${this.kind} ${id}`);
+    await this.reload();
+  }
+
+  private async reload(): Promise<void> {
+    this.definitions = await this.repository.list();
+  }
+
+  private async assertNameFree(name: string, exceptId?: string): Promise<void> {
+    const owner = await this.repository.idByName(name);
+    if (owner !== undefined && owner !== exceptId) {
+      throw new ValidationError(`${this.kind} named "${name}" already exists`);
+    }
+  }
+}
