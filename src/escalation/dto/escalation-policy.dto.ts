@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { DefinitionDto } from '../../common/definition.dto';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -91,23 +92,7 @@ export class EscalationLevelDto {
 }
 
 /** POST (create) and PUT (replace) body of an escalation policy. */
-export class EscalationPolicyDto {
-  @ApiProperty({ minLength: 1, maxLength: 128 })
-  @IsString()
-  @Length(1, 128)
-  name!: string;
-
-  @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptionalButNotNull()
-  @IsString()
-  @MaxLength(2000)
-  description?: string;
-
-  @ApiPropertyOptional({ default: true })
-  @IsOptionalButNotNull()
-  @IsBoolean()
-  enabled?: boolean;
-
+export class EscalationPolicyDto extends DefinitionDto {
   @ApiPropertyOptional({ enum: SEVERITIES, isArray: true, description: 'Empty or absent: every severity' })
   @IsOptionalButNotNull()
   @IsArray()

@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { DefinitionDto } from '../../common/definition.dto';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsBoolean,
   IsIn,
   IsInt,
   IsNumber,
@@ -205,23 +205,7 @@ export class StepDto {
 }
 
 /** POST (create) and PUT (replace) body of a playbook. */
-export class PlaybookDto {
-  @ApiProperty({ minLength: 1, maxLength: 128 })
-  @IsString()
-  @Length(1, 128)
-  name!: string;
-
-  @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptionalButNotNull()
-  @IsString()
-  @MaxLength(2000)
-  description?: string;
-
-  @ApiPropertyOptional({ default: true, description: 'A disabled playbook never runs automatically' })
-  @IsOptionalButNotNull()
-  @IsBoolean()
-  enabled?: boolean;
-
+export class PlaybookDto extends DefinitionDto {
   @ApiPropertyOptional({ type: TriggersDto, description: 'Absent: runs on every new incident' })
   @IsOptionalButNotNull()
   @IsObject()
