@@ -1,7 +1,8 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ConnectionService } from './connection.service';
-import { controlFrame } from './outbound-frame';
+import { OutboundFrame, controlFrame } from './outbound-frame';
+import type { StreamConnection } from './stream-connection';
 import { StreamMetrics } from './stream-metrics';
 import { ServerMessageType } from './stream-protocol';
 
@@ -9,14 +10,25 @@ import { ServerMessageType } from './stream-protocol';
 export const MAX_MISSED_PINGS = 2;
 
 /**
- * Liveness, every `heartbeatInterval`: a WebSocket ping to each connection (a peer that missed two is terminated),
- * the JSON `pong` heartbeat (one frame, shared by all connections), and the removal of any connection whose socket
- * closed without us hearing of it.
+ * A heartbeat round is spread over the interval in ticks of about this length. Pinging every connection in one
+ * event-loop turn (5,000 writes at once) stalls event delivery for that turn; a tick handles a few dozen.
+ */
+export const HEARTBEAT_TICK_MS = 100;
+
+/**
+ * Liveness: once per `heartbeatInterval`, each connection gets a WebSocket ping (a peer that missed two is
+ * terminated) and the JSON `pong` heartbeat, and any connection whose socket closed without us hearing of it is
+ * removed. The connections present at the start of a round are visited in slices, one per tick, so each one is
+ * still visited once per interval.
  */
 @Injectable()
 export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
   private readonly intervalMs: number;
+  private readonly ticksPerRound: number;
+  private round: StreamConnection[] = [];
+  private visited = 0;
+  private ticksDone = 0;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -24,10 +36,11 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
     private readonly metrics: StreamMetrics,
   ) {
     this.intervalMs = config.streaming.heartbeatIntervalMs;
+    this.ticksPerRound = Math.max(1, Math.floor(this.intervalMs / HEARTBEAT_TICK_MS));
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => this.beat(), this.intervalMs);
+    this.timer = setInterval(() => this.tick(), this.intervalMs / this.ticksPerRound);
     this.timer.unref();
   }
 
@@ -36,22 +49,35 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
     this.timer = null;
   }
 
-  beat(): void {
-    const pong = controlFrame({ type: ServerMessageType.Pong, timestamp: new Date().toISOString() });
-    for (const connection of this.connections.all()) {
-      if (connection.isClosed) {
-        this.connections.release(connection.socket);
-        continue;
-      }
-      if (!connection.isOpen) continue;
-      if (connection.missedPings >= MAX_MISSED_PINGS) {
-        this.metrics.connectionError('heartbeat_timeout');
-        connection.terminate();
-        continue;
-      }
-      connection.missedPings += 1;
-      connection.socket.ping();
-      connection.sendControl(pong);
+  /** Visits the next slice of the current round, starting a round (a snapshot of the connections) when due. */
+  tick(): void {
+    if (this.ticksDone === 0) {
+      this.round = Array.from(this.connections.all());
+      this.visited = 0;
     }
+    this.ticksDone += 1;
+    const end = Math.ceil((this.round.length * this.ticksDone) / this.ticksPerRound);
+    if (this.visited < end) {
+      const pong = controlFrame({ type: ServerMessageType.Pong, timestamp: new Date().toISOString() });
+      while (this.visited < end) this.visit(this.round[this.visited++], pong);
+    }
+    if (this.ticksDone === this.ticksPerRound) {
+      this.ticksDone = 0;
+      this.round = [];
+    }
+  }
+
+  private visit(connection: StreamConnection, pong: OutboundFrame): void {
+    if (connection.isClosed) {
+      this.connections.release(connection.socket);
+      return;
+    }
+    if (!connection.isOpen) return;
+    if (connection.missedPings >= MAX_MISSED_PINGS) {
+      this.metrics.connectionError('heartbeat_timeout');
+      connection.terminate();
+      return;
+    }
+    connection.heartbeat(pong);
   }
 }

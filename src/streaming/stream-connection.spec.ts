@@ -2,10 +2,11 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { EventPriority } from '../events/event-priority';
-import { OutboundFrame } from './outbound-frame';
+import { OutboundFrame, controlFrame } from './outbound-frame';
 import { Session } from './session';
 import { ConnectionHost, SOCKET_HIGH_WATER_BYTES, StreamConnection } from './stream-connection';
 import type { StreamSocket } from './stream-socket';
+import { PING_FRAME } from './websocket-framing';
 
 /** A TCP socket that records writes and holds them as unsent until `drainAll`. */
 class FakeTransport extends EventEmitter {
@@ -109,6 +110,19 @@ describe('StreamConnection', () => {
     expect(payloads(transport)).toEqual(['a', 'b', '{"type":"pong","timestamp":"t"}']);
     expect(transport.syscalls).toBe(1);
     expect(owner.written).toHaveBeenCalledTimes(3);
+  });
+
+  it('writes a heartbeat (ping frame, then the JSON pong) together with queued events in one flush', () => {
+    const { transport, socket, owner, connection } = setup();
+    connection.deliver(event('a', EventPriority.Normal));
+    connection.heartbeat(controlFrame({ type: 'pong', timestamp: 't' }));
+    expect(connection.missedPings).toBe(1);
+    expect(owner.scheduleFlush).toHaveBeenCalledTimes(1);
+    connection.flush();
+    expect(transport.written[0]).toEqual(PING_FRAME);
+    expect(payloads(transport).slice(1)).toEqual(['a', '{"type":"pong","timestamp":"t"}']);
+    expect(transport.syscalls).toBe(1);
+    expect(socket.send).not.toHaveBeenCalled();
   });
 
   it('stops writing at the high-water mark, keeps the rest queued and resumes on drain', () => {

@@ -7,6 +7,7 @@ import type { Session } from './session';
 import { ServerMessageType } from './stream-protocol';
 import type { ControlMessage } from './stream-protocol';
 import type { StreamSocket } from './stream-socket';
+import { PING_FRAME } from './websocket-framing';
 
 /**
  * Bytes the socket may hold unsent (in Node's buffer, above what the kernel took) before we stop writing to it
@@ -42,6 +43,8 @@ export class StreamConnection {
   /** Whether the connection is on the owner's list of connections to flush. */
   flushScheduled = false;
   private waitingForDrain = false;
+  /** A WebSocket ping to write at the head of the next flush. */
+  private pingDue = false;
   private closingSent = false;
   private closeStarted = false;
   /**
@@ -118,6 +121,19 @@ export class StreamConnection {
     this.requestFlush();
   }
 
+  /**
+   * One heartbeat: a WebSocket ping (the peer has until the next heartbeat to answer) and the JSON `pong`. Both go
+   * out in the connection's next flush, under the same cork as any events due, so a heartbeat costs no write of its
+   * own.
+   */
+  heartbeat(pong: OutboundFrame): void {
+    if (!this.isOpen) return;
+    this.missedPings += 1;
+    if (this.writesEncodedFrames) this.pingDue = true;
+    else this.socket.ping();
+    this.sendControl(pong);
+  }
+
   /** Writes queued frames, oldest first, while the socket takes them. */
   flush(): void {
     if (this.socket.readyState !== WebSocket.OPEN) {
@@ -131,6 +147,10 @@ export class StreamConnection {
     }
     this.transport.cork();
     try {
+      if (this.pingDue) {
+        this.pingDue = false;
+        this.transport.write(PING_FRAME);
+      }
       let frame: OutboundFrame | undefined;
       while ((frame = this.queue.shift()) !== undefined) {
         this.write(frame);

@@ -1,5 +1,10 @@
 /** FIN bit + opcode 1 (text): a complete, unfragmented text message. */
 const FIN_TEXT = 0x81;
+/** FIN bit + opcode 9 (ping). */
+const FIN_PING = 0x89;
+
+/** A complete, unmasked ping frame with an empty payload (RFC 6455 section 5.5.2), the same bytes for every peer. */
+export const PING_FRAME: Buffer = Buffer.from([FIN_PING, 0x00]);
 
 /**
  * Encodes a complete, unmasked (server-to-client) WebSocket text frame, RFC 6455 section 5.2: header and payload
