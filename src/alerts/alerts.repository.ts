@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import type { Alert } from '../domain';
 import { DatabaseService } from '../storage/database.service';
 import type { Executor } from '../storage/database.types';
-import type { AlertOrigin } from './alert-input';
+import { AlertOrigin } from './alert-input';
+
+/**
+ * Written into the SQL as a literal, not bound as a parameter, so that the planner can prove the query is covered
+ * by the partial index on Alertmanager alerts (it cannot for a parameter's value).
+ */
+const ALERTMANAGER_ORIGIN = sql.lit(AlertOrigin.Alertmanager);
 
 export interface StoredAlert {
   alert: Alert;
@@ -80,7 +87,7 @@ export class AlertsRepository {
     const row = await executor
       .selectFrom('alerts')
       .selectAll()
-      .where('origin', '=', 'alertmanager')
+      .where('origin', '=', ALERTMANAGER_ORIGIN)
       .where('external_id', '=', fingerprint)
       .where('origin_starts_at', '=', startsAt)
       .orderBy('received_at', 'asc')
@@ -98,7 +105,7 @@ export class AlertsRepository {
     const rows = await executor
       .selectFrom('alerts')
       .selectAll()
-      .where('origin', '=', 'alertmanager')
+      .where('origin', '=', ALERTMANAGER_ORIGIN)
       .where('external_id', '=', fingerprint)
       .where('origin_status', '=', status)
       .orderBy('received_at', 'desc')
@@ -117,7 +124,7 @@ export class AlertsRepository {
       .selectFrom('alerts')
       .select((eb) => eb.fn.countAll().as('count'))
       .where('incident_id', '=', incidentId)
-      .where('origin', '=', 'alertmanager')
+      .where('origin', '=', ALERTMANAGER_ORIGIN)
       .where('origin_status', '=', 'firing')
       .executeTakeFirstOrThrow();
     return Number(row.count);

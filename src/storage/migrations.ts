@@ -129,6 +129,27 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
         }
       },
     },
+    '0003_alertmanager_external_id_index': {
+      // Only Alertmanager alerts are ever looked up by external id (their fingerprint). A partial index spares
+      // every native alert an insert into an index keyed by a random id (a random page written per alert).
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropIndex('alerts_origin_external').execute();
+        await db.schema
+          .createIndex('alerts_alertmanager_external')
+          .on('alerts')
+          .columns(['external_id', 'origin_starts_at'])
+          .where(sql.ref('origin'), '=', sql.lit('alertmanager'))
+          .execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropIndex('alerts_alertmanager_external').execute();
+        await db.schema
+          .createIndex('alerts_origin_external')
+          .on('alerts')
+          .columns(['origin', 'external_id'])
+          .execute();
+      },
+    },
   };
 }
 
