@@ -1,4 +1,4 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { AlertsModule } from './alerts/alerts.module';
 import { ConfigModule } from './config/config.module';
 import { EscalationModule } from './escalation/escalation.module';
@@ -6,7 +6,6 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { IncidentsModule } from './incidents/incidents.module';
 import { LoggingModule } from './logging/logging.module';
-import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PlaybooksModule } from './playbooks/playbooks.module';
@@ -19,7 +18,7 @@ import { SystemModule } from './system/system.module';
  * every feature module.
  */
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static forRoot(overrides: Record<string, string> = {}): DynamicModule {
     return {
       module: AppModule,
@@ -39,9 +38,5 @@ export class AppModule implements NestModule {
         SystemModule,
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
   }
 }

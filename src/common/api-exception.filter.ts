@@ -1,23 +1,28 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiException, ErrorBody, ErrorCode, codeForStatus, errorBody } from './api-error';
 
-/** Renders every HTTP error, ours or Nest's, as the contract's error body. Unknown errors are 500, logged. */
+/**
+ * Renders every HTTP error, ours, Nest's or Fastify's (body parsing and limits, which Nest routes here too), as
+ * the contract's error body. Unknown errors are 500, logged.
+ */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return;
-    const response = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = toErrorBody(exception);
     if (body.error.status >= 500) {
       this.logger.error(
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
       );
     }
-    if (response.headersSent) return;
-    response.status(body.error.status).json(body);
+    if (reply.sent) return;
+    // The rest of an oversized body was not read: close the connection so it is not taken for a next request.
+    if (body.error.status === 413) void reply.header('Connection', 'close');
+    void reply.status(body.error.status).send(body);
   }
 }
 
@@ -27,10 +32,8 @@ export function toErrorBody(exception: unknown): ErrorBody {
     const status = exception.getStatus();
     return errorBody(codeForStatus(status), messageOf(exception.getResponse(), exception.message), status);
   }
-  // Errors raised by body parsing carry an HTTP status (`entity.too.large`, `entity.parse.failed`, ...).
-  if (isStatusError(exception) && exception.status >= 400 && exception.status < 500) {
-    return bodyParserError(exception);
-  }
+  // Errors raised by the HTTP framework before a route runs (body too large, bad Content-Length, ...).
+  if (isFrameworkClientError(exception)) return frameworkError(exception);
   return errorBody(ErrorCode.Internal, 'Internal server error', 500);
 }
 
@@ -44,26 +47,22 @@ function messageOf(response: unknown, fallback: string): string {
   return fallback;
 }
 
-interface StatusError {
-  status: number;
-  type?: string;
+/** Fastify's own errors: a `FST_...` code and the HTTP status to answer. */
+interface FrameworkError {
+  statusCode: number;
+  code?: string;
   message: string;
 }
 
-function isStatusError(value: unknown): value is StatusError {
-  return value instanceof Error && typeof (value as Partial<StatusError>).status === 'number';
+function isFrameworkClientError(value: unknown): value is FrameworkError {
+  if (!(value instanceof Error)) return false;
+  const status = (value as Partial<FrameworkError>).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
-export function bodyParserError(err: StatusError): ErrorBody {
-  switch (err.type) {
-    case 'entity.too.large':
-      return errorBody(ErrorCode.PayloadTooLarge, 'Request body exceeds the size limit', 413);
-    case 'entity.parse.failed':
-      return errorBody(ErrorCode.Validation, `Malformed JSON body: ${err.message}`, 400);
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return errorBody(ErrorCode.Validation, err.message, 400);
-    default:
-      return errorBody(codeForStatus(err.status), err.message, err.status);
+function frameworkError(err: FrameworkError): ErrorBody {
+  if (err.statusCode === 413) {
+    return errorBody(ErrorCode.PayloadTooLarge, 'Request body exceeds the size limit', 413);
   }
+  return errorBody(codeForStatus(err.statusCode), err.message, err.statusCode);
 }

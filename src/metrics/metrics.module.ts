@@ -1,12 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { HttpMetricsMiddleware } from './http-metrics.middleware';
+import { HttpMetrics } from './http-metrics';
 import { metricProviders } from './metrics.providers';
 
 @Global()
 @Module({
   imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } })],
-  providers: [...metricProviders, HttpMetricsMiddleware],
-  exports: [...metricProviders, HttpMetricsMiddleware],
+  providers: [...metricProviders, HttpMetrics],
+  exports: [...metricProviders, HttpMetrics],
 })
 export class MetricsModule {}

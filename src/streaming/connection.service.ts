@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { Subscription } from 'rxjs';
+import { Observable, Subject, Subscription } from 'rxjs';
 import { APP_CONFIG, AppConfig, StreamingConfig } from '../config/app-config';
 import { clientAddress } from './client-address';
 import { OutboundFrame, controlFrame } from './outbound-frame';
@@ -31,6 +31,9 @@ export class ConnectionService implements ConnectionHost, OnModuleInit, OnModule
   private eventsSinceFlush = 0;
   private accepting = true;
   private expiry: Subscription | null = null;
+  private readonly openedSubject = new Subject<StreamConnection>();
+  /** Every connection accepted, as it is registered. */
+  readonly opened$: Observable<StreamConnection> = this.openedSubject.asObservable();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -47,6 +50,7 @@ export class ConnectionService implements ConnectionHost, OnModuleInit, OnModule
 
   onModuleDestroy(): void {
     this.expiry?.unsubscribe();
+    this.openedSubject.complete();
   }
 
   get size(): number {
@@ -91,6 +95,7 @@ export class ConnectionService implements ConnectionHost, OnModuleInit, OnModule
     });
     this.connections.set(session.id, connection);
     this.metrics.connectionOpened();
+    this.openedSubject.next(connection);
     connection.reply({
       type: ServerMessageType.Welcome,
       session_id: session.id,

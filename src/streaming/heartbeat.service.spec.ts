@@ -1,6 +1,13 @@
+import { Subject } from 'rxjs';
 import type { AppConfig } from '../config/app-config';
 import type { ConnectionService } from './connection.service';
-import { HEARTBEAT_TICK_MS, HeartbeatService, MAX_MISSED_PINGS } from './heartbeat.service';
+import {
+  HEARTBEAT_TICK_MS,
+  HeartbeatService,
+  MAX_MISSED_PINGS,
+  MIN_VISITS_PER_TICK,
+} from './heartbeat.service';
+import type { StreamConnection } from './stream-connection';
 import type { StreamMetrics } from './stream-metrics';
 
 interface FakeConnection {
@@ -24,9 +31,16 @@ function fakeConnection(state: Partial<FakeConnection> = {}): FakeConnection {
   };
 }
 
-function setup(connections: FakeConnection[], intervalMs: number) {
+const INTERVAL_MS = 30_000;
+
+function setup(intervalMs = INTERVAL_MS) {
+  const opened = new Subject<StreamConnection>();
+  const live: FakeConnection[] = [];
   const registry = {
-    all: () => connections.values(),
+    opened$: opened.asObservable(),
+    get size() {
+      return live.length;
+    },
     release: jest.fn(),
   };
   const metrics = { connectionError: jest.fn() };
@@ -36,47 +50,80 @@ function setup(connections: FakeConnection[], intervalMs: number) {
     registry as unknown as ConnectionService,
     metrics as unknown as StreamMetrics,
   );
-  return { service, registry, metrics };
+  service.onModuleInit();
+  const connect = (connection: FakeConnection): FakeConnection => {
+    live.push(connection);
+    opened.next(connection as unknown as StreamConnection);
+    return connection;
+  };
+  return { service, registry, metrics, connect };
 }
 
+const heartbeats = (connections: FakeConnection[]): number =>
+  connections.reduce((sum, c) => sum + c.heartbeat.mock.calls.length, 0);
+
 describe('HeartbeatService', () => {
-  it('spreads a round over the interval: every connection once per round, a slice per tick', () => {
-    const connections = Array.from({ length: 25 }, () => fakeConnection());
-    const ticksPerRound = 1000 / HEARTBEAT_TICK_MS;
-    const { service } = setup(connections, 1000);
+  let now: number;
+  let service: HeartbeatService | null = null;
+
+  beforeEach(() => {
+    now = Date.now();
+  });
+
+  afterEach(() => {
+    service?.onModuleDestroy();
+    service = null;
+  });
+
+  it('first heartbeats a connection one interval after it connected, then every interval', () => {
+    const t = setup();
+    service = t.service;
+    const connection = t.connect(fakeConnection());
+    t.service.tick(now + HEARTBEAT_TICK_MS);
+    expect(connection.heartbeat).not.toHaveBeenCalled();
+    t.service.tick(now + INTERVAL_MS + 1000);
+    expect(connection.heartbeat).toHaveBeenCalledTimes(1);
+    t.service.tick(now + INTERVAL_MS + 1000 + INTERVAL_MS / 2);
+    expect(connection.heartbeat).toHaveBeenCalledTimes(1);
+    t.service.tick(now + 2 * INTERVAL_MS + 2000);
+    expect(connection.heartbeat).toHaveBeenCalledTimes(2);
+  });
+
+  it('spreads connections that arrived together over the ticks instead of pinging them all in one', () => {
+    const t = setup();
+    service = t.service;
+    const connections = Array.from({ length: 5000 }, () => t.connect(fakeConnection()));
     const perTick: number[] = [];
-    for (let tick = 0; tick < ticksPerRound; tick++) {
-      const before = connections.reduce((sum, c) => sum + c.heartbeat.mock.calls.length, 0);
-      service.tick();
-      perTick.push(connections.reduce((sum, c) => sum + c.heartbeat.mock.calls.length, 0) - before);
+    let at = now + INTERVAL_MS;
+    while (heartbeats(connections) < connections.length) {
+      const before = heartbeats(connections);
+      t.service.tick(at);
+      perTick.push(heartbeats(connections) - before);
+      at += HEARTBEAT_TICK_MS;
     }
-    expect(Math.max(...perTick)).toBeLessThanOrEqual(Math.ceil(25 / ticksPerRound));
-    for (const c of connections) expect(c.heartbeat).toHaveBeenCalledTimes(1);
-
-    // The next round starts over.
-    service.tick();
-    expect(connections[0].heartbeat).toHaveBeenCalledTimes(2);
-  });
-
-  it('pings everyone in one tick when the interval is shorter than a tick', () => {
-    const connections = [fakeConnection(), fakeConnection()];
-    const { service } = setup(connections, HEARTBEAT_TICK_MS / 2);
-    service.tick();
+    const ticksPerInterval = INTERVAL_MS / HEARTBEAT_TICK_MS;
+    const cap = Math.max(MIN_VISITS_PER_TICK, 2 * Math.ceil(5000 / ticksPerInterval));
+    expect(Math.max(...perTick)).toBeLessThanOrEqual(cap);
+    expect(perTick.length).toBeGreaterThanOrEqual(5000 / cap);
     for (const c of connections) expect(c.heartbeat).toHaveBeenCalledTimes(1);
   });
 
-  it('releases closed sockets, skips closing ones and terminates peers that missed too many pings', () => {
-    const closed = fakeConnection({ isOpen: false, isClosed: true });
-    const closing = fakeConnection({ isOpen: false });
-    const dead = fakeConnection({ missedPings: MAX_MISSED_PINGS });
-    const alive = fakeConnection({ missedPings: MAX_MISSED_PINGS - 1 });
-    const { service, registry, metrics } = setup([closed, closing, dead, alive], 50);
-    service.tick();
-    expect(registry.release).toHaveBeenCalledWith(closed.socket);
+  it('releases closed sockets for good, skips closing ones and terminates peers that missed too many pings', () => {
+    const t = setup();
+    service = t.service;
+    const closed = t.connect(fakeConnection({ isOpen: false, isClosed: true }));
+    const closing = t.connect(fakeConnection({ isOpen: false }));
+    const dead = t.connect(fakeConnection({ missedPings: MAX_MISSED_PINGS }));
+    const alive = t.connect(fakeConnection({ missedPings: MAX_MISSED_PINGS - 1 }));
+    t.service.tick(now + INTERVAL_MS + 1000);
+    expect(t.registry.release).toHaveBeenCalledWith(closed.socket);
     expect(closing.heartbeat).not.toHaveBeenCalled();
     expect(dead.terminate).toHaveBeenCalled();
     expect(dead.heartbeat).not.toHaveBeenCalled();
-    expect(metrics.connectionError).toHaveBeenCalledWith('heartbeat_timeout');
+    expect(t.metrics.connectionError).toHaveBeenCalledWith('heartbeat_timeout');
     expect(alive.heartbeat).toHaveBeenCalledTimes(1);
+
+    t.service.tick(now + 2 * INTERVAL_MS + 2000);
+    expect(t.registry.release).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,4 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Subscription } from 'rxjs';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ConnectionService } from './connection.service';
 import { OutboundFrame, controlFrame } from './outbound-frame';
@@ -9,26 +10,36 @@ import { ServerMessageType } from './stream-protocol';
 /** A peer that has not answered this many consecutive pings is dead. */
 export const MAX_MISSED_PINGS = 2;
 
-/**
- * A heartbeat round is spread over the interval in ticks of about this length. Pinging every connection in one
- * event-loop turn (5,000 writes at once) stalls event delivery for that turn; a tick handles a few dozen.
- */
+/** How often the heartbeat looks for connections that are due (at most the heartbeat interval). */
 export const HEARTBEAT_TICK_MS = 100;
 
+/** Connections a tick may always visit, however few are connected. */
+export const MIN_VISITS_PER_TICK = 64;
+
+interface Due {
+  connection: StreamConnection;
+  /** Date.now() at which the connection's next heartbeat is due. */
+  at: number;
+}
+
 /**
- * Liveness: once per `heartbeatInterval`, each connection gets a WebSocket ping (a peer that missed two is
- * terminated) and the JSON `pong` heartbeat, and any connection whose socket closed without us hearing of it is
- * removed. The connections present at the start of a round are visited in slices, one per tick, so each one is
- * still visited once per interval.
+ * Liveness: each connection gets, every `heartbeatInterval` from the time it connected, a WebSocket ping (a peer
+ * that missed two is terminated) and the JSON `pong` heartbeat; a connection whose socket closed without us
+ * hearing of it is removed.
+ *
+ * Connections wait in a queue ordered by due time and each tick (100 ms) visits those that are due, at most
+ * twice the average share of a tick. Heartbeating every connection in one event-loop turn (5,000 writes at once
+ * every 30 s) stalled event delivery for that turn; with the cap, even connections that all arrived in the same
+ * second spread out over the interval after their first round.
  */
 @Injectable()
 export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
+  private opened: Subscription | null = null;
   private readonly intervalMs: number;
-  private readonly ticksPerRound: number;
-  private round: StreamConnection[] = [];
-  private visited = 0;
-  private ticksDone = 0;
+  private readonly ticksPerInterval: number;
+  private queue: Due[] = [];
+  private head = 0;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -36,48 +47,61 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
     private readonly metrics: StreamMetrics,
   ) {
     this.intervalMs = config.streaming.heartbeatIntervalMs;
-    this.ticksPerRound = Math.max(1, Math.floor(this.intervalMs / HEARTBEAT_TICK_MS));
+    this.ticksPerInterval = Math.max(1, Math.floor(this.intervalMs / HEARTBEAT_TICK_MS));
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => this.tick(), this.intervalMs / this.ticksPerRound);
+    this.opened = this.connections.opened$.subscribe((connection) =>
+      this.queue.push({ connection, at: Date.now() + this.intervalMs }),
+    );
+    this.timer = setInterval(() => this.tick(Date.now()), this.intervalMs / this.ticksPerInterval);
     this.timer.unref();
   }
 
   onModuleDestroy(): void {
+    this.opened?.unsubscribe();
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
   }
 
-  /** Visits the next slice of the current round, starting a round (a snapshot of the connections) when due. */
-  tick(): void {
-    if (this.ticksDone === 0) {
-      this.round = Array.from(this.connections.all());
-      this.visited = 0;
+  /** Visits the connections due at `now`, oldest due first, up to this tick's share. */
+  tick(now: number): void {
+    const budget = Math.max(
+      MIN_VISITS_PER_TICK,
+      2 * Math.ceil(this.connections.size / this.ticksPerInterval),
+    );
+    let pong: OutboundFrame | null = null;
+    let visited = 0;
+    while (this.head < this.queue.length && visited < budget) {
+      const due = this.queue[this.head];
+      if (due.at > now) break;
+      this.head += 1;
+      visited += 1;
+      pong ??= controlFrame({ type: ServerMessageType.Pong, timestamp: new Date(now).toISOString() });
+      if (this.visit(due.connection, pong)) {
+        due.at = now + this.intervalMs;
+        this.queue.push(due);
+      }
     }
-    this.ticksDone += 1;
-    const end = Math.ceil((this.round.length * this.ticksDone) / this.ticksPerRound);
-    if (this.visited < end) {
-      const pong = controlFrame({ type: ServerMessageType.Pong, timestamp: new Date().toISOString() });
-      while (this.visited < end) this.visit(this.round[this.visited++], pong);
-    }
-    if (this.ticksDone === this.ticksPerRound) {
-      this.ticksDone = 0;
-      this.round = [];
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
     }
   }
 
-  private visit(connection: StreamConnection, pong: OutboundFrame): void {
+  /** Heartbeats one connection; false once it is gone and needs no more visits. */
+  private visit(connection: StreamConnection, pong: OutboundFrame): boolean {
     if (connection.isClosed) {
       this.connections.release(connection.socket);
-      return;
+      return false;
     }
-    if (!connection.isOpen) return;
+    if (!connection.isOpen) return true;
     if (connection.missedPings >= MAX_MISSED_PINGS) {
       this.metrics.connectionError('heartbeat_timeout');
       connection.terminate();
-      return;
+      return true;
     }
     connection.heartbeat(pong);
+    return true;
   }
 }

@@ -1,11 +1,11 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.setup';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   baseUrl: string;
   wsUrl: string;
   dbPath: string;
