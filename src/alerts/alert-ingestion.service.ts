@@ -142,7 +142,7 @@ export class AlertIngestionService {
         external_id: alert.external_id,
         source: alert.source,
       });
-      await this.alerts.insert(tx, alert, origin);
+      await this.alerts.insert(tx, alert, origin, existing.created_at);
       await this.incidents.update(tx, existing);
       events.record({ event_type: EventType.AlertReceived, alert }, existing);
       events.record(
@@ -160,7 +160,7 @@ export class AlertIngestionService {
 
     const incident = createIncident(incidentFromAlert(alert, fingerprint), now);
     alert.incident_id = incident.id;
-    await this.alerts.insert(tx, alert, origin);
+    await this.alerts.insert(tx, alert, origin, incident.created_at);
     await this.incidents.insert(tx, incident);
     events.record({ event_type: EventType.AlertReceived, alert }, incident);
     events.record({ event_type: EventType.AlertConverted, alert, incident_id: incident.id }, incident);

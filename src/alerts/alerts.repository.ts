@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Alert } from '../domain';
 import { DatabaseService } from '../storage/database.service';
 import type { Executor } from '../storage/database.types';
+import { incidentCreatedAtOf } from '../storage/incident-key';
 import { AlertOrigin } from './alert-input';
 
 /**
@@ -28,7 +29,13 @@ export interface AlertOriginInfo {
 export class AlertsRepository {
   constructor(private readonly database: DatabaseService) {}
 
-  async insert(executor: Executor, alert: Alert, origin: AlertOriginInfo): Promise<void> {
+  /** Stores an alert; `incidentCreatedAt` is the created_at of the incident it is attached to (null if none). */
+  async insert(
+    executor: Executor,
+    alert: Alert,
+    origin: AlertOriginInfo,
+    incidentCreatedAt: string | null,
+  ): Promise<void> {
     await executor
       .insertInto('alerts')
       .values({
@@ -37,6 +44,7 @@ export class AlertsRepository {
         source: alert.source,
         received_at: alert.received_at,
         incident_id: alert.incident_id,
+        incident_created_at: incidentCreatedAt,
         origin: origin.origin,
         origin_status: origin.status,
         origin_starts_at: origin.startsAt,
@@ -58,6 +66,7 @@ export class AlertsRepository {
     const rows = await this.database.db
       .selectFrom('alerts')
       .select('document')
+      .where('incident_created_at', '=', incidentCreatedAtOf(incidentId))
       .where('incident_id', '=', incidentId)
       .orderBy('received_at', 'asc')
       .orderBy('id', 'asc')
@@ -70,6 +79,7 @@ export class AlertsRepository {
     const rows = await executor
       .selectFrom('alerts')
       .select(['id', 'document'])
+      .where('incident_created_at', '=', incidentCreatedAtOf(incidentId))
       .where('incident_id', '=', incidentId)
       .orderBy('received_at', 'asc')
       .limit(8)
@@ -123,6 +133,7 @@ export class AlertsRepository {
     const row = await executor
       .selectFrom('alerts')
       .select((eb) => eb.fn.countAll().as('count'))
+      .where('incident_created_at', '=', incidentCreatedAtOf(incidentId))
       .where('incident_id', '=', incidentId)
       .where('origin', '=', ALERTMANAGER_ORIGIN)
       .where('origin_status', '=', 'firing')

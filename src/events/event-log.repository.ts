@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../storage/database.service';
 import type { Executor } from '../storage/database.types';
+import { incidentCreatedAtOf } from '../storage/incident-key';
 import type { DomainEvent } from './event.types';
 
 export interface NewLogEntry {
   id: string;
   event: DomainEvent;
   incidentId: string | null;
+  /** The created_at of the incident the event concerns (null if none): part of the index key. */
+  incidentCreatedAt: string | null;
   createdAt: string;
 }
 
@@ -34,6 +37,7 @@ export class EventLogRepository {
           id: e.id,
           event_type: e.event.event_type,
           incident_id: e.incidentId,
+          incident_created_at: e.incidentCreatedAt,
           created_at: e.createdAt,
           payload: JSON.stringify(e.event),
         })),
@@ -59,7 +63,11 @@ export class EventLogRepository {
       .orderBy('sequence', 'asc')
       .limit(options.limit);
     if (options.afterSequence !== undefined) query = query.where('sequence', '>', options.afterSequence);
-    if (options.incidentId !== undefined) query = query.where('incident_id', '=', options.incidentId);
+    if (options.incidentId !== undefined) {
+      query = query
+        .where('incident_created_at', '=', incidentCreatedAtOf(options.incidentId))
+        .where('incident_id', '=', options.incidentId);
+    }
     const rows = await query.execute();
     return rows.map((r) => ({
       sequence: Number(r.sequence),

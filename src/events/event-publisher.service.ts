@@ -117,6 +117,7 @@ export class EventPublisher implements OnApplicationShutdown {
             id: p.id,
             event: p.event,
             incidentId: p.incident?.id ?? incidentIdOf(p.event),
+            incidentCreatedAt: p.incident?.created_at ?? null,
             createdAt: p.timestamp,
           })),
         );

@@ -19,6 +19,8 @@ export interface AlertsTable {
   source: string;
   received_at: string;
   incident_id: string | null;
+  /** The incident's created_at: with incident_id, the index key by which an incident's alerts are found. */
+  incident_created_at: string | null;
   /** `native` (POST /v1/alerts) or `alertmanager`. */
   origin: string;
   /** Alertmanager alerts only: `firing` or `resolved`. */
@@ -33,6 +35,8 @@ export interface EventLogTable {
   id: string;
   event_type: string;
   incident_id: string | null;
+  /** The incident's created_at: with incident_id, the index key by which an incident's events are found. */
+  incident_created_at: string | null;
   created_at: string;
   payload: string;
 }

@@ -150,6 +150,41 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
           .execute();
       },
     },
+    '0004_incident_locality_keys': {
+      // An incident's alerts and events were indexed by incident_id, a random UUID: every new incident wrote a
+      // random page of each index, which dominated the cost of committing an alert. Keyed by (incident
+      // created_at, incident_id) instead, a new incident's entries land at the end of the index, next to each
+      // other; lookups by id first read the incident's created_at (an index lookup on incidents).
+      async up(db: Kysely<unknown>): Promise<void> {
+        for (const table of ['alerts', 'event_log']) {
+          await db.schema.alterTable(table).addColumn('incident_created_at', 'varchar(40)').execute();
+          await sql`update ${sql.table(table)} set incident_created_at =
+            (select created_at from incidents where incidents.id = ${sql.ref(`${table}.incident_id`)})
+            where incident_id is not null`.execute(db);
+        }
+        await db.schema.dropIndex('alerts_incident').execute();
+        await db.schema
+          .createIndex('alerts_incident_key')
+          .on('alerts')
+          .columns(['incident_created_at', 'incident_id'])
+          .execute();
+        await db.schema.dropIndex('event_log_incident').execute();
+        await db.schema
+          .createIndex('event_log_incident_key')
+          .on('event_log')
+          .columns(['incident_created_at', 'incident_id'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropIndex('event_log_incident_key').execute();
+        await db.schema.createIndex('event_log_incident').on('event_log').column('incident_id').execute();
+        await db.schema.dropIndex('alerts_incident_key').execute();
+        await db.schema.createIndex('alerts_incident').on('alerts').column('incident_id').execute();
+        for (const table of ['alerts', 'event_log']) {
+          await db.schema.alterTable(table).dropColumn('incident_created_at').execute();
+        }
+      },
+    },
   };
 }
 
