@@ -4,6 +4,7 @@ import type { Alert } from '../domain';
 import { DatabaseService } from '../storage/database.service';
 import type { Executor } from '../storage/database.types';
 import { incidentCreatedAtOf } from '../storage/incident-key';
+import { PrecompiledQuery, slotRow } from '../storage/precompiled-query';
 import { AlertOrigin } from './alert-input';
 
 /**
@@ -11,6 +12,20 @@ import { AlertOrigin } from './alert-input';
  * by the partial index on Alertmanager alerts (it cannot for a parameter's value).
  */
 const ALERTMANAGER_ORIGIN = sql.lit(AlertOrigin.Alertmanager);
+
+const ALERT_COLUMNS = [
+  'id',
+  'external_id',
+  'source',
+  'received_at',
+  'incident_id',
+  'incident_created_at',
+  'origin',
+  'origin_status',
+  'origin_starts_at',
+  'document',
+] as const;
+type AlertColumn = (typeof ALERT_COLUMNS)[number];
 
 export interface StoredAlert {
   alert: Alert;
@@ -27,7 +42,26 @@ export interface AlertOriginInfo {
 
 @Injectable()
 export class AlertsRepository {
-  constructor(private readonly database: DatabaseService) {}
+  // The statements of the alert path, compiled once (see PrecompiledQuery).
+  private readonly insertRow: PrecompiledQuery<unknown, AlertColumn>;
+  private readonly firstAttached: PrecompiledQuery<{ id: string; document: string }, 'incidentId'>;
+
+  constructor(private readonly database: DatabaseService) {
+    const db = database.db;
+    this.insertRow = PrecompiledQuery.build((slot) =>
+      db.insertInto('alerts').values(slotRow(ALERT_COLUMNS, slot)).compile(),
+    );
+    this.firstAttached = PrecompiledQuery.build((slot) =>
+      db
+        .selectFrom('alerts')
+        .select(['id', 'document'])
+        .where('incident_created_at', '=', incidentCreatedAtOf(slot('incidentId')))
+        .where('incident_id', '=', slot('incidentId'))
+        .orderBy('received_at', 'asc')
+        .limit(8)
+        .compile(),
+    );
+  }
 
   /** Stores an alert; `incidentCreatedAt` is the created_at of the incident it is attached to (null if none). */
   async insert(
@@ -36,21 +70,18 @@ export class AlertsRepository {
     origin: AlertOriginInfo,
     incidentCreatedAt: string | null,
   ): Promise<void> {
-    await executor
-      .insertInto('alerts')
-      .values({
-        id: alert.id,
-        external_id: alert.external_id,
-        source: alert.source,
-        received_at: alert.received_at,
-        incident_id: alert.incident_id,
-        incident_created_at: incidentCreatedAt,
-        origin: origin.origin,
-        origin_status: origin.status,
-        origin_starts_at: origin.startsAt,
-        document: JSON.stringify(alert),
-      })
-      .execute();
+    await this.insertRow.run(executor, {
+      id: alert.id,
+      external_id: alert.external_id,
+      source: alert.source,
+      received_at: alert.received_at,
+      incident_id: alert.incident_id,
+      incident_created_at: incidentCreatedAt,
+      origin: origin.origin,
+      origin_status: origin.status,
+      origin_starts_at: origin.startsAt,
+      document: JSON.stringify(alert),
+    });
   }
 
   get(id: string): Promise<Alert | undefined> {
@@ -76,14 +107,7 @@ export class AlertsRepository {
 
   /** The alert that opened the incident: the earliest one attached that was not a duplicate. */
   async findOpeningAlertId(executor: Executor, incidentId: string): Promise<string | null> {
-    const rows = await executor
-      .selectFrom('alerts')
-      .select(['id', 'document'])
-      .where('incident_created_at', '=', incidentCreatedAtOf(incidentId))
-      .where('incident_id', '=', incidentId)
-      .orderBy('received_at', 'asc')
-      .limit(8)
-      .execute();
+    const { rows } = await this.firstAttached.run(executor, { incidentId });
     const opening = rows.find((r) => !(JSON.parse(r.document) as Alert).deduplicated);
     return opening?.id ?? null;
   }

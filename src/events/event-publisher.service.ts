@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { Incident } from '../domain';
 import { DatabaseService } from '../storage/database.service';
 import type { Tx } from '../storage/database.types';
@@ -36,6 +36,11 @@ interface QueuedUnit {
 }
 
 type Outcome = { ok: true; value: unknown; events: PendingEvent[] } | { ok: false; error: unknown };
+
+// The same SQL in both dialects; compiled once rather than built per unit of work.
+const SAVEPOINT = CompiledQuery.raw('savepoint unit_of_work');
+const RELEASE_SAVEPOINT = CompiledQuery.raw('release savepoint unit_of_work');
+const ROLLBACK_TO_SAVEPOINT = CompiledQuery.raw('rollback to savepoint unit_of_work');
 
 /** Most units of work committed together. Batching only happens when writers queue up, so it adds no latency. */
 const MAX_BATCH = 64;
@@ -152,14 +157,14 @@ export class EventPublisher implements OnApplicationShutdown {
         events.push({ id: randomUUID(), event, incident, timestamp: new Date().toISOString() }),
     };
     if (!isolated) return { ok: true, value: await unit.work(tx, recorder), events };
-    await sql`savepoint unit_of_work`.execute(tx);
+    await tx.executeQuery(SAVEPOINT);
     try {
       const value = await unit.work(tx, recorder);
-      await sql`release savepoint unit_of_work`.execute(tx);
+      await tx.executeQuery(RELEASE_SAVEPOINT);
       return { ok: true, value, events };
     } catch (error) {
-      await sql`rollback to savepoint unit_of_work`.execute(tx);
-      await sql`release savepoint unit_of_work`.execute(tx);
+      await tx.executeQuery(ROLLBACK_TO_SAVEPOINT);
+      await tx.executeQuery(RELEASE_SAVEPOINT);
       return { ok: false, error };
     }
   }

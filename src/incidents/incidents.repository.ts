@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ACTIVE_STATES, Incident, IncidentState, Severity } from '../domain';
 import { DatabaseService } from '../storage/database.service';
 import type { Executor } from '../storage/database.types';
+import { PrecompiledQuery, slotRow } from '../storage/precompiled-query';
 
 export interface IncidentQuery {
   page: number;
@@ -15,15 +16,47 @@ export interface IncidentQuery {
 /** Incidents are stored as a JSON document plus the columns we filter and sort on. */
 @Injectable()
 export class IncidentsRepository {
-  constructor(private readonly database: DatabaseService) {}
+  // The statements of the alert path, compiled once (see PrecompiledQuery).
+  private readonly insertRow: PrecompiledQuery<unknown, IncidentColumn>;
+  private readonly updateRow: PrecompiledQuery<unknown, IncidentColumn>;
+  private readonly activeByFingerprint: PrecompiledQuery<{ document: string }, 'fingerprint' | 'since'>;
+
+  constructor(private readonly database: DatabaseService) {
+    const db = database.db;
+    this.insertRow = PrecompiledQuery.build((slot) =>
+      db.insertInto('incidents').values(slotRow(INCIDENT_COLUMNS, slot)).compile(),
+    );
+    this.updateRow = PrecompiledQuery.build((slot) =>
+      db
+        .updateTable('incidents')
+        .set(
+          slotRow(
+            INCIDENT_COLUMNS.filter((c) => c !== 'id'),
+            slot,
+          ),
+        )
+        .where('id', '=', slot('id'))
+        .compile(),
+    );
+    this.activeByFingerprint = PrecompiledQuery.build((slot) =>
+      db
+        .selectFrom('incidents')
+        .select('document')
+        .where('fingerprint', '=', slot('fingerprint'))
+        .where('created_at', '>=', slot('since'))
+        .where('state', 'in', ACTIVE_STATES)
+        .orderBy('created_at', 'desc')
+        .limit(1)
+        .compile(),
+    );
+  }
 
   async insert(executor: Executor, incident: Incident): Promise<void> {
-    await executor.insertInto('incidents').values(toRow(incident)).execute();
+    await this.insertRow.run(executor, toRow(incident));
   }
 
   async update(executor: Executor, incident: Incident): Promise<void> {
-    const { id, ...columns } = toRow(incident);
-    await executor.updateTable('incidents').set(columns).where('id', '=', id).execute();
+    await this.updateRow.run(executor, toRow(incident));
   }
 
   async findById(executor: Executor, id: string): Promise<Incident | undefined> {
@@ -46,16 +79,8 @@ export class IncidentsRepository {
     fingerprint: string,
     createdSince: string,
   ): Promise<Incident | undefined> {
-    const row = await executor
-      .selectFrom('incidents')
-      .select('document')
-      .where('fingerprint', '=', fingerprint)
-      .where('created_at', '>=', createdSince)
-      .where('state', 'in', ACTIVE_STATES)
-      .orderBy('created_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row ? (JSON.parse(row.document) as Incident) : undefined;
+    const { rows } = await this.activeByFingerprint.run(executor, { fingerprint, since: createdSince });
+    return rows.length > 0 ? (JSON.parse(rows[0].document) as Incident) : undefined;
   }
 
   async list(query: IncidentQuery): Promise<{ incidents: Incident[]; total: number }> {
@@ -91,7 +116,20 @@ export class IncidentsRepository {
   }
 }
 
-function toRow(incident: Incident) {
+const INCIDENT_COLUMNS = [
+  'id',
+  'created_at',
+  'updated_at',
+  'state',
+  'severity',
+  'incident_type',
+  'source',
+  'fingerprint',
+  'document',
+] as const;
+type IncidentColumn = (typeof INCIDENT_COLUMNS)[number];
+
+function toRow(incident: Incident): Record<IncidentColumn, string | null> {
   return {
     id: incident.id,
     created_at: incident.created_at,
