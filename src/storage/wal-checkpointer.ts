@@ -1,0 +1,57 @@
+import { Worker } from 'node:worker_threads';
+
+/** How often the worker copies committed WAL frames into the database file. */
+const CHECKPOINT_INTERVAL_MS = 50;
+
+/**
+ * The checkpointer's code, run as an eval'd worker (no separate file, so it runs the same from `dist/` and from
+ * the TypeScript sources under the tests). A PASSIVE checkpoint never blocks the writer.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driverPath);
+const db = new Database(workerData.path);
+db.pragma('busy_timeout = 0');
+const checkpoint = () => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // Busy or interrupted: the next round, or the writer's own automatic checkpoint, takes over.
+  }
+};
+const timer = setInterval(checkpoint, workerData.intervalMs);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
+
+/**
+ * Checkpoints an SQLite database in WAL mode from a worker thread with its own connection. Copying committed
+ * pages from the WAL into the database file (and its fsyncs) was about half of what a commit cost the main thread
+ * under an alert storm (bench/README.md); done here, it runs on another core while the main thread goes on
+ * committing. The main connection keeps a high automatic-checkpoint threshold as a safety net should this worker
+ * fall behind.
+ */
+export class WalCheckpointer {
+  private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+
+  constructor(path: string, intervalMs = CHECKPOINT_INTERVAL_MS) {
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { path, intervalMs, driverPath: require.resolve('better-sqlite3') },
+    });
+    this.worker.unref();
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    // A failing checkpointer only means the writer checkpoints by itself again; it must not take the server down.
+    this.worker.on('error', () => undefined);
+  }
+
+  /** Stops checkpointing and closes the worker's connection. */
+  async stop(): Promise<void> {
+    this.worker.postMessage('stop');
+    await this.exited;
+  }
+}
