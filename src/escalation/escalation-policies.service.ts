@@ -15,17 +15,7 @@ import { EscalationPolicy, selectPolicy } from './escalation-policy';
 @Injectable()
 export class EscalationPoliciesService extends DefinitionCatalog<EscalationPolicy, EscalationPolicyDto> {
   constructor(repository: EscalationPoliciesRepository) {
-    super(repository, 'Escalation policy');
-  }
-
-  protected build(
-    id: string,
-    dto: EscalationPolicyDto,
-    createdAt: string,
-    updatedAt: string,
-    previous?: EscalationPolicy,
-  ): EscalationPolicy {
-    return build(id, dto, createdAt, updatedAt, previous);
+    super(repository, 'Escalation policy', build);
   }
 
   /** The policy that applies to a new incident, if any (from memory). */

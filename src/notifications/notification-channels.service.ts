@@ -17,17 +17,7 @@ export class NotificationChannelsService extends DefinitionCatalog<
   NotificationChannelDto
 > {
   constructor(repository: NotificationChannelsRepository) {
-    super(repository, 'Notification channel');
-  }
-
-  protected build(
-    id: string,
-    dto: NotificationChannelDto,
-    createdAt: string,
-    updatedAt: string,
-    previous?: NotificationChannel,
-  ): NotificationChannel {
-    return build(id, dto, createdAt, updatedAt, previous?.headers);
+    super(repository, 'Notification channel', build);
   }
 
   /** Enabled channels that want this event for an incident of this severity. */
@@ -55,9 +45,9 @@ function build(
   dto: NotificationChannelDto,
   createdAt: string,
   updatedAt: string,
-  storedHeaders?: Record<string, string>,
+  previous?: NotificationChannel,
 ): NotificationChannel {
-  const headers = restoreMaskedHeaders(dto.headers ?? {}, storedHeaders);
+  const headers = restoreMaskedHeaders(dto.headers ?? {}, previous?.headers);
   assertSendableHeaders(headers);
   return {
     id,

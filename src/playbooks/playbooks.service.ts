@@ -15,17 +15,7 @@ import { PlaybooksRepository } from './playbooks.repository';
 @Injectable()
 export class PlaybooksService extends DefinitionCatalog<Playbook, PlaybookDto> {
   constructor(repository: PlaybooksRepository) {
-    super(repository, 'Playbook');
-  }
-
-  protected build(
-    id: string,
-    dto: PlaybookDto,
-    createdAt: string,
-    updatedAt: string,
-    previous?: Playbook,
-  ): Playbook {
-    return build(id, dto, createdAt, updatedAt, previous);
+    super(repository, 'Playbook', build);
   }
 
   /** Enabled playbooks whose triggers match a new incident, oldest first (from memory). */

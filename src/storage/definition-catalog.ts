@@ -4,9 +4,21 @@ import { NotFoundError, ValidationError } from '../common/api-error';
 import type { Definition, DefinitionStore } from './definition.store';
 
 /**
+ * Builds the stored definition from a validated DTO. `previous` is the stored version on replace (masked secrets
+ * sent back keep its values).
+ */
+export type DefinitionBuilder<T, D> = (
+  id: string,
+  dto: D,
+  createdAt: string,
+  updatedAt: string,
+  previous?: T,
+) => T;
+
+/**
  * CRUD over one kind of user definition (escalation policies, playbooks, notification channels) with unique
  * names, plus an in-memory copy of all of them: this process is their only writer, so the hot paths (choosing
- * what applies to a new incident) read memory, not the database. Subclasses say how a DTO becomes a definition.
+ * what applies to a new incident) read memory, not the database. Subclasses give the function that turns a DTO into a definition.
  */
 export abstract class DefinitionCatalog<
   T extends Definition,
@@ -20,13 +32,8 @@ export abstract class DefinitionCatalog<
   protected constructor(
     protected readonly repository: DefinitionStore<T>,
     private readonly kind: string,
+    private readonly build: DefinitionBuilder<T, D>,
   ) {}
-
-  /**
-   * Builds the stored definition from a validated DTO. `previous` is the stored version on replace (masked
-   * secrets sent back keep its values).
-   */
-  protected abstract build(id: string, dto: D, createdAt: string, updatedAt: string, previous?: T): T;
 
   onApplicationBootstrap(): Promise<void> {
     return this.ensureLoaded();

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
 
 /** How often the worker copies committed WAL frames into the database file. */
@@ -46,7 +47,11 @@ export class WalCheckpointer {
     this.worker.unref();
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     // A failing checkpointer only means the writer checkpoints by itself again; it must not take the server down.
-    this.worker.on('error', () => undefined);
+    this.worker.on('error', (error) =>
+      new Logger(WalCheckpointer.name).warn(
+        `WAL checkpointer stopped (the writer checkpoints by itself from now on): ${error.message}`,
+      ),
+    );
   }
 
   /** Stops checkpointing and closes the worker's connection. */
