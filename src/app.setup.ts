@@ -8,6 +8,7 @@ import { ApiExceptionFilter } from './common/api-exception.filter';
 import { registerHttpRateLimit } from './common/http-rate-limit.hook';
 import { registerJsonBodyParser } from './common/json-body.parser';
 import { apiValidationPipe } from './common/validation';
+import { memoizeValidationMetadata } from './common/validation-metadata.memo';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { registerAccessLog } from './logging/access-log.hook';
 import { HttpMetrics } from './metrics/http-metrics';
@@ -42,6 +43,7 @@ export async function createApp(overrides: Record<string, string> = {}): Promise
   if (config.http.rateLimitPerSecond > 0) registerHttpRateLimit(fastify, config.http.rateLimitPerSecond);
   registerJsonBodyParser(fastify, config.http.bodyLimitBytes);
   app.useGlobalFilters(new ApiExceptionFilter());
+  memoizeValidationMetadata();
   app.useGlobalPipes(apiValidationPipe());
   app.useWebSocketAdapter(new StreamWsAdapter(app, config.streaming));
   setupOpenApi(app);
