@@ -35,7 +35,7 @@ export function memoizeValidationMetadata(storage: MetadataStorage = getMetadata
     // `schema` is only ever compared with a rule's target, so null and undefined answer alike.
     const key = `${schema ?? ''}\u0000${always}\u0000${strictGroups}\u0000${groups === undefined ? '-' : JSON.stringify(groups)}`;
     let byOptions = lookups.get(target);
-    if (byOptions === undefined) lookups.set(target, (byOptions = new Map()));
+    if (byOptions === undefined) lookups.set(target, (byOptions = new Map<string, ValidationMetadata[]>()));
     let metadata = byOptions.get(key);
     if (metadata === undefined)
       byOptions.set(key, (metadata = lookUp(target, schema, always, strictGroups, groups)));
