@@ -12,6 +12,8 @@ export interface EventEnvelope {
   readonly sequence: number;
   readonly timestamp: string;
   readonly event: DomainEvent;
+  /** `event` as stored in the event log (JSON); frames embed it rather than serializing the event again. */
+  readonly eventJson: string;
   readonly priority: EventPriority;
   readonly incident: Incident | null;
   /** performance.now() when the event was handed to the broadcaster; the latency histogram starts here. */

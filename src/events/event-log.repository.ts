@@ -8,6 +8,8 @@ import type { DomainEvent } from './event.types';
 export interface NewLogEntry {
   id: string;
   event: DomainEvent;
+  /** `event` as JSON: serialized once by the publisher, stored here and sent as is in every WebSocket frame. */
+  payload: string;
   incidentId: string | null;
   /** The created_at of the incident the event concerns (null if none): part of the index key. */
   incidentCreatedAt: string | null;
@@ -45,7 +47,7 @@ export class EventLogRepository {
       values[`incident_id${i}`] = e.incidentId;
       values[`incident_created_at${i}`] = e.incidentCreatedAt;
       values[`created_at${i}`] = e.createdAt;
-      values[`payload${i}`] = JSON.stringify(e.event);
+      values[`payload${i}`] = e.payload;
     });
     const { rows } = await this.appendStatement(entries.length).run(executor, values);
     const byId = new Map(rows.map((r) => [r.id, Number(r.sequence)]));

@@ -25,6 +25,8 @@ export type UnitOfWork<T> = (tx: Tx, events: EventRecorder) => Promise<T>;
 interface PendingEvent {
   id: string;
   event: DomainEvent;
+  /** Set when the batch is appended to the log (after every unit ran, so it holds their final state). */
+  json: string;
   incident: Incident | null;
   timestamp: string;
 }
@@ -121,6 +123,7 @@ export class EventPublisher implements OnApplicationShutdown {
           stored.map((p) => ({
             id: p.id,
             event: p.event,
+            payload: (p.json = JSON.stringify(p.event)),
             incidentId: p.incident?.id ?? incidentIdOf(p.event),
             incidentCreatedAt: p.incident?.created_at ?? null,
             createdAt: p.timestamp,
@@ -154,7 +157,7 @@ export class EventPublisher implements OnApplicationShutdown {
     const events: PendingEvent[] = [];
     const recorder: EventRecorder = {
       record: (event, incident) =>
-        events.push({ id: randomUUID(), event, incident, timestamp: new Date().toISOString() }),
+        events.push({ id: randomUUID(), event, json: '', incident, timestamp: new Date().toISOString() }),
     };
     if (!isolated) return { ok: true, value: await unit.work(tx, recorder), events };
     await tx.executeQuery(SAVEPOINT);
@@ -176,6 +179,7 @@ function toEnvelope(p: PendingEvent, sequence: number, publishedAt: number): Eve
     sequence,
     timestamp: p.timestamp,
     event: p.event,
+    eventJson: p.json,
     priority: priorityOf(p.event),
     incident: p.incident,
     publishedAt,

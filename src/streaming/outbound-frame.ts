@@ -34,15 +34,15 @@ export class OutboundFrame {
   }
 }
 
-/** The `event` message: `{type, message_id, event, timestamp, sequence}`, serialized once for all recipients. */
+/**
+ * The `event` message: `{type, message_id, event, timestamp, sequence}`, serialized once for all recipients. The
+ * event itself is the JSON stored in the event log, embedded as is: an event is serialized once, however many
+ * places it goes.
+ */
 export function eventFrame(envelope: EventEnvelope): OutboundFrame {
-  const json = JSON.stringify({
-    type: ServerMessageType.Event,
-    message_id: envelope.id,
-    event: envelope.event,
-    timestamp: envelope.timestamp,
-    sequence: envelope.sequence,
-  });
+  const json =
+    `{"type":"${ServerMessageType.Event}","message_id":${JSON.stringify(envelope.id)},"event":${envelope.eventJson},` +
+    `"timestamp":${JSON.stringify(envelope.timestamp)},"sequence":${envelope.sequence}}`;
   return new OutboundFrame(
     Buffer.from(json, 'utf8'),
     ServerMessageType.Event,

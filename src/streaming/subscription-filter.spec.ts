@@ -37,6 +37,7 @@ function envelope(event: DomainEvent, concerned: Incident | null): EventEnvelope
     sequence: 1,
     timestamp: '',
     event,
+    eventJson: JSON.stringify(event),
     priority: EventPriority.Normal,
     incident: concerned,
     publishedAt: 0,
