@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../storage/database.service';
 import type { Executor } from '../storage/database.types';
 import { incidentCreatedAtOf } from '../storage/incident-key';
-import { PrecompiledQuery } from '../storage/precompiled-query';
+import { PrecompiledQuery, slotRow } from '../storage/precompiled-query';
 import type { DomainEvent } from './event.types';
 
 export interface NewLogEntry {
@@ -27,6 +27,17 @@ export interface StoredLogEntry {
 
 type AppendStatement = PrecompiledQuery<{ sequence: number; id: string }, string>;
 
+/** The columns of an appended entry, in the order `append` gives their values. */
+const APPEND_COLUMNS = [
+  'id',
+  'event_type',
+  'incident_id',
+  'incident_created_at',
+  'created_at',
+  'payload',
+] as const;
+type AppendColumn = (typeof APPEND_COLUMNS)[number];
+
 /** Distinct batch sizes whose append statement is kept compiled. */
 const MAX_CACHED_APPEND_STATEMENTS = 512;
 
@@ -40,16 +51,12 @@ export class EventLogRepository {
   /** Appends entries in order and returns their sequences in the same order. */
   async append(executor: Executor, entries: NewLogEntry[]): Promise<number[]> {
     if (entries.length === 0) return [];
-    const values: Record<string, unknown> = {};
-    entries.forEach((e, i) => {
-      values[`id${i}`] = e.id;
-      values[`event_type${i}`] = e.event.event_type;
-      values[`incident_id${i}`] = e.incidentId;
-      values[`incident_created_at${i}`] = e.incidentCreatedAt;
-      values[`created_at${i}`] = e.createdAt;
-      values[`payload${i}`] = e.payload;
-    });
-    const { rows } = await this.appendStatement(entries.length).run(executor, values);
+    const parameters: unknown[] = [];
+    for (const e of entries) {
+      // In APPEND_COLUMNS order, row after row: the statement's parameter order (checked when it is built).
+      parameters.push(e.id, e.event.event_type, e.incidentId, e.incidentCreatedAt, e.createdAt, e.payload);
+    }
+    const { rows } = await this.appendStatement(entries.length).runInOrder(executor, parameters);
     const byId = new Map(rows.map((r) => [r.id, Number(r.sequence)]));
     return entries.map((e) => {
       const sequence = byId.get(e.id);
@@ -62,22 +69,24 @@ export class EventLogRepository {
   private appendStatement(count: number): AppendStatement {
     let statement = this.appendStatements.get(count);
     if (statement === undefined) {
-      statement = PrecompiledQuery.build((slot) =>
+      const slotName = (row: number, column: AppendColumn): string => `${row}:${column}`;
+      statement = PrecompiledQuery.build<{ sequence: number; id: string }, string>((slot) =>
         this.database.db
           .insertInto('event_log')
           .values(
-            Array.from({ length: count }, (_, i) => ({
-              id: slot(`id${i}`),
-              event_type: slot(`event_type${i}`),
-              incident_id: slot(`incident_id${i}`),
-              incident_created_at: slot(`incident_created_at${i}`),
-              created_at: slot(`created_at${i}`),
-              payload: slot(`payload${i}`),
-            })),
+            Array.from({ length: count }, (_, row) =>
+              slotRow(APPEND_COLUMNS, (column) => slot(slotName(row, column))),
+            ),
           )
           .returning(['sequence', 'id'])
           .compile(),
       );
+      const expected = Array.from({ length: count }, (_, row) =>
+        APPEND_COLUMNS.map((c) => slotName(row, c)),
+      ).flat();
+      if (statement.parameterNames.join() !== expected.join()) {
+        throw new Error('event_log insert: parameters not in row-major column order');
+      }
       if (this.appendStatements.size < MAX_CACHED_APPEND_STATEMENTS)
         this.appendStatements.set(count, statement);
     }

@@ -58,4 +58,42 @@ describe('PrecompiledQuery', () => {
     expect((await find.run(db, { key: 'c' })).rows).toEqual([{ id: 'c' }]);
     expect((await find.run(db, { key: 'none' })).rows).toEqual([]);
   });
+
+  it('names its parameters in order and runs with them given positionally (multi-row inserts)', async () => {
+    const columns = [
+      'id',
+      'created_at',
+      'updated_at',
+      'state',
+      'severity',
+      'incident_type',
+      'source',
+      'document',
+    ] as const;
+    const insert = PrecompiledQuery.build<unknown, string>((slot) =>
+      db
+        .insertInto('incidents')
+        .values([0, 1].map((row) => slotRow(columns, (column) => slot(`${row}:${column}`))))
+        .compile(),
+    );
+    expect(insert.parameterNames).toEqual([0, 1].flatMap((row) => columns.map((c) => `${row}:${c}`)));
+
+    const row = (id: string, state: string) => [
+      id,
+      't0',
+      't1',
+      state,
+      'P1',
+      'Security',
+      's',
+      `{"id":"${id}"}`,
+    ];
+    await insert.runInOrder(db, [...row('a', 'Detected'), ...row('b', 'Closed')]);
+    const rows = await db.selectFrom('incidents').select(['id', 'state', 'document']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: 'a', state: 'Detected', document: '{"id":"a"}' },
+      { id: 'b', state: 'Closed', document: '{"id":"b"}' },
+    ]);
+    expect(() => insert.runInOrder(db, row('c', 'Detected'))).toThrow('expected 16 parameters, got 8');
+  });
 });

@@ -36,6 +36,23 @@ export class PrecompiledQuery<Row, Name extends string> {
     const parameters = this.slots.map((slot) => ('name' in slot ? values[slot.name] : slot.constant));
     return executor.executeQuery<Row>(CompiledQuery.raw(this.sql, parameters));
   }
+
+  /** The slots' names in the order of the statement's parameters (null where a constant was compiled in). */
+  get parameterNames(): (Name | null)[] {
+    return this.slots.map((slot) => ('name' in slot ? slot.name : null));
+  }
+
+  /**
+   * Runs with the parameters given in order, one per parameter: for statements whose order is known and checked
+   * once against `parameterNames` (a multi-row insert), where a record of named values would cost more to build
+   * than the statement costs to run.
+   */
+  runInOrder(executor: Executor, parameters: unknown[]): Promise<QueryResult<Row>> {
+    if (parameters.length !== this.slots.length) {
+      throw new Error(`expected ${this.slots.length} parameters, got ${parameters.length}`);
+    }
+    return executor.executeQuery<Row>(CompiledQuery.raw(this.sql, parameters));
+  }
 }
 
 /** A row of placeholders, one per column, named after the column. */
