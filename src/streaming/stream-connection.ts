@@ -145,6 +145,12 @@ export class StreamConnection {
       this.awaitDrain();
       return;
     }
+    if (this.queue.size === 1 && !this.pingDue) {
+      // The usual case under fan-out: one frame per connection per turn. A cork would only buffer it and write it
+      // on uncork, through a second pass of the stream machinery, on every delivery.
+      this.write(this.queue.shift() as OutboundFrame);
+      return;
+    }
     this.transport.cork();
     try {
       if (this.pingDue) {
