@@ -122,7 +122,8 @@ export class IncidentsRepository {
   }
 }
 
-const INCIDENT_COLUMNS = [
+/** The incidents table's columns, as the hot statements bind them. */
+export const INCIDENT_COLUMNS = [
   'id',
   'created_at',
   'updated_at',

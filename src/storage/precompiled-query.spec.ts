@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './database.types';
+import { INCIDENT_COLUMNS } from '../incidents/incidents.repository';
 import { PrecompiledQuery, slotRow } from './precompiled-query';
 
 describe('PrecompiledQuery', () => {
@@ -25,20 +26,9 @@ describe('PrecompiledQuery', () => {
   afterEach(() => db.destroy());
 
   it('binds named values where the placeholders were, keeps constants, and reuses one SQL text', async () => {
-    const columns = [
-      'id',
-      'created_at',
-      'updated_at',
-      'state',
-      'severity',
-      'incident_type',
-      'source',
-      'fingerprint',
-      'document',
-    ] as const;
     const row = { created_at: 't', updated_at: 't', severity: 'P1', incident_type: 'Security', source: 's' };
-    const insert = PrecompiledQuery.build<unknown, (typeof columns)[number]>((slot) =>
-      db.insertInto('incidents').values(slotRow(columns, slot)).compile(),
+    const insert = PrecompiledQuery.build<unknown, (typeof INCIDENT_COLUMNS)[number]>((slot) =>
+      db.insertInto('incidents').values(slotRow(INCIDENT_COLUMNS, slot)).compile(),
     );
     await insert.run(db, { ...row, id: 'a', state: 'Detected', fingerprint: 'f1', document: '{}' });
     await insert.run(db, { ...row, id: 'b', state: 'Closed', fingerprint: 'f1', document: '{}' });
@@ -60,23 +50,15 @@ describe('PrecompiledQuery', () => {
   });
 
   it('names its parameters in order and runs with them given positionally (multi-row inserts)', async () => {
-    const columns = [
-      'id',
-      'created_at',
-      'updated_at',
-      'state',
-      'severity',
-      'incident_type',
-      'source',
-      'document',
-    ] as const;
     const insert = PrecompiledQuery.build<unknown, string>((slot) =>
       db
         .insertInto('incidents')
-        .values([0, 1].map((row) => slotRow(columns, (column) => slot(`${row}:${column}`))))
+        .values([0, 1].map((row) => slotRow(INCIDENT_COLUMNS, (column) => slot(`${row}:${column}`))))
         .compile(),
     );
-    expect(insert.parameterNames).toEqual([0, 1].flatMap((row) => columns.map((c) => `${row}:${c}`)));
+    expect(insert.parameterNames).toEqual(
+      [0, 1].flatMap((row) => INCIDENT_COLUMNS.map((c) => `${row}:${c}`)),
+    );
 
     const row = (id: string, state: string) => [
       id,
@@ -86,6 +68,7 @@ describe('PrecompiledQuery', () => {
       'P1',
       'Security',
       's',
+      null,
       `{"id":"${id}"}`,
     ];
     await insert.runInOrder(db, [...row('a', 'Detected'), ...row('b', 'Closed')]);
@@ -94,6 +77,6 @@ describe('PrecompiledQuery', () => {
       { id: 'a', state: 'Detected', document: '{"id":"a"}' },
       { id: 'b', state: 'Closed', document: '{"id":"b"}' },
     ]);
-    expect(() => insert.runInOrder(db, row('c', 'Detected'))).toThrow('expected 16 parameters, got 8');
+    expect(() => insert.runInOrder(db, row('c', 'Detected'))).toThrow('expected 18 parameters, got 9');
   });
 });
