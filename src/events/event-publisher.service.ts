@@ -25,7 +25,7 @@ export type UnitOfWork<T> = (tx: Tx, events: EventRecorder) => Promise<T>;
 interface PendingEvent {
   id: string;
   event: DomainEvent;
-  /** Set when the batch is appended to the log (after every unit ran, so it holds their final state). */
+  /** `event` as JSON; set when the batch is appended to the log. */
   json: string;
   incident: Incident | null;
   timestamp: string;
@@ -118,12 +118,14 @@ export class EventPublisher implements OnApplicationShutdown {
       await this.database.db.transaction().execute(async (tx) => {
         for (const unit of batch) outcomes.push(await this.runUnit(tx, unit, isolated));
         const stored = outcomes.flatMap((o) => (o.ok ? o.events : []));
+        // Serialized once, after every unit ran: the log stores this text and every frame embeds it.
+        for (const p of stored) p.json = JSON.stringify(p.event);
         sequences = await this.eventLog.append(
           tx,
           stored.map((p) => ({
             id: p.id,
             event: p.event,
-            payload: (p.json = JSON.stringify(p.event)),
+            payload: p.json,
             incidentId: p.incident?.id ?? incidentIdOf(p.event),
             incidentCreatedAt: p.incident?.created_at ?? null,
             createdAt: p.timestamp,

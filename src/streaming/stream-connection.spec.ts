@@ -112,6 +112,15 @@ describe('StreamConnection', () => {
     expect(owner.written).toHaveBeenCalledTimes(3);
   });
 
+  it('writes a lone frame straight to the socket, without a cork', () => {
+    const { transport, connection } = setup();
+    connection.deliver(event('a', EventPriority.Normal));
+    connection.flush();
+    expect(payloads(transport)).toEqual(['a']);
+    expect(transport.corks).toBe(0);
+    expect(transport.syscalls).toBe(1);
+  });
+
   it('writes a heartbeat (ping frame, then the JSON pong) together with queued events in one flush', () => {
     const { transport, socket, owner, connection } = setup();
     connection.deliver(event('a', EventPriority.Normal));

@@ -145,13 +145,10 @@ export class StreamConnection {
       this.awaitDrain();
       return;
     }
-    if (this.queue.size === 1 && !this.pingDue) {
-      // The usual case under fan-out: one frame per connection per turn. A cork would only buffer it and write it
-      // on uncork, through a second pass of the stream machinery, on every delivery.
-      this.write(this.queue.shift() as OutboundFrame);
-      return;
-    }
-    this.transport.cork();
+    // A cork gathers several writes into one `writev`; for the usual single frame per turn it would only add a
+    // second pass of the stream machinery on every delivery.
+    const corked = this.pingDue || this.queue.size > 1;
+    if (corked) this.transport.cork();
     try {
       if (this.pingDue) {
         this.pingDue = false;
@@ -166,7 +163,7 @@ export class StreamConnection {
         }
       }
     } finally {
-      this.transport.uncork();
+      if (corked) this.transport.uncork();
     }
   }
 
