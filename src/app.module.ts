@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AlertsModule } from './alerts/alerts.module';
+import { Clock } from './clock/clock';
+import { ClockModule } from './clock/clock.module';
 import { ConfigModule } from './config/config.module';
 import { EscalationModule } from './escalation/escalation.module';
 import { EventsModule } from './events/events.module';
@@ -13,17 +15,24 @@ import { StorageModule } from './storage/storage.module';
 import { StreamingModule } from './streaming/streaming.module';
 import { SystemModule } from './system/system.module';
 
+/** What tests may replace in the application; production passes nothing. */
+export interface AppOptions {
+  /** The clock every feature reads time through (default: the system clock). */
+  clock?: Clock;
+}
+
 /**
  * The application. `forRoot(overrides)` validates the environment (plus overrides, used by tests) and wires
  * every feature module.
  */
 @Module({})
 export class AppModule {
-  static forRoot(overrides: Record<string, string> = {}): DynamicModule {
+  static forRoot(overrides: Record<string, string> = {}, options: AppOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(overrides),
+        ClockModule.forRoot(options.clock),
         LoggingModule,
         MetricsModule,
         StorageModule,

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { AppModule, AppOptions } from './app.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { registerHttpRateLimit } from './common/http-rate-limit.hook';
 import { registerJsonBodyParser } from './common/json-body.parser';
@@ -24,7 +24,10 @@ import { StreamWsAdapter } from './streaming/ws-adapter';
  * held at 5.12 or later by `overrides` in package.json (@nestjs/platform-fastify pins 5.11): 5.11's body parser
  * called `AsyncResource.bind` on every request, about 14 µs each on Node 20.
  */
-export async function createApp(overrides: Record<string, string> = {}): Promise<NestFastifyApplication> {
+export async function createApp(
+  overrides: Record<string, string> = {},
+  options: AppOptions = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     routerOptions: { ignoreTrailingSlash: true },
     logger: false,
@@ -32,10 +35,14 @@ export async function createApp(overrides: Record<string, string> = {}): Promise
     // closes) rather than refused with Fastify's own 503 body.
     return503OnClosing: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(overrides), adapter, {
-    bodyParser: false,
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(overrides, options),
+    adapter,
+    {
+      bodyParser: false,
+      bufferLogs: true,
+    },
+  );
   const config = app.get<AppConfig>(APP_CONFIG);
   const logger = app.get(Logger);
   app.useLogger(logger);

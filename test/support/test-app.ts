@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AppOptions } from '../../src/app.module';
 import { createApp } from '../../src/app.setup';
 
 export interface TestApp {
@@ -17,20 +18,25 @@ export interface TestApp {
 
 /**
  * Starts the real application (createApp -> AppModule) on a random port with a fresh SQLite file in a temporary
- * directory. Pass `dbPath` to reopen an existing file (restart tests).
+ * directory. Pass `dbPath` to reopen an existing file (restart tests), and `options.clock` (a ManualClock) to
+ * move time instead of waiting for it.
  */
 export async function startTestApp(
   overrides: Record<string, string> = {},
   existing?: { dbPath: string; dir: string },
+  options: AppOptions = {},
 ): Promise<TestApp & { dir: string }> {
   const dir = existing?.dir ?? mkdtempSync(join(tmpdir(), 'llm-im-test-'));
   const dbPath = existing?.dbPath ?? join(dir, 'incidents.db');
-  const app = await createApp({
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: `file:${dbPath}`,
-    PORT: '0',
-    ...overrides,
-  });
+  const app = await createApp(
+    {
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: `file:${dbPath}`,
+      PORT: '0',
+      ...overrides,
+    },
+    options,
+  );
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
