@@ -12,7 +12,7 @@ import { memoizeValidationMetadata } from './common/validation-metadata.memo';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { registerAccessLog } from './logging/access-log.hook';
 import { HttpMetrics } from './metrics/http-metrics';
-import { StreamWsAdapter } from './streaming/ws-adapter';
+import { StreamWsAdapter } from './streaming/transport/ws-adapter';
 
 /**
  * Creates the application exactly as production runs it (main.ts and the e2e tests both use this): JSON body

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { ConnectionService } from '../src/streaming/connection.service';
+import { ConnectionService } from '../src/streaming/connections/connection.service';
 import { makeIncident, publish, systemEvent } from './streaming-support/publish';
 import { WsTestClient, closeAll } from './streaming-support/ws-test-client';
 import { TestApp, startTestApp } from './support/test-app';

@@ -1,4 +1,4 @@
-import { ConnectionService } from '../src/streaming/connection.service';
+import { ConnectionService } from '../src/streaming/connections/connection.service';
 import { makeIncident, publish } from './streaming-support/publish';
 import { WsTestClient, closeAll } from './streaming-support/ws-test-client';
 import { TestApp, startTestApp } from './support/test-app';

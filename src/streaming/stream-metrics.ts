@@ -5,8 +5,8 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { EventPriority } from '../events/event-priority';
 import { EVENT_TYPES, EventType } from '../events/event.types';
 import { Metric } from '../metrics/metric-names';
-import type { OutboundFrame } from './outbound-frame';
-import { EVENT_TYPE_INDEX } from './subscription-index';
+import type { OutboundFrame } from './transport/outbound-frame';
+import { EVENT_TYPE_INDEX } from './routing/subscription-index';
 
 const PRIORITY_NAMES: Record<number, string> = {
   [EventPriority.Low]: 'low',

@@ -7,23 +7,23 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
-import { ClientMessageGuard } from './client-message.guard';
-import { ConnectionService } from './connection.service';
-import { CurrentConnection } from './current-connection.decorator';
+import { ClientMessageGuard } from './connections/client-message.guard';
+import { ConnectionService } from './connections/connection.service';
+import { CurrentConnection } from './connections/current-connection.decorator';
 import {
   AckMessageDto,
   PingMessageDto,
   SubscribeMessageDto,
   UnsubscribeMessageDto,
-} from './dto/client-messages.dto';
-import { normalizeRfc3339 } from './rfc3339';
-import type { StreamConnection } from './stream-connection';
-import { StreamError } from './stream-error';
-import { StreamExceptionFilter } from './stream-exception.filter';
-import { ClientMessageType, RejectedFrame, ServerMessageType, StreamErrorCode } from './stream-protocol';
-import type { StreamSocket } from './stream-socket';
-import { StreamValidationPipe } from './stream-validation.pipe';
-import { SubscriptionService } from './subscription.service';
+} from './protocol/client-messages.dto';
+import { normalizeRfc3339 } from './protocol/rfc3339';
+import type { StreamConnection } from './connections/stream-connection';
+import { StreamError } from './protocol/stream-error';
+import { StreamExceptionFilter } from './protocol/stream-exception.filter';
+import { ClientMessageType, RejectedFrame, ServerMessageType, StreamErrorCode } from './protocol/stream-protocol';
+import type { StreamSocket } from './transport/stream-socket';
+import { StreamValidationPipe } from './protocol/stream-validation.pipe';
+import { SubscriptionService } from './routing/subscription.service';
 
 /**
  * The `/ws` endpoint (its path, frame limit and compression come from the configuration, applied by

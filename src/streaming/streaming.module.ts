@@ -1,16 +1,16 @@
 import { Module } from '@nestjs/common';
-import { ClientMessageGuard } from './client-message.guard';
-import { ConnectionService } from './connection.service';
-import { FanoutService } from './fanout.service';
-import { HeartbeatService } from './heartbeat.service';
-import { SessionService } from './session.service';
-import { StreamExceptionFilter } from './stream-exception.filter';
+import { ClientMessageGuard } from './connections/client-message.guard';
+import { ConnectionService } from './connections/connection.service';
+import { FanoutService } from './routing/fanout.service';
+import { HeartbeatService } from './connections/heartbeat.service';
+import { SessionService } from './connections/session.service';
+import { StreamExceptionFilter } from './protocol/stream-exception.filter';
 import { StreamMetrics } from './stream-metrics';
-import { StreamShutdownService } from './stream-shutdown.service';
-import { StreamValidationPipe } from './stream-validation.pipe';
+import { StreamShutdownService } from './connections/stream-shutdown.service';
+import { StreamValidationPipe } from './protocol/stream-validation.pipe';
 import { StreamGateway } from './stream.gateway';
-import { SubscriptionIndex } from './subscription-index';
-import { SubscriptionService } from './subscription.service';
+import { SubscriptionIndex } from './routing/subscription-index';
+import { SubscriptionService } from './routing/subscription.service';
 
 /**
  * Real-time streaming over WebSocket (`GET /ws`, contract section 3): the only module that knows about sockets.

@@ -1,13 +1,13 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import { OutboundFrame, controlFrame } from './outbound-frame';
+import { OutboundFrame, controlFrame } from '../transport/outbound-frame';
 import { RateLimiter } from './rate-limiter';
 import { Offer, SendQueue } from './send-queue';
 import type { Session } from './session';
-import { ServerMessageType } from './stream-protocol';
-import type { ControlMessage } from './stream-protocol';
-import type { StreamSocket } from './stream-socket';
-import { PING_FRAME } from './websocket-framing';
+import { ServerMessageType } from '../protocol/stream-protocol';
+import type { ControlMessage } from '../protocol/stream-protocol';
+import type { StreamSocket } from '../transport/stream-socket';
+import { PING_FRAME } from '../transport/websocket-framing';
 
 /**
  * Bytes the socket may hold unsent (in Node's buffer, above what the kernel took) before we stop writing to it

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import { StreamError } from './stream-error';
-import type { StreamSocket } from './stream-socket';
+import type { StreamSocket } from '../transport/stream-socket';
 import { ServerMessageType, StreamErrorCode } from './stream-protocol';
 
 /**

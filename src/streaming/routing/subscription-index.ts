@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EVENT_TYPES, EventType } from '../events/event.types';
+import { EVENT_TYPES, EventType } from '../../events/event.types';
 import type { SubscriptionFilter } from './subscription-filter';
 
 /** Position of each event type in per-type arrays. */

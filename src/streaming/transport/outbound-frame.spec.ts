@@ -1,7 +1,7 @@
-import { EventPriority } from '../events/event-priority';
-import { EventType, type DomainEvent } from '../events/event.types';
+import { EventPriority } from '../../events/event-priority';
+import { EventType, type DomainEvent } from '../../events/event.types';
 import { eventFrame } from './outbound-frame';
-import { ServerMessageType } from './stream-protocol';
+import { ServerMessageType } from '../protocol/stream-protocol';
 
 describe('eventFrame', () => {
   const event: DomainEvent = {

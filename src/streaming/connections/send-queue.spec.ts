@@ -1,5 +1,5 @@
-import { EventPriority } from '../events/event-priority';
-import { CONTROL_PRIORITY, OutboundFrame } from './outbound-frame';
+import { EventPriority } from '../../events/event-priority';
+import { CONTROL_PRIORITY, OutboundFrame } from '../transport/outbound-frame';
 import { Offer, SendQueue } from './send-queue';
 
 function frame(name: string, priority: number): OutboundFrame {

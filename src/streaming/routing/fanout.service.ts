@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { BroadcasterService } from '../events/broadcaster.service';
-import type { EventEnvelope } from '../events/event-envelope';
-import { ConnectionService } from './connection.service';
-import { OutboundFrame, eventFrame } from './outbound-frame';
-import type { StreamConnection } from './stream-connection';
-import { StreamMetrics } from './stream-metrics';
+import { BroadcasterService } from '../../events/broadcaster.service';
+import type { EventEnvelope } from '../../events/event-envelope';
+import { ConnectionService } from '../connections/connection.service';
+import { OutboundFrame, eventFrame } from '../transport/outbound-frame';
+import type { StreamConnection } from '../connections/stream-connection';
+import { StreamMetrics } from '../stream-metrics';
 import { MatchSubject, SubscriptionFilter, matchSubjectOf } from './subscription-filter';
 import { SubscriptionIndex } from './subscription-index';
 

@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import { EventPriority } from '../events/event-priority';
-import { OutboundFrame, controlFrame } from './outbound-frame';
+import { EventPriority } from '../../events/event-priority';
+import { OutboundFrame, controlFrame } from '../transport/outbound-frame';
 import { Session } from './session';
 import { ConnectionHost, SOCKET_HIGH_WATER_BYTES, StreamConnection } from './stream-connection';
-import type { StreamSocket } from './stream-socket';
-import { PING_FRAME } from './websocket-framing';
+import type { StreamSocket } from '../transport/stream-socket';
+import { PING_FRAME } from '../transport/websocket-framing';
 
 /** A TCP socket that records writes and holds them as unsent until `drainAll`. */
 class FakeTransport extends EventEmitter {

@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import type { SubscribeMessageDto, UnsubscribeMessageDto } from './dto/client-messages.dto';
-import type { StreamConnection } from './stream-connection';
-import { StreamError } from './stream-error';
-import { StreamMetrics } from './stream-metrics';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import type { SubscribeMessageDto, UnsubscribeMessageDto } from '../protocol/client-messages.dto';
+import type { StreamConnection } from '../connections/stream-connection';
+import { StreamError } from '../protocol/stream-error';
+import { StreamMetrics } from '../stream-metrics';
 import {
   ServerMessageType,
   StreamErrorCode,
   SubscribedMessage,
   UnsubscribedMessage,
-} from './stream-protocol';
+} from '../protocol/stream-protocol';
 import { SubscriptionFilter } from './subscription-filter';
 import { SubscriptionIndex } from './subscription-index';
 

@@ -1,6 +1,6 @@
 import { ExecutionContext, createParamDecorator } from '@nestjs/common';
 import type { StreamConnection } from './stream-connection';
-import type { StreamSocket } from './stream-socket';
+import type { StreamSocket } from '../transport/stream-socket';
 
 /** The StreamConnection of the socket a message came from (ClientMessageGuard has checked that it is open). */
 export const CurrentConnection = createParamDecorator((_data: unknown, context: ExecutionContext) => {

@@ -3,7 +3,7 @@ import { IsArray, IsIn, IsObject, IsString, IsUUID, Length, ValidateNested } fro
 import { IsOptionalButNotNull } from '../../common/validation';
 import { INCIDENT_STATES, IncidentState, SEVERITIES, Severity } from '../../domain';
 import { EVENT_TYPES, EventType } from '../../events/event.types';
-import { FILTER_KEYS } from '../stream-protocol';
+import { FILTER_KEYS } from './stream-protocol';
 import { HasOnlyKeys, IsRfc3339, IsStringRecord } from './validators';
 
 /**

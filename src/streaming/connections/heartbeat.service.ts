@@ -1,11 +1,11 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { ConnectionService } from './connection.service';
-import { OutboundFrame, controlFrame } from './outbound-frame';
+import { OutboundFrame, controlFrame } from '../transport/outbound-frame';
 import type { StreamConnection } from './stream-connection';
-import { StreamMetrics } from './stream-metrics';
-import { ServerMessageType } from './stream-protocol';
+import { StreamMetrics } from '../stream-metrics';
+import { ServerMessageType } from '../protocol/stream-protocol';
 
 /** A peer that has not answered this many consecutive pings is dead. */
 export const MAX_MISSED_PINGS = 2;

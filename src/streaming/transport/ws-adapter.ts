@@ -3,8 +3,8 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { Observable, isObservable } from 'rxjs';
 import type { RawData, WebSocketServer } from 'ws';
-import type { StreamingConfig } from '../config/app-config';
-import { parseClientFrame } from './client-frame.parser';
+import type { StreamingConfig } from '../../config/app-config';
+import { parseClientFrame } from '../protocol/client-frame.parser';
 import { StreamSocket } from './stream-socket';
 
 /** How long `ws` waits for the peer's close frame before it destroys the socket. */

@@ -1,18 +1,18 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { Observable, Subject, Subscription } from 'rxjs';
-import { APP_CONFIG, AppConfig, StreamingConfig } from '../config/app-config';
-import { clientAddress } from './client-address';
-import { OutboundFrame, controlFrame } from './outbound-frame';
+import { APP_CONFIG, AppConfig, StreamingConfig } from '../../config/app-config';
+import { clientAddress } from '../transport/client-address';
+import { OutboundFrame, controlFrame } from '../transport/outbound-frame';
 import { RateVerdict } from './rate-limiter';
 import type { Session } from './session';
 import { SessionService } from './session.service';
 import { ConnectionHost, StreamConnection } from './stream-connection';
-import { StreamError } from './stream-error';
-import { StreamMetrics } from './stream-metrics';
-import { CloseCode, ServerMessageType, StreamErrorCode } from './stream-protocol';
-import type { StreamSocket } from './stream-socket';
-import { SubscriptionIndex } from './subscription-index';
+import { StreamError } from '../protocol/stream-error';
+import { StreamMetrics } from '../stream-metrics';
+import { CloseCode, ServerMessageType, StreamErrorCode } from '../protocol/stream-protocol';
+import type { StreamSocket } from '../transport/stream-socket';
+import { SubscriptionIndex } from '../routing/subscription-index';
 
 /**
  * The registry of live connections and the owner of their write schedule. Connections ask for a flush; all of

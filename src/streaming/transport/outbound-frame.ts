@@ -1,7 +1,7 @@
-import type { EventEnvelope } from '../events/event-envelope';
-import type { EventPriority } from '../events/event-priority';
-import type { EventType } from '../events/event.types';
-import { ControlMessage, ServerMessageType } from './stream-protocol';
+import type { EventEnvelope } from '../../events/event-envelope';
+import type { EventPriority } from '../../events/event-priority';
+import type { EventType } from '../../events/event.types';
+import { ControlMessage, ServerMessageType } from '../protocol/stream-protocol';
 import { encodeTextFrame } from './websocket-framing';
 
 /** Control frames (replies, heartbeats, `closing`) rank above every event priority and are never shed. */

@@ -1,4 +1,4 @@
-import type { SubscriptionFilter } from './subscription-filter';
+import type { SubscriptionFilter } from '../routing/subscription-filter';
 
 /**
  * One client's session: identity, activity, subscriptions (by subscription id) and free-form metadata (the

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ConnectionService } from './connection.service';
-import type { StreamSocket } from './stream-socket';
+import type { StreamSocket } from '../transport/stream-socket';
 
 /**
  * The first thing every client frame meets: counts it, records the session's activity and applies the message

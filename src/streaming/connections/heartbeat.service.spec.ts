@@ -1,5 +1,5 @@
 import { Subject } from 'rxjs';
-import type { AppConfig } from '../config/app-config';
+import type { AppConfig } from '../../config/app-config';
 import type { ConnectionService } from './connection.service';
 import {
   HEARTBEAT_TICK_MS,
@@ -8,7 +8,7 @@ import {
   MIN_VISITS_PER_TICK,
 } from './heartbeat.service';
 import type { StreamConnection } from './stream-connection';
-import type { StreamMetrics } from './stream-metrics';
+import type { StreamMetrics } from '../stream-metrics';
 
 interface FakeConnection {
   socket: object;

@@ -1,5 +1,5 @@
-import type { EventType } from '../events/event.types';
-import type { IncidentState, Severity } from '../domain';
+import type { EventType } from '../../events/event.types';
+import type { IncidentState, Severity } from '../../domain';
 
 /** Client -> server message types (`type` tag). */
 export const ClientMessageType = {

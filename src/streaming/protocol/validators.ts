@@ -1,5 +1,5 @@
 import { ValidationOptions, registerDecorator } from 'class-validator';
-import { isRfc3339 } from '../rfc3339';
+import { isRfc3339 } from './rfc3339';
 
 /** A strict RFC 3339 instant with an offset (see rfc3339.ts). */
 export function IsRfc3339(options?: ValidationOptions): PropertyDecorator {

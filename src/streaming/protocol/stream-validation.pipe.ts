@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
-import { flattenValidationErrors } from '../common/validation';
+import { flattenValidationErrors } from '../../common/validation';
 import { StreamError } from './stream-error';
 
 /**

@@ -1,5 +1,5 @@
-import { EventPriority } from '../events/event-priority';
-import { CONTROL_PRIORITY, OutboundFrame } from './outbound-frame';
+import { EventPriority } from '../../events/event-priority';
+import { CONTROL_PRIORITY, OutboundFrame } from '../transport/outbound-frame';
 
 /** Lanes start this small (a power of two): most connections have one or two frames queued at a time. */
 const INITIAL_LANE_CAPACITY = 4;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { EventPriority } from '../events/event-priority';
-import type { EventEnvelope } from '../events/event-envelope';
-import type { DomainEvent } from '../events/event.types';
-import type { Incident } from '../domain';
-import type { SubscriptionFiltersDto } from './dto/client-messages.dto';
+import { EventPriority } from '../../events/event-priority';
+import type { EventEnvelope } from '../../events/event-envelope';
+import type { DomainEvent } from '../../events/event.types';
+import type { Incident } from '../../domain';
+import type { SubscriptionFiltersDto } from '../protocol/client-messages.dto';
 import { SubscriptionFilter, matchSubjectOf } from './subscription-filter';
 
 function incident(overrides: Partial<Incident> = {}): Incident {

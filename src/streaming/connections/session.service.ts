@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Observable, Subject } from 'rxjs';
-import { APP_CONFIG, AppConfig, StreamingConfig } from '../config/app-config';
+import { APP_CONFIG, AppConfig, StreamingConfig } from '../../config/app-config';
 import { Session } from './session';
 
 /**

@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { EventPublisher } from '../events/event-publisher.service';
-import { EventType } from '../events/event.types';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { EventPublisher } from '../../events/event-publisher.service';
+import { EventType } from '../../events/event.types';
 import { ConnectionService } from './connection.service';
-import { CloseCode } from './stream-protocol';
+import { CloseCode } from '../protocol/stream-protocol';
 
 /** Longest wait for clients to complete the close handshake at shutdown before they are cut. */
 const MAX_CLOSE_WAIT_MS = 5000;

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
-import { CloseCode } from './stream-protocol';
-import type { StreamConnection } from './stream-connection';
+import { CloseCode } from '../protocol/stream-protocol';
+import type { StreamConnection } from '../connections/stream-connection';
 
 /**
  * The server-side socket class (the `ws` server's `WebSocket` option): a `ws` WebSocket that knows its connection,
