@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { EventCapture } from './support/event-capture';
 import { alertBody } from './support/fixtures';
+import { ManualClock } from './support/manual-clock';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('POST /v1/alerts: alert -> incident with deduplication', () => {
@@ -157,22 +158,25 @@ describe('POST /v1/alerts: alert -> incident with deduplication', () => {
 });
 
 describe('deduplication window', () => {
+  const clock = new ManualClock();
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ DEDUP_WINDOW_SECS: '0.3' });
+    t = await startTestApp({ DEDUP_WINDOW_SECS: '300' }, undefined, { clock });
   });
 
   afterAll(async () => {
     await t.cleanup();
   });
 
-  it('opens a new incident for the same alert once the window has passed', async () => {
+  it('deduplicates up to the end of the window and opens a new incident once it has passed', async () => {
     const body = alertBody();
     const first = (await request(t.baseUrl).post('/v1/alerts').send(body).expect(200)).body;
+    await clock.advance(299_000);
     const inside = (await request(t.baseUrl).post('/v1/alerts').send(body).expect(200)).body;
     expect(inside.status).toBe('Duplicate');
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(inside.incident_id).toBe(first.incident_id);
+    await clock.advance(2_000);
     const outside = (await request(t.baseUrl).post('/v1/alerts').send(body).expect(200)).body;
     expect(outside.status).toBe('Accepted');
     expect(outside.incident_id).not.toBe(first.incident_id);

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { EventCapture } from './support/event-capture';
+import { ManualClock } from './support/manual-clock';
 import { startTestApp, TestApp } from './support/test-app';
 import { WsSubscriber } from './support/ws-subscriber';
 
@@ -15,11 +16,12 @@ const systemEvents = async (baseUrl: string): Promise<LoggedEvent[]> =>
   );
 
 describe('system events', () => {
+  const clock = new ManualClock('2026-03-01T12:00:00.000Z');
   let t: TestApp;
   let events: EventCapture;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({}, undefined, { clock });
     events = new EventCapture(t.app);
   });
 
@@ -38,14 +40,15 @@ describe('system events', () => {
     });
   });
 
-  it('publishes an operator notice from POST /v1/system/events (201) and stores it', async () => {
+  it('publishes an operator notice from POST /v1/system/events (201), stamped by the clock, and stores it', async () => {
+    await clock.advance(60_000);
     const body = {
       category: 'maintenance',
       message: 'Database failover at 22:00 UTC',
       metadata: { window: '15m', ticket: 'OPS-42' },
     };
     const res = await request(t.baseUrl).post('/v1/system/events').send(body).expect(201);
-    expect(res.body).toEqual({ ...body, timestamp: expect.stringMatching(/Z$/) });
+    expect(res.body).toEqual({ ...body, timestamp: '2026-03-01T12:01:00.000Z' });
 
     const published = events.envelopes.find((e) => e.event.event_type === 'system_event');
     expect(published?.event).toEqual({ event_type: 'system_event', ...body });

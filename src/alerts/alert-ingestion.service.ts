@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
+import { Clock } from '../clock/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Alert, Incident, isActiveState } from '../domain';
 import { EventPublisher, EventRecorder } from '../events/event-publisher.service';
@@ -42,6 +43,7 @@ export const ALERTMANAGER_ACTOR = 'alertmanager';
 export class AlertIngestionService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
     private readonly publisher: EventPublisher,
     private readonly alerts: AlertsRepository,
     private readonly incidents: IncidentsRepository,
@@ -104,7 +106,8 @@ export class AlertIngestionService {
     input: AlertInput,
     origin: AlertOriginInfo,
   ): Promise<AlertAck> {
-    const now = new Date().toISOString();
+    const nowMs = this.clock.now();
+    const now = new Date(nowMs).toISOString();
     const fingerprint = alertFingerprint(
       input.source,
       input.alert_type,
@@ -130,7 +133,7 @@ export class AlertIngestionService {
       parent_alert_id: null,
     };
 
-    const windowStart = new Date(Date.now() - this.config.dedup.windowMs).toISOString();
+    const windowStart = new Date(nowMs - this.config.dedup.windowMs).toISOString();
     const existing = await this.incidents.findActiveByFingerprint(tx, fingerprint, windowStart);
     if (existing) {
       alert.incident_id = existing.id;
@@ -255,7 +258,7 @@ export class AlertIngestionService {
         notes: 'Every Alertmanager alert attached to the incident has resolved',
         root_cause: null,
       },
-      new Date().toISOString(),
+      this.clock.nowIso(),
     );
     await this.incidents.update(tx, incident);
     events.record({ event_type: EventType.IncidentResolved, incident }, incident);

@@ -2,6 +2,7 @@ import { Injectable, OnApplicationShutdown, ServiceUnavailableException } from '
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CompiledQuery } from 'kysely';
+import { Clock } from '../clock/clock';
 import type { Incident } from '../domain';
 import { DatabaseService } from '../storage/database.service';
 import type { Tx } from '../storage/database.types';
@@ -64,6 +65,7 @@ export class EventPublisher implements OnApplicationShutdown {
   private idleWaiters: (() => void)[] = [];
 
   constructor(
+    private readonly clock: Clock,
     private readonly database: DatabaseService,
     private readonly eventLog: EventLogRepository,
     private readonly broadcaster: BroadcasterService,
@@ -159,7 +161,7 @@ export class EventPublisher implements OnApplicationShutdown {
     const events: PendingEvent[] = [];
     const recorder: EventRecorder = {
       record: (event, incident) =>
-        events.push({ id: randomUUID(), event, json: '', incident, timestamp: new Date().toISOString() }),
+        events.push({ id: randomUUID(), event, json: '', incident, timestamp: this.clock.nowIso() }),
     };
     if (!isolated) return { ok: true, value: await unit.work(tx, recorder), events };
     await tx.executeQuery(SAVEPOINT);

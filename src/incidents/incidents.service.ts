@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter } from 'prom-client';
+import { Clock } from '../clock/clock';
 import { InvalidStateTransitionError, NotFoundError } from '../common/api-error';
 import { Incident, IncidentNote, Severity, isActiveState, isMoreSevere } from '../domain';
 import { EventPublisher, EventRecorder } from '../events/event-publisher.service';
@@ -42,6 +43,7 @@ const DEFAULT_ACTOR = 'api';
 @Injectable()
 export class IncidentsService {
   constructor(
+    private readonly clock: Clock,
     private readonly publisher: EventPublisher,
     private readonly incidents: IncidentsRepository,
     private readonly stats: IncidentStatsService,
@@ -62,7 +64,7 @@ export class IncidentsService {
           labels: dto.labels ?? {},
           fingerprint: null,
         },
-        new Date().toISOString(),
+        this.clock.nowIso(),
       );
       await this.incidents.insert(tx, created);
       events.record({ event_type: EventType.IncidentCreated, incident: created }, created);
@@ -248,7 +250,7 @@ export class IncidentsService {
       const current = await this.incidents.findById(tx, id);
       if (!current) throw new NotFoundError(`Incident ${id}`);
       before = { severity: current.severity, state: current.state };
-      const changed = await mutate(current, events, new Date().toISOString(), tx);
+      const changed = await mutate(current, events, this.clock.nowIso(), tx);
       if (changed) await this.incidents.update(tx, current);
       return current;
     });

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { hostname } from 'node:os';
+import { Clock } from '../clock/clock';
 import { EventPublisher } from '../events/event-publisher.service';
 import { EventType } from '../events/event.types';
 import { PublishedSystemEvent, ServerCategory } from './system-event';
@@ -13,14 +14,17 @@ import { PublishedSystemEvent, ServerCategory } from './system-event';
 export class SystemService implements OnApplicationBootstrap {
   private readonly logger = new Logger(SystemService.name);
 
-  constructor(private readonly publisher: EventPublisher) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly publisher: EventPublisher,
+  ) {}
 
   async publish(
     category: string,
     message: string,
     metadata: Record<string, string> = {},
   ): Promise<PublishedSystemEvent> {
-    const timestamp = new Date().toISOString();
+    const timestamp = this.clock.nowIso();
     await this.publisher.run((_tx, events) => {
       events.record({ event_type: EventType.SystemEvent, category, message, metadata }, null);
       return Promise.resolve();
