@@ -3,7 +3,7 @@ import type { Subscription } from 'rxjs';
 import { BroadcasterService } from '../events/broadcaster.service';
 import type { EventEnvelope } from '../events/event-envelope';
 import { EventType } from '../events/event.types';
-import { EscalationService } from './escalation.service';
+import { EscalationEngine } from './escalation.engine';
 
 /**
  * Feeds incident events to the escalation engine: a created incident gets its policy, a changed one may stop it.
@@ -15,7 +15,7 @@ export class EscalationListener implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly broadcaster: BroadcasterService,
-    private readonly escalation: EscalationService,
+    private readonly escalation: EscalationEngine,
   ) {}
 
   onModuleInit(): void {

@@ -6,6 +6,8 @@ import { EscalationListener } from './escalation.listener';
 import { EscalationPoliciesRepository } from './escalation-policies.repository';
 import { EscalationPoliciesService } from './escalation-policies.service';
 import { EscalationStatesRepository } from './escalation-states.repository';
+import { EscalationEngine } from './escalation.engine';
+import { EscalationScheduler } from './escalation.scheduler';
 import { EscalationService } from './escalation.service';
 
 /** Escalation policies (REST) and the engine that escalates unacknowledged incidents on schedule. */
@@ -16,6 +18,8 @@ import { EscalationService } from './escalation.service';
     EscalationPoliciesRepository,
     EscalationPoliciesService,
     EscalationStatesRepository,
+    EscalationScheduler,
+    EscalationEngine,
     EscalationService,
     EscalationListener,
   ],

@@ -1,77 +1,59 @@
-import { Logger } from '@nestjs/common';
-import type { Counter } from 'prom-client';
-import type { AppConfig } from '../config/app-config';
-import type { EventPublisher } from '../events/event-publisher.service';
-import type { IncidentsRepository } from '../incidents/incidents.repository';
-import type { IncidentsService } from '../incidents/incidents.service';
-import type { NotificationQueueService } from '../notifications/notification-queue.service';
+import { NotFoundError } from '../common/api-error';
 import type { EscalationPoliciesRepository } from './escalation-policies.repository';
-import type { EscalationPoliciesService } from './escalation-policies.service';
-import type { EscalationState } from './escalation-policy';
+import type { EscalationPolicy, EscalationState } from './escalation-policy';
 import type { EscalationStatesRepository } from './escalation-states.repository';
 import { EscalationService } from './escalation.service';
 
-const dueRow = (): EscalationState => ({
+const state = (overrides: Partial<EscalationState> = {}): EscalationState => ({
   incident_id: 'i-1',
   policy_id: 'p-1',
   status: 'active',
-  level_index: 0,
+  level_index: 1,
   repeat_round: 0,
-  next_due_at: new Date(Date.now() - 1000).toISOString(),
-  started_at: new Date().toISOString(),
-  updated_at: new Date().toISOString(),
+  next_due_at: '2026-01-01T00:10:00.000Z',
+  started_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:05:00.000Z',
   stop_reason: null,
+  ...overrides,
 });
 
-function setup(change: jest.Mock) {
-  const states = {
-    activeIncidentIds: jest.fn().mockResolvedValue([]),
-    due: jest.fn().mockResolvedValue([dueRow()]),
-    nextDueAt: jest.fn().mockResolvedValue(dueRow().next_due_at),
-  };
-  const policies = { ensureLoaded: jest.fn().mockResolvedValue(undefined), anyEnabled: false };
-  const service = new EscalationService(
-    { escalation: { checkIntervalMs: 30_000 } } as AppConfig,
-    {} as EventPublisher,
-    policies as unknown as EscalationPoliciesService,
-    {} as EscalationPoliciesRepository,
+const policy = {
+  id: 'p-1',
+  name: 'urgent',
+  levels: [{ level: 1 }, { level: 5 }],
+} as unknown as EscalationPolicy;
+
+function setup(stored: EscalationState | undefined, storedPolicy: EscalationPolicy | undefined) {
+  const states = { get: jest.fn().mockResolvedValue(stored) };
+  const policies = { get: jest.fn().mockResolvedValue(storedPolicy) };
+  return new EscalationService(
     states as unknown as EscalationStatesRepository,
-    { change } as unknown as IncidentsService,
-    {} as IncidentsRepository,
-    {} as NotificationQueueService,
-    { inc: jest.fn() } as unknown as Counter<string>,
+    policies as unknown as EscalationPoliciesRepository,
   );
-  return { service, states };
 }
 
-describe('EscalationService sweep', () => {
-  beforeAll(() => Logger.overrideLogger(false));
-  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
-  afterEach(() => jest.useRealTimers());
-
-  it('re-arms after a failing level, no sooner than a second later, and tries again', async () => {
-    jest.useFakeTimers();
-    const change = jest.fn().mockRejectedValue(new Error('database is down'));
-    const { service, states } = setup(change);
-    await service.onApplicationBootstrap();
-    await jest.advanceTimersByTimeAsync(0);
-    expect(change).toHaveBeenCalledTimes(1);
-    expect(states.due).toHaveBeenCalledTimes(1);
-
-    await jest.advanceTimersByTimeAsync(900);
-    expect(change).toHaveBeenCalledTimes(1);
-    await jest.advanceTimersByTimeAsync(200);
-    expect(change).toHaveBeenCalledTimes(2);
-    await service.beforeApplicationShutdown();
+describe('EscalationService view', () => {
+  it('shows an active escalation with its policy name and the level number due next', async () => {
+    await expect(setup(state(), policy).view('i-1')).resolves.toEqual({
+      ...state(),
+      policy_name: 'urgent',
+      next_level: 5,
+    });
   });
 
-  it('arms nothing after shutdown', async () => {
-    jest.useFakeTimers();
-    const change = jest.fn().mockResolvedValue({});
-    const { service } = setup(change);
-    await service.beforeApplicationShutdown();
-    await service.onApplicationBootstrap();
-    await jest.advanceTimersByTimeAsync(60_000);
-    expect(change).not.toHaveBeenCalled();
+  it('shows no next level once the escalation is over', async () => {
+    const over = state({ status: 'completed', next_due_at: null });
+    await expect(setup(over, policy).view('i-1')).resolves.toMatchObject({ next_level: null });
+  });
+
+  it('shows a null policy name and next level once the policy was deleted', async () => {
+    await expect(setup(state(), undefined).view('i-1')).resolves.toMatchObject({
+      policy_name: null,
+      next_level: null,
+    });
+  });
+
+  it('is not found for an incident without an escalation', async () => {
+    await expect(setup(undefined, policy).view('i-1')).rejects.toThrow(NotFoundError);
   });
 });

@@ -93,6 +93,24 @@ export class IncidentsService {
     return { incidents, total, page: query.page, page_size: query.page_size };
   }
 
+  /** The incident as stored inside the caller's unit of work, or undefined (no 404: the caller decides). */
+  find(tx: Tx, id: string): Promise<Incident | undefined> {
+    return this.incidents.findById(tx, id);
+  }
+
+  /** Up to `limit` incidents still Detected (never acknowledged), newest first. */
+  async listDetected(limit: number): Promise<Incident[]> {
+    const { incidents } = await this.incidents.list({
+      page: 0,
+      pageSize: limit,
+      activeOnly: true,
+      states: ['Detected'],
+      severities: [],
+      sources: [],
+    });
+    return incidents;
+  }
+
   /**
    * PATCH/PUT: state, severity, assignees, labels in one unit of work. Publishes incident_updated (with
    * previous_state when the state changed), then incident_resolved / incident_closed when the state became one of
