@@ -20,15 +20,23 @@ import { normalizeRfc3339 } from './protocol/rfc3339';
 import type { StreamConnection } from './connections/stream-connection';
 import { StreamError } from './protocol/stream-error';
 import { StreamExceptionFilter } from './protocol/stream-exception.filter';
-import { ClientMessageType, RejectedFrame, ServerMessageType, StreamErrorCode } from './protocol/stream-protocol';
+import {
+  ClientMessageType,
+  PongMessage,
+  RejectedFrame,
+  ServerMessageType,
+  StreamErrorCode,
+  SubscribedMessage,
+  UnsubscribedMessage,
+} from './protocol/stream-protocol';
 import type { StreamSocket } from './transport/stream-socket';
 import { StreamValidationPipe } from './protocol/stream-validation.pipe';
 import { SubscriptionService } from './routing/subscription.service';
 
 /**
  * The `/ws` endpoint (its path, frame limit and compression come from the configuration, applied by
- * StreamWsAdapter). Thin: each handler validates (pipe) and delegates; replies go through the connection's queue
- * so that they keep their place among the events.
+ * StreamWsAdapter). Thin: each handler validates (pipe), delegates and returns its reply; the adapter queues the
+ * reply on the connection, so that it keeps its place among the events.
  */
 @WebSocketGateway()
 @UseGuards(ClientMessageGuard)
@@ -52,22 +60,22 @@ export class StreamGateway implements OnGatewayConnection<StreamSocket>, OnGatew
   subscribe(
     @CurrentConnection() connection: StreamConnection,
     @MessageBody() message: SubscribeMessageDto,
-  ): void {
-    connection.reply(this.subscriptions.subscribe(connection, message));
+  ): SubscribedMessage {
+    return this.subscriptions.subscribe(connection, message);
   }
 
   @SubscribeMessage(ClientMessageType.Unsubscribe)
   unsubscribe(
     @CurrentConnection() connection: StreamConnection,
     @MessageBody() message: UnsubscribeMessageDto,
-  ): void {
-    connection.reply(this.subscriptions.unsubscribe(connection, message));
+  ): UnsubscribedMessage {
+    return this.subscriptions.unsubscribe(connection, message);
   }
 
   @SubscribeMessage(ClientMessageType.Ping)
-  ping(@CurrentConnection() connection: StreamConnection, @MessageBody() message: PingMessageDto): void {
+  ping(@MessageBody() message: PingMessageDto): PongMessage {
     // The pipe has validated the timestamp, so it normalises.
-    connection.reply({ type: ServerMessageType.Pong, timestamp: normalizeRfc3339(message.timestamp) ?? '' });
+    return { type: ServerMessageType.Pong, timestamp: normalizeRfc3339(message.timestamp) ?? '' };
   }
 
   /** Acknowledgements are accepted (they count as activity) and need no answer. */

@@ -1,31 +1,41 @@
 import { Module } from '@nestjs/common';
 import { ClientMessageGuard } from './connections/client-message.guard';
 import { ConnectionService } from './connections/connection.service';
-import { FanoutService } from './routing/fanout.service';
+import { FlushScheduler } from './connections/flush-scheduler';
 import { HeartbeatService } from './connections/heartbeat.service';
 import { SessionService } from './connections/session.service';
-import { StreamExceptionFilter } from './protocol/stream-exception.filter';
-import { StreamMetrics } from './stream-metrics';
 import { StreamShutdownService } from './connections/stream-shutdown.service';
+import { StreamExceptionFilter } from './protocol/stream-exception.filter';
 import { StreamValidationPipe } from './protocol/stream-validation.pipe';
-import { StreamGateway } from './stream.gateway';
+import { FanoutService } from './routing/fanout.service';
 import { SubscriptionIndex } from './routing/subscription-index';
 import { SubscriptionService } from './routing/subscription.service';
+import { StreamMetrics } from './stream-metrics';
+import { StreamGateway } from './stream.gateway';
 
 /**
  * Real-time streaming over WebSocket (`GET /ws`, contract section 3): the only module that knows about sockets.
  * It consumes BroadcasterService.events$ and needs StreamWsAdapter installed on the app (see app.setup.ts).
+ *
+ * Where things live:
+ * - `protocol/`: the wire: message types and codes, the frame parser, DTOs and validators, errors and how they are
+ *   answered;
+ * - `transport/`: bytes on sockets: the `ws` adapter, the socket class, pre-encoded frames, WebSocket framing;
+ * - `connections/`: one StreamConnection per client holding all its state, the registry that admits and releases
+ *   them, and what acts on them over time: flushes, heartbeat, idle expiry, message admission, shutdown;
+ * - `routing/`: which events go to whom: subscriptions, their filters, the routing index and the fan-out.
  */
 @Module({
   providers: [
     StreamGateway,
     ConnectionService,
+    FlushScheduler,
     SessionService,
+    HeartbeatService,
+    StreamShutdownService,
     SubscriptionService,
     SubscriptionIndex,
     FanoutService,
-    HeartbeatService,
-    StreamShutdownService,
     StreamMetrics,
     ClientMessageGuard,
     StreamValidationPipe,

@@ -1,18 +1,42 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { ConnectionService } from './connection.service';
+import { Clock } from '../../clock/clock';
+import { StreamError } from '../protocol/stream-error';
+import { CloseCode, StreamErrorCode } from '../protocol/stream-protocol';
+import { StreamMetrics } from '../stream-metrics';
 import type { StreamSocket } from '../transport/stream-socket';
+import { RateVerdict } from './rate-limiter';
 
 /**
- * The first thing every client frame meets: counts it, records the session's activity and applies the message
- * rate limit (RATE_LIMITED, or a 4029 close on sustained abuse). Frames of a socket that is not (or no longer) an
- * open connection are not handled.
+ * The first thing every client frame meets: counts it, records the session's activity and applies the
+ * connection's message rate limit (RATE_LIMITED, or a 4029 close on sustained abuse). Frames of a socket that is
+ * not (or no longer) an open connection are not handled.
  */
 @Injectable()
 export class ClientMessageGuard implements CanActivate {
-  constructor(private readonly connections: ConnectionService) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly metrics: StreamMetrics,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const ws = context.switchToWs();
-    return this.connections.admit(ws.getClient<StreamSocket>(), String(ws.getPattern()));
+    this.metrics.messageReceived(String(ws.getPattern()));
+    const connection = ws.getClient<StreamSocket>().connection;
+    if (connection === undefined || !connection.isOpen) return false;
+    const now = this.clock.now();
+    connection.session.touch(now);
+    switch (connection.rate.hit(now)) {
+      case RateVerdict.Allowed:
+        return true;
+      case RateVerdict.Limited:
+        throw new StreamError(
+          StreamErrorCode.RateLimited,
+          `more than ${connection.rate.limit} messages per second; message ignored`,
+        );
+      case RateVerdict.Abusive:
+        this.metrics.connectionError('rate_limit');
+        connection.close(CloseCode.LimitExceeded, 'message rate limit exceeded', false);
+        return false;
+    }
   }
 }

@@ -1,4 +1,6 @@
+import { EventEmitter } from 'node:events';
 import { Subject } from 'rxjs';
+import { ManualClock } from '../../../test/support/manual-clock';
 import type { AppConfig } from '../../config/app-config';
 import type { ConnectionService } from './connection.service';
 import {
@@ -11,7 +13,9 @@ import type { StreamConnection } from './stream-connection';
 import type { StreamMetrics } from '../stream-metrics';
 
 interface FakeConnection {
-  socket: object;
+  socket: EventEmitter;
+  heartbeatDueAt: number;
+  pongReceived: jest.Mock;
   isOpen: boolean;
   isClosed: boolean;
   missedPings: number;
@@ -21,7 +25,9 @@ interface FakeConnection {
 
 function fakeConnection(state: Partial<FakeConnection> = {}): FakeConnection {
   return {
-    socket: {},
+    socket: new EventEmitter(),
+    heartbeatDueAt: 0,
+    pongReceived: jest.fn(),
     isOpen: true,
     isClosed: false,
     missedPings: 0,
@@ -33,7 +39,7 @@ function fakeConnection(state: Partial<FakeConnection> = {}): FakeConnection {
 
 const INTERVAL_MS = 30_000;
 
-function setup(intervalMs = INTERVAL_MS) {
+function setup(now: number, intervalMs = INTERVAL_MS) {
   const opened = new Subject<StreamConnection>();
   const live: FakeConnection[] = [];
   const registry = {
@@ -45,8 +51,10 @@ function setup(intervalMs = INTERVAL_MS) {
   };
   const metrics = { connectionError: jest.fn() };
   const config = { streaming: { heartbeatIntervalMs: intervalMs } } as unknown as AppConfig;
+  const clock = new ManualClock(now);
   const service = new HeartbeatService(
     config,
+    clock,
     registry as unknown as ConnectionService,
     metrics as unknown as StreamMetrics,
   );
@@ -56,7 +64,7 @@ function setup(intervalMs = INTERVAL_MS) {
     opened.next(connection as unknown as StreamConnection);
     return connection;
   };
-  return { service, registry, metrics, connect };
+  return { service, registry, metrics, connect, clock };
 }
 
 const heartbeats = (connections: FakeConnection[]): number =>
@@ -76,7 +84,7 @@ describe('HeartbeatService', () => {
   });
 
   it('first heartbeats a connection one interval after it connected, then every interval', () => {
-    const t = setup();
+    const t = setup(now);
     service = t.service;
     const connection = t.connect(fakeConnection());
     t.service.tick(now + HEARTBEAT_TICK_MS);
@@ -90,7 +98,7 @@ describe('HeartbeatService', () => {
   });
 
   it('spreads connections that arrived together over the ticks instead of pinging them all in one', () => {
-    const t = setup();
+    const t = setup(now);
     service = t.service;
     const connections = Array.from({ length: 5000 }, () => t.connect(fakeConnection()));
     const perTick: number[] = [];
@@ -109,7 +117,7 @@ describe('HeartbeatService', () => {
   });
 
   it('releases closed sockets for good, skips closing ones and terminates peers that missed too many pings', () => {
-    const t = setup();
+    const t = setup(now);
     service = t.service;
     const closed = t.connect(fakeConnection({ isOpen: false, isClosed: true }));
     const closing = t.connect(fakeConnection({ isOpen: false }));
@@ -125,5 +133,13 @@ describe('HeartbeatService', () => {
 
     t.service.tick(now + 2 * INTERVAL_MS + 2000);
     expect(t.registry.release).toHaveBeenCalledTimes(1);
+  });
+
+  it('hands a pong to its connection with the time it arrived', () => {
+    const t = setup(now);
+    service = t.service;
+    const connection = t.connect(fakeConnection({ missedPings: 1 }));
+    connection.socket.emit('pong');
+    expect(connection.pongReceived).toHaveBeenCalledWith(now);
   });
 });

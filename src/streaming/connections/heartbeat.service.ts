@@ -1,11 +1,12 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
+import { Clock, Timer } from '../../clock/clock';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { ConnectionService } from './connection.service';
-import { OutboundFrame, controlFrame } from '../transport/outbound-frame';
-import type { StreamConnection } from './stream-connection';
-import { StreamMetrics } from '../stream-metrics';
 import { ServerMessageType } from '../protocol/stream-protocol';
+import { StreamMetrics } from '../stream-metrics';
+import { OutboundFrame, controlFrame } from '../transport/outbound-frame';
+import { ConnectionService } from './connection.service';
+import type { StreamConnection } from './stream-connection';
 
 /** A peer that has not answered this many consecutive pings is dead. */
 export const MAX_MISSED_PINGS = 2;
@@ -16,33 +17,28 @@ export const HEARTBEAT_TICK_MS = 100;
 /** Connections a tick may always visit, however few are connected. */
 export const MIN_VISITS_PER_TICK = 64;
 
-interface Due {
-  connection: StreamConnection;
-  /** Date.now() at which the connection's next heartbeat is due. */
-  at: number;
-}
-
 /**
- * Liveness: each connection gets, every `heartbeatInterval` from the time it connected, a WebSocket ping (a peer
- * that missed two is terminated) and the JSON `pong` heartbeat; a connection whose socket closed without us
- * hearing of it is removed.
+ * Liveness, both directions: each connection gets, every `heartbeatInterval` from the time it connected, a
+ * WebSocket ping and the JSON `pong` heartbeat; its pongs reset its missed-ping count, and a peer that missed two
+ * is terminated. A connection whose socket closed without us hearing of it is released.
  *
- * Connections wait in a queue ordered by due time and each tick (100 ms) visits those that are due, at most
- * twice the average share of a tick. Heartbeating every connection in one event-loop turn (5,000 writes at once
- * every 30 s) stalled event delivery for that turn; with the cap, even connections that all arrived in the same
- * second spread out over the interval after their first round.
+ * Connections wait in a queue ordered by due time (the due time is kept on the connection) and each tick (100 ms)
+ * visits those that are due, at most twice the average share of a tick. Heartbeating every connection in one
+ * event-loop turn (5,000 writes at once every 30 s) stalled event delivery for that turn; with the cap, even
+ * connections that all arrived in the same second spread out over the interval after their first round.
  */
 @Injectable()
 export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private opened: Subscription | null = null;
   private readonly intervalMs: number;
   private readonly ticksPerInterval: number;
-  private queue: Due[] = [];
+  private queue: StreamConnection[] = [];
   private head = 0;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly clock: Clock,
     private readonly connections: ConnectionService,
     private readonly metrics: StreamMetrics,
   ) {
@@ -51,17 +47,24 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.opened = this.connections.opened$.subscribe((connection) =>
-      this.queue.push({ connection, at: Date.now() + this.intervalMs }),
+    this.opened = this.connections.opened$.subscribe((connection) => this.track(connection));
+    this.timer = this.clock.setInterval(
+      () => this.tick(this.clock.now()),
+      this.intervalMs / this.ticksPerInterval,
     );
-    this.timer = setInterval(() => this.tick(Date.now()), this.intervalMs / this.ticksPerInterval);
-    this.timer.unref();
   }
 
   onModuleDestroy(): void {
     this.opened?.unsubscribe();
-    if (this.timer !== null) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = null;
+  }
+
+  /** Starts heartbeating a new connection: first beat one interval from now; its pongs prove it alive. */
+  track(connection: StreamConnection): void {
+    connection.heartbeatDueAt = this.clock.now() + this.intervalMs;
+    connection.socket.on('pong', () => connection.pongReceived(this.clock.now()));
+    this.queue.push(connection);
   }
 
   /** Visits the connections due at `now`, oldest due first, up to this tick's share. */
@@ -73,14 +76,14 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
     let pong: OutboundFrame | null = null;
     let visited = 0;
     while (this.head < this.queue.length && visited < budget) {
-      const due = this.queue[this.head];
-      if (due.at > now) break;
+      const connection = this.queue[this.head];
+      if (connection.heartbeatDueAt > now) break;
       this.head += 1;
       visited += 1;
       pong ??= controlFrame({ type: ServerMessageType.Pong, timestamp: new Date(now).toISOString() });
-      if (this.visit(due.connection, pong)) {
-        due.at = now + this.intervalMs;
-        this.queue.push(due);
+      if (this.visit(connection, pong)) {
+        connection.heartbeatDueAt = now + this.intervalMs;
+        this.queue.push(connection);
       }
     }
     if (this.head > 1024 && this.head * 2 > this.queue.length) {

@@ -24,7 +24,7 @@ export class RateLimiter {
   /** Consecutive windows, before the current one, that went over the limit. */
   private overWindows = 0;
 
-  constructor(private readonly limit: number) {}
+  constructor(readonly limit: number) {}
 
   hit(now: number): RateVerdict {
     if (now - this.windowStart >= WINDOW_MS) {

@@ -1,57 +1,43 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { Observable, Subject } from 'rxjs';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Clock, Timer } from '../../clock/clock';
 import { APP_CONFIG, AppConfig, StreamingConfig } from '../../config/app-config';
-import { Session } from './session';
+import { CloseCode } from '../protocol/stream-protocol';
+import { ConnectionService } from './connection.service';
 
 /**
- * Session lifecycle: creation, lookup, end, and idle expiry. Every `cleanupInterval` it emits, on `expired$`, the
- * sessions idle for longer than `sessionTimeout` (no client message and no pong); the connection owner closes them.
+ * Session expiry: every `cleanupInterval` it closes (after writing what is queued, `closing`, then 4010) every
+ * session idle for longer than `sessionTimeout`, that is, with no client message and no pong in that time.
  */
 @Injectable()
 export class SessionService implements OnModuleInit, OnModuleDestroy {
-  private readonly sessions = new Map<string, Session>();
-  private readonly expiredSubject = new Subject<Session>();
-  readonly expired$: Observable<Session> = this.expiredSubject.asObservable();
+  private readonly logger = new Logger('Streaming');
   private readonly config: StreamingConfig;
-  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: Timer | null = null;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly clock: Clock,
+    private readonly connections: ConnectionService,
+  ) {
     this.config = config.streaming;
   }
 
   onModuleInit(): void {
-    this.sweepTimer = setInterval(() => this.sweep(Date.now()), this.config.cleanupIntervalMs);
-    this.sweepTimer.unref();
+    this.sweepTimer = this.clock.setInterval(() => this.sweep(), this.config.cleanupIntervalMs);
   }
 
   onModuleDestroy(): void {
-    this.stop();
-  }
-
-  /** Stops expiring sessions (shutdown closes them all anyway). */
-  stop(): void {
-    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    this.sweepTimer?.cancel();
     this.sweepTimer = null;
-    this.expiredSubject.complete();
   }
 
-  create(metadata: Record<string, string>, now = Date.now()): Session {
-    const session = new Session(randomUUID(), now, metadata);
-    this.sessions.set(session.id, session);
-    return session;
-  }
-
-  /** Forgets a session; returns its lifetime in seconds. */
-  end(session: Session, now = Date.now()): number {
-    this.sessions.delete(session.id);
-    return (now - session.createdAt) / 1000;
-  }
-
-  /** Emits every session idle for longer than the timeout. Public for tests with a controlled clock. */
-  sweep(now: number): void {
-    for (const session of this.sessions.values()) {
-      if (session.isIdle(now, this.config.sessionTimeoutMs)) this.expiredSubject.next(session);
+  /** Closes every open connection whose session has been idle for longer than the timeout. */
+  sweep(): void {
+    const now = this.clock.now();
+    for (const connection of this.connections.values()) {
+      if (!connection.isOpen || !connection.session.isIdle(now, this.config.sessionTimeoutMs)) continue;
+      this.logger.log(`session ${connection.id} expired after ${this.config.sessionTimeoutMs} ms idle`);
+      connection.close(CloseCode.SessionExpired, 'session expired', true);
     }
   }
 }

@@ -1,13 +1,9 @@
-import type { SubscriptionFilter } from '../routing/subscription-filter';
-
 /**
- * One client's session: identity, activity, subscriptions (by subscription id) and free-form metadata (the
- * remote address, the user agent). Times are epoch milliseconds.
+ * Who a connection is and when it was last heard from: the session id (sent in `welcome`), when it started, its
+ * metadata (remote address, user agent) and its last activity (a client message or a pong). Times are epoch ms.
  */
 export class Session {
-  readonly subscriptions = new Map<string, SubscriptionFilter>();
   lastActiveAt: number;
-  messageCount = 0;
 
   constructor(
     readonly id: string,

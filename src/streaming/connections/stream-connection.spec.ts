@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { EventPriority } from '../../events/event-priority';
 import { OutboundFrame, controlFrame } from '../transport/outbound-frame';
 import { Session } from './session';
-import { ConnectionHost, SOCKET_HIGH_WATER_BYTES, StreamConnection } from './stream-connection';
+import { SOCKET_HIGH_WATER_BYTES, StreamConnection } from './stream-connection';
 import type { StreamSocket } from '../transport/stream-socket';
 import { PING_FRAME } from '../transport/websocket-framing';
 
@@ -57,16 +57,21 @@ function fakeSocket(transport: FakeTransport): StreamSocket {
   } as unknown as StreamSocket;
 }
 
-function host(): jest.Mocked<ConnectionHost> {
+/** The connection's surroundings: the flush scheduler and the metrics it updates. */
+function surroundings() {
   return {
-    scheduleFlush: jest.fn((connection: StreamConnection) => {
-      connection.flushScheduled = true;
-    }),
-    written: jest.fn(),
-    shed: jest.fn(),
-    dropped: jest.fn(),
-    sendFailed: jest.fn(),
-    slowConsumer: jest.fn(),
+    flushes: {
+      schedule: jest.fn((connection: StreamConnection) => {
+        connection.flushScheduled = true;
+      }),
+    },
+    metrics: {
+      frameWritten: jest.fn(),
+      shed: jest.fn(),
+      dropped: jest.fn(),
+      sendError: jest.fn(),
+      slowConsumerClosed: jest.fn(),
+    },
   };
 }
 
@@ -77,16 +82,17 @@ function event(name: string, priority: EventPriority, size = 10): OutboundFrame 
 function setup(maxPendingMessages = 10) {
   const transport = new FakeTransport();
   const socket = fakeSocket(transport);
-  const owner = host();
+  const { flushes, metrics } = surroundings();
   const connection = new StreamConnection(
     socket,
     transport as unknown as Socket,
     new Session('s', 0, {}),
     '127.0.0.1',
-    owner,
+    flushes,
+    metrics,
     { maxPendingMessages, maxMessagesPerSecond: 100 },
   );
-  return { transport, socket, owner, connection };
+  return { transport, socket, flushes, metrics, connection };
 }
 
 /** The text of each written WebSocket frame (unmasked, as a server writes them). */
@@ -98,18 +104,18 @@ const payloads = (transport: FakeTransport): string[] =>
 
 describe('StreamConnection', () => {
   it('queues frames, asks for one flush, and writes them all under one cork in queue order', () => {
-    const { transport, owner, connection } = setup();
+    const { transport, flushes, metrics, connection } = setup();
     connection.deliver(event('a', EventPriority.Normal));
     connection.deliver(event('b', EventPriority.Low));
     connection.reply({ type: 'pong', timestamp: 't' });
-    expect(owner.scheduleFlush).toHaveBeenCalledTimes(1);
+    expect(flushes.schedule).toHaveBeenCalledTimes(1);
     expect(transport.written).toHaveLength(0);
 
     connection.flushScheduled = false;
     connection.flush();
     expect(payloads(transport)).toEqual(['a', 'b', '{"type":"pong","timestamp":"t"}']);
     expect(transport.syscalls).toBe(1);
-    expect(owner.written).toHaveBeenCalledTimes(3);
+    expect(metrics.frameWritten).toHaveBeenCalledTimes(3);
   });
 
   it('writes a lone frame straight to the socket, without a cork', () => {
@@ -122,11 +128,11 @@ describe('StreamConnection', () => {
   });
 
   it('writes a heartbeat (ping frame, then the JSON pong) together with queued events in one flush', () => {
-    const { transport, socket, owner, connection } = setup();
+    const { transport, socket, flushes, connection } = setup();
     connection.deliver(event('a', EventPriority.Normal));
     connection.heartbeat(controlFrame({ type: 'pong', timestamp: 't' }));
     expect(connection.missedPings).toBe(1);
-    expect(owner.scheduleFlush).toHaveBeenCalledTimes(1);
+    expect(flushes.schedule).toHaveBeenCalledTimes(1);
     connection.flush();
     expect(transport.written[0]).toEqual(PING_FRAME);
     expect(payloads(transport).slice(1)).toEqual(['a', '{"type":"pong","timestamp":"t"}']);
@@ -135,16 +141,16 @@ describe('StreamConnection', () => {
   });
 
   it('stops writing at the high-water mark, keeps the rest queued and resumes on drain', () => {
-    const { transport, owner, connection } = setup(100);
+    const { transport, flushes, connection } = setup(100);
     const size = SOCKET_HIGH_WATER_BYTES / 4;
     for (let i = 0; i < 8; i++) connection.deliver(event(`e${i}`, EventPriority.Normal, size));
     connection.flush();
     expect(transport.written).toHaveLength(4);
     expect(connection.queue.size).toBe(4);
 
-    owner.scheduleFlush.mockClear();
+    flushes.schedule.mockClear();
     transport.drainAll();
-    expect(owner.scheduleFlush).toHaveBeenCalledWith(connection);
+    expect(flushes.schedule).toHaveBeenCalledWith(connection);
     connection.flush();
     expect(payloads(transport).map((p) => p.slice(0, 2))).toEqual([
       'e0',
@@ -158,8 +164,8 @@ describe('StreamConnection', () => {
     ]);
   });
 
-  it('sheds when backpressured and full, and reports a slow consumer when a Critical event cannot fit', () => {
-    const { transport, owner, connection } = setup(2);
+  it('sheds when backpressured and full, and closes a slow consumer (4008) when a Critical event cannot fit', () => {
+    const { transport, socket, metrics, connection } = setup(2);
     connection.deliver(event('big', EventPriority.Normal, SOCKET_HIGH_WATER_BYTES));
     connection.flush();
     expect(transport.writableNeedDrain).toBe(true);
@@ -167,19 +173,21 @@ describe('StreamConnection', () => {
     connection.deliver(event('n1', EventPriority.Normal));
     connection.deliver(event('n2', EventPriority.Normal));
     connection.deliver(event('n3', EventPriority.Normal));
-    expect(owner.shed).toHaveBeenCalledWith(connection, EventPriority.Normal);
+    expect(metrics.shed).toHaveBeenCalledWith(EventPriority.Normal);
     connection.deliver(event('x1', EventPriority.Critical));
     connection.deliver(event('x2', EventPriority.Critical));
-    expect(owner.slowConsumer).not.toHaveBeenCalled();
+    expect(metrics.slowConsumerClosed).not.toHaveBeenCalled();
     connection.deliver(event('x3', EventPriority.Critical));
-    expect(owner.slowConsumer).toHaveBeenCalledWith(connection);
-    expect(connection.queue.size).toBe(2);
+    expect(metrics.slowConsumerClosed).toHaveBeenCalledTimes(1);
+    expect(socket.close).toHaveBeenCalledWith(4008, 'slow consumer');
+    expect(metrics.dropped).toHaveBeenCalledWith(2);
+    expect(connection.isOpen).toBe(false);
   });
 
   it('writes a burst larger than the queue within one turn instead of shedding it', () => {
-    const { transport, owner, connection } = setup(5);
+    const { transport, metrics, connection } = setup(5);
     for (let i = 0; i < 12; i++) connection.deliver(event(`e${i}`, EventPriority.Low));
-    expect(owner.shed).not.toHaveBeenCalled();
+    expect(metrics.shed).not.toHaveBeenCalled();
     connection.flush();
     expect(transport.written).toHaveLength(12);
   });
@@ -196,10 +204,10 @@ describe('StreamConnection', () => {
   });
 
   it('on a slow-consumer close, drops the backlog and still announces closing', () => {
-    const { transport, owner, socket, connection } = setup();
+    const { transport, metrics, socket, connection } = setup();
     connection.deliver(event('a', EventPriority.Normal));
     connection.close(4008, 'slow consumer', false);
-    expect(owner.dropped).toHaveBeenCalledWith(1);
+    expect(metrics.dropped).toHaveBeenCalledWith(1);
     expect(payloads(transport)).toEqual(['{"type":"closing","reason":"slow consumer"}']);
     expect(socket.close).toHaveBeenCalledWith(4008, 'slow consumer');
   });

@@ -1,13 +1,17 @@
+import { Logger } from '@nestjs/common';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
+import type { ControlMessage } from '../protocol/stream-protocol';
+import { CloseCode, ServerMessageType } from '../protocol/stream-protocol';
+import type { RouteKeys } from '../routing/subscription-index';
+import type { SubscriptionFilter } from '../routing/subscription-filter';
+import type { StreamMetrics } from '../stream-metrics';
 import { OutboundFrame, controlFrame } from '../transport/outbound-frame';
+import type { StreamSocket } from '../transport/stream-socket';
+import { PING_FRAME } from '../transport/websocket-framing';
 import { RateLimiter } from './rate-limiter';
 import { Offer, SendQueue } from './send-queue';
 import type { Session } from './session';
-import { ServerMessageType } from '../protocol/stream-protocol';
-import type { ControlMessage } from '../protocol/stream-protocol';
-import type { StreamSocket } from '../transport/stream-socket';
-import { PING_FRAME } from '../transport/websocket-framing';
 
 /**
  * Bytes the socket may hold unsent (in Node's buffer, above what the kernel took) before we stop writing to it
@@ -16,31 +20,49 @@ import { PING_FRAME } from '../transport/websocket-framing';
 export const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
 
 const TEXT_FRAME = { binary: false } as const;
+/** Polling for a drain that 'drain' does not announce (see awaitDrain): transport-level, not the app's clock. */
 const DRAIN_RETRY_MS = 5;
 const PERMESSAGE_DEFLATE = 'permessage-deflate';
 
-/** What a connection needs from its owner: scheduling, accounting, and the slow-consumer decision. */
-export interface ConnectionHost {
-  /** Asks for a flush of this connection at the end of the current event-loop turn. */
-  scheduleFlush(connection: StreamConnection): void;
-  written(frame: OutboundFrame): void;
-  shed(connection: StreamConnection, priority: number): void;
-  dropped(count: number): void;
-  sendFailed(connection: StreamConnection, error: unknown): void;
-  slowConsumer(connection: StreamConnection): void;
+const logger = new Logger('Streaming');
+
+/** Where a connection's writes are scheduled (FlushScheduler). */
+export interface FlushRequests {
+  schedule(connection: StreamConnection): void;
+}
+
+/** The metrics a connection updates itself. */
+export type ConnectionMetrics = Pick<
+  StreamMetrics,
+  'frameWritten' | 'shed' | 'dropped' | 'sendError' | 'slowConsumerClosed'
+>;
+
+export interface ConnectionLimits {
+  maxPendingMessages: number;
+  maxMessagesPerSecond: number;
 }
 
 /**
- * One live client: its socket, session and bounded send queue. Frames are queued, then written
- * in batches (`flush`) under one cork so that everything due to this connection in one turn goes out in one write;
- * the socket's `bufferedAmount` decides how much it takes, the rest waits in the queue until the socket drains.
+ * One live client and everything the server keeps about it, in one place: its socket, session, subscriptions,
+ * bounded send queue, heartbeat and message-rate state. Closing it is one call and nothing else holds its state
+ * (the routing table keys it by the `routeKeys` kept here).
+ *
+ * Frames are queued, then written in batches (`flush`) under one cork so that everything due to this connection in
+ * one turn goes out in one write; the socket's `bufferedAmount` decides how much it takes, the rest waits in the
+ * queue until the socket drains. A peer that lets its queue overflow is a slow consumer and is closed with 4008.
  */
 export class StreamConnection {
+  /** Subscription id -> its filters. */
+  readonly subscriptions = new Map<string, SubscriptionFilter>();
+  /** This connection's place in the routing table (SubscriptionIndex); null while it routes nothing. */
+  routeKeys: RouteKeys | null = null;
   readonly queue: SendQueue;
   readonly rate: RateLimiter;
   /** Pings sent since the peer last answered one. */
   missedPings = 0;
-  /** Whether the connection is on the owner's list of connections to flush. */
+  /** Epoch ms at which the next heartbeat is due. */
+  heartbeatDueAt = 0;
+  /** Whether the connection is on the scheduler's list of connections to flush. */
   flushScheduled = false;
   private waitingForDrain = false;
   /** A WebSocket ping to write at the head of the next flush. */
@@ -57,7 +79,7 @@ export class StreamConnection {
   private readonly writesEncodedFrames: boolean;
   private readonly onDrain = (): void => {
     this.waitingForDrain = false;
-    this.host.scheduleFlush(this);
+    this.flushes.schedule(this);
   };
 
   constructor(
@@ -66,8 +88,9 @@ export class StreamConnection {
     private readonly transport: Socket,
     readonly session: Session,
     readonly remoteAddress: string,
-    private readonly host: ConnectionHost,
-    limits: { maxPendingMessages: number; maxMessagesPerSecond: number },
+    private readonly flushes: FlushRequests,
+    private readonly metrics: ConnectionMetrics,
+    limits: ConnectionLimits,
   ) {
     this.queue = new SendQueue(limits.maxPendingMessages);
     this.rate = new RateLimiter(limits.maxMessagesPerSecond);
@@ -100,10 +123,10 @@ export class StreamConnection {
     if (this.queue.eventCount >= this.queue.capacity && !this.waitingForDrain) this.flush();
     const outcome = this.queue.offerEvent(frame);
     if (outcome === Offer.Overflow) {
-      this.host.slowConsumer(this);
+      this.closeSlowConsumer();
       return;
     }
-    if (outcome !== Offer.Queued) this.host.shed(this, outcome);
+    if (outcome !== Offer.Queued) this.metrics.shed(outcome);
     this.requestFlush();
   }
 
@@ -115,7 +138,7 @@ export class StreamConnection {
   sendControl(frame: OutboundFrame): void {
     if (!this.isOpen) return;
     if (!this.queue.offerControl(frame)) {
-      this.host.slowConsumer(this);
+      this.closeSlowConsumer();
       return;
     }
     this.requestFlush();
@@ -134,10 +157,16 @@ export class StreamConnection {
     this.sendControl(pong);
   }
 
+  /** The peer answered a ping: it is alive and active. */
+  pongReceived(now: number): void {
+    this.missedPings = 0;
+    this.session.touch(now);
+  }
+
   /** Writes queued frames, oldest first, while the socket takes them. */
   flush(): void {
     if (this.socket.readyState !== WebSocket.OPEN) {
-      this.host.dropped(this.queue.clear());
+      this.metrics.dropped(this.queue.clear());
       return;
     }
     if (this.queue.isEmpty || this.waitingForDrain) return;
@@ -176,7 +205,7 @@ export class StreamConnection {
     if (this.closeStarted) return;
     this.closeStarted = true;
     if (this.socket.readyState !== WebSocket.OPEN) {
-      this.host.dropped(this.queue.clear());
+      this.metrics.dropped(this.queue.clear());
       return;
     }
     if (flushQueued) {
@@ -188,7 +217,7 @@ export class StreamConnection {
         this.transport.uncork();
       }
     } else {
-      this.host.dropped(this.queue.clear());
+      this.metrics.dropped(this.queue.clear());
     }
     this.announceClosing(reason);
     this.socket.close(code, reason);
@@ -204,19 +233,33 @@ export class StreamConnection {
   /** Drops the connection without a close handshake (a dead peer). */
   terminate(): void {
     this.closeStarted = true;
-    this.host.dropped(this.queue.clear());
+    this.metrics.dropped(this.queue.clear());
     this.socket.terminate();
   }
 
   /** Forgets queued frames once the socket is gone. */
   release(): void {
     this.closeStarted = true;
-    this.host.dropped(this.queue.clear());
+    this.metrics.dropped(this.queue.clear());
     if (this.waitingForDrain) this.transport.removeListener('drain', this.onDrain);
   }
 
+  /** Counts a write that threw; the connection's close (if the socket broke) follows from `ws`. */
+  writeFailed(error: unknown): void {
+    this.metrics.sendError();
+    logger.debug(`write to ${this.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  /** The slow-consumer rule: a peer whose queue overflows is closed (4008) and its backlog abandoned. */
+  private closeSlowConsumer(): void {
+    if (!this.isOpen) return;
+    this.metrics.slowConsumerClosed();
+    logger.warn(`closing slow consumer ${this.id} (${this.remoteAddress})`);
+    this.close(CloseCode.SlowConsumer, 'slow consumer', false);
+  }
+
   private requestFlush(): void {
-    if (!this.flushScheduled && !this.waitingForDrain) this.host.scheduleFlush(this);
+    if (!this.flushScheduled && !this.waitingForDrain) this.flushes.schedule(this);
   }
 
   private awaitDrain(): void {
@@ -232,9 +275,9 @@ export class StreamConnection {
     try {
       if (this.writesEncodedFrames) this.transport.write(frame.wire);
       else this.socket.send(frame.data, TEXT_FRAME);
-      this.host.written(frame);
+      this.metrics.frameWritten(frame);
     } catch (error) {
-      this.host.sendFailed(this, error);
+      this.writeFailed(error);
     }
   }
 }

@@ -1,10 +1,11 @@
 import { Type } from 'class-transformer';
 import { IsArray, IsIn, IsObject, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
+import { IsStringMap } from '../../common/string-map.validator';
 import { IsOptionalButNotNull } from '../../common/validation';
 import { INCIDENT_STATES, IncidentState, SEVERITIES, Severity } from '../../domain';
 import { EVENT_TYPES, EventType } from '../../events/event.types';
 import { FILTER_KEYS } from './stream-protocol';
-import { HasOnlyKeys, IsRfc3339, IsStringRecord } from './validators';
+import { HasOnlyKeys, IsRfc3339 } from './validators';
 
 /**
  * Subscription filters as the client sends them. Every key is optional (absent = match everything) but never
@@ -38,7 +39,8 @@ export class SubscriptionFiltersDto {
   affected_resources?: string[];
 
   @IsOptionalButNotNull()
-  @IsStringRecord()
+  // The same bounds as the labels an incident can carry: a filter on a label that cannot exist matches nothing.
+  @IsStringMap()
   labels?: Record<string, string>;
 
   @IsOptionalButNotNull()

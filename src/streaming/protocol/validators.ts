@@ -34,21 +34,6 @@ export function HasOnlyKeys(keys: readonly string[], options?: ValidationOptions
     });
 }
 
-/** A plain object whose values are all strings (`null` values are rejected). */
-export function IsStringRecord(options?: ValidationOptions): PropertyDecorator {
-  return (target: object, propertyName: string | symbol) =>
-    registerDecorator({
-      name: 'isStringRecord',
-      target: target.constructor,
-      propertyName: String(propertyName),
-      options: { message: `${String(propertyName)} must be an object of string values`, ...options },
-      validator: {
-        validate: (value: unknown) =>
-          isPlainObject(value) && Object.values(value).every((v) => typeof v === 'string'),
-      },
-    });
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { Subscription } from 'rxjs';
 import { BroadcasterService } from '../../events/broadcaster.service';
 import type { EventEnvelope } from '../../events/event-envelope';
-import { ConnectionService } from '../connections/connection.service';
+import { FlushScheduler } from '../connections/flush-scheduler';
 import { OutboundFrame, eventFrame } from '../transport/outbound-frame';
 import type { StreamConnection } from '../connections/stream-connection';
 import { StreamMetrics } from '../stream-metrics';
@@ -13,7 +13,7 @@ import { SubscriptionIndex } from './subscription-index';
  * Fans every published event out to the connections it matches: visits only the route groups of its type, matches
  * each group's filters once, queues ONE copy per member connection however many of its subscriptions match, and
  * serializes the event once, lazily, for all of them. Events are handled synchronously in publish order, so each
- * connection's queue is in publish order; the writes happen at the end of the turn (ConnectionService.flushAll).
+ * connection's queue is in publish order; the writes happen at the end of the turn (FlushScheduler).
  */
 @Injectable()
 export class FanoutService implements OnModuleInit, OnApplicationShutdown {
@@ -23,7 +23,7 @@ export class FanoutService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly broadcaster: BroadcasterService,
     private readonly index: SubscriptionIndex<StreamConnection>,
-    private readonly connections: ConnectionService,
+    private readonly flushes: FlushScheduler,
     private readonly metrics: StreamMetrics,
   ) {}
 
@@ -49,7 +49,7 @@ export class FanoutService implements OnModuleInit, OnApplicationShutdown {
         frame ??= eventFrame(envelope);
         for (const connection of group.members) connection.deliver(frame);
       }
-      if (frame !== null) this.connections.eventQueued();
+      if (frame !== null) this.flushes.eventQueued();
     } catch (error) {
       // An exception must not escape into the broadcaster's subscriber chain (RxJS would rethrow it later).
       this.logger.error(

@@ -8,6 +8,14 @@ export const EVENT_TYPE_INDEX = Object.fromEntries(EVENT_TYPES.map((type, i) => 
   number
 >;
 
+/** A subscriber's group key for each event type (undefined: no subscription of it accepts the type). */
+export type RouteKeys = readonly (string | undefined)[];
+
+/** What the index needs of a subscriber: a place to keep its own route keys (the index keeps no per-subscriber map). */
+export interface Routable {
+  routeKeys: RouteKeys | null;
+}
+
 /** Subscribers whose subscriptions accepting one event type are the same filters: matched once per event. */
 export interface RouteGroup<T> {
   /** The distinct filters (OR-ed) of the members' subscriptions that accept the type. */
@@ -20,20 +28,17 @@ export interface RouteGroup<T> {
  * the filters its subscriptions accept that type with (at most one group per type, so it gets at most one copy),
  * and is absent for a type no subscription of it accepts (the early cut by type). Subscribers with identical
  * filters, the common case, share a group, so an event is matched once per distinct filter set rather than once
- * per connection.
+ * per connection. Each subscriber carries its own route keys, so that its state lives with it.
  */
 @Injectable()
-export class SubscriptionIndex<T extends object = object> {
+export class SubscriptionIndex<T extends Routable = Routable> {
   private readonly byType: Map<string, RouteGroup<T>>[] = EVENT_TYPES.map(
     () => new Map<string, RouteGroup<T>>(),
   );
-  /** Per subscriber, the key of its group for each event type (undefined: none). */
-  private readonly memberships = new Map<T, (string | undefined)[]>();
-
   /** Re-routes a subscriber after its set of subscriptions changed. */
   update(subscriber: T, filters: Iterable<SubscriptionFilter>): void {
     const all = [...filters];
-    const previous = this.memberships.get(subscriber);
+    const previous = subscriber.routeKeys;
     const keys = EVENT_TYPES.map((type, i) => {
       const accepting = all.filter((f) => f.acceptsType(type));
       const key = accepting.length === 0 ? undefined : groupKey(accepting);
@@ -43,8 +48,7 @@ export class SubscriptionIndex<T extends object = object> {
       if (key !== undefined) this.join(i, key, accepting, subscriber);
       return key;
     });
-    if (keys.every((k) => k === undefined)) this.memberships.delete(subscriber);
-    else this.memberships.set(subscriber, keys);
+    subscriber.routeKeys = keys.every((k) => k === undefined) ? null : keys;
   }
 
   remove(subscriber: T): void {

@@ -28,7 +28,7 @@ export class SubscriptionService {
 
   /** Subscribes (or replaces the filters of the same subscription id). Over the limit nothing changes. */
   subscribe(connection: StreamConnection, message: SubscribeMessageDto): SubscribedMessage {
-    const subscriptions = connection.session.subscriptions;
+    const subscriptions = connection.subscriptions;
     const isNew = !subscriptions.has(message.subscription_id);
     if (isNew && subscriptions.size >= this.maxSubscriptions) {
       throw new StreamError(
@@ -48,7 +48,7 @@ export class SubscriptionService {
   }
 
   unsubscribe(connection: StreamConnection, message: UnsubscribeMessageDto): UnsubscribedMessage {
-    const subscriptions = connection.session.subscriptions;
+    const subscriptions = connection.subscriptions;
     if (!subscriptions.delete(message.subscription_id)) {
       throw new StreamError(
         StreamErrorCode.NotFound,

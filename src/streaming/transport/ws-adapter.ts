@@ -4,6 +4,7 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import { Observable, isObservable } from 'rxjs';
 import type { RawData, WebSocketServer } from 'ws';
 import type { StreamingConfig } from '../../config/app-config';
+import type { ControlMessage } from '../protocol/stream-protocol';
 import { parseClientFrame } from '../protocol/client-frame.parser';
 import { StreamSocket } from './stream-socket';
 
@@ -17,7 +18,9 @@ export const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
  * - every frame is mapped to a handler by `parseClientFrame` (the stock adapter silently drops frames that are not
  *   `{event, data}` and anything whose handler is unknown);
  * - one client's frames are handled one after another, in arrival order (the stock adapter runs them
- *   concurrently, so a reply could overtake the reply to an earlier frame), without a per-client RxJS pipeline.
+ *   concurrently, so a reply could overtake the reply to an earlier frame), without a per-client RxJS pipeline;
+ * - what a handler returns is its reply, queued on the client's connection (the stock adapter would send it as
+ *   `{event, data}`, which is not our protocol).
  */
 export class StreamWsAdapter extends WsAdapter {
   private readonly streamLogger = new Logger('Streaming');
@@ -55,10 +58,13 @@ export class StreamWsAdapter extends WsAdapter {
         this.streamLogger.error(`no gateway handler for ${frame.event}`);
         return;
       }
-      // Handlers answer through the connection; their results (void) are not sent. Errors are answered by the
-      // gateway's exception filter, so a rejection here is a bug: log it and keep serving the client.
+      // Errors are answered by the gateway's exception filter, so a rejection here is a bug: log it and keep
+      // serving the client.
       previous = previous
         .then(() => settle(callback(frame.data, frame.event)))
+        .then((reply) => {
+          if (reply !== undefined) client.connection?.reply(reply as ControlMessage);
+        })
         .catch((error: unknown) =>
           this.streamLogger.error(`client message handling failed: ${String(error)}`),
         );
@@ -72,9 +78,12 @@ export class StreamWsAdapter extends WsAdapter {
   }
 }
 
-async function settle(result: unknown): Promise<void> {
+/** A handler's reply: its return value, awaited; an observable's last value. */
+async function settle(result: unknown): Promise<unknown> {
   const value: unknown = await result;
-  if (isObservable(value)) {
-    await new Promise<void>((resolve, reject) => value.subscribe({ complete: resolve, error: reject }));
-  }
+  if (!isObservable(value)) return value;
+  return new Promise<unknown>((resolve, reject) => {
+    let last: unknown;
+    value.subscribe({ next: (v) => (last = v), complete: () => resolve(last), error: reject });
+  });
 }
