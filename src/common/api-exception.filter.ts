@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { DefinitionNameTakenError, DefinitionNotFoundError } from '../storage/definition-errors';
 import { ApiException, ErrorBody, ErrorCode, codeForStatus, errorBody } from './api-error';
 
 /**
@@ -28,6 +29,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
 export function toErrorBody(exception: unknown): ErrorBody {
   if (exception instanceof ApiException) return exception.getResponse() as ErrorBody;
+  // Storage's errors about user definitions: the same answers as NotFoundError and ValidationError.
+  if (exception instanceof DefinitionNotFoundError)
+    return errorBody(ErrorCode.NotFound, exception.message, 404);
+  if (exception instanceof DefinitionNameTakenError) {
+    return errorBody(ErrorCode.Validation, exception.message, 400);
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     return errorBody(codeForStatus(status), messageOf(exception.getResponse(), exception.message), status);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '../clock/clock';
 import { ValidationError } from '../common/api-error';
 import type { Incident } from '../domain';
 import { restoreMaskedHeaders } from '../notifications/secret-headers';
@@ -14,8 +15,8 @@ import { EscalationPolicy, selectPolicy } from './escalation-policy';
  */
 @Injectable()
 export class EscalationPoliciesService extends DefinitionCatalog<EscalationPolicy, EscalationPolicyDto> {
-  constructor(repository: EscalationPoliciesRepository) {
-    super(repository, 'Escalation policy', build);
+  constructor(repository: EscalationPoliciesRepository, clock: Clock) {
+    super(repository, 'Escalation policy', build, clock);
   }
 
   /** The policy that applies to a new incident, if any (from memory). */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '../clock/clock';
 import type { Severity } from '../domain';
 import { NOTIFY_EVENTS, NotificationChannel, NotifyEvent, channelWants } from './notification-channel';
 import { DefinitionCatalog } from '../storage/definition-catalog';
@@ -16,8 +17,8 @@ export class NotificationChannelsService extends DefinitionCatalog<
   NotificationChannel,
   NotificationChannelDto
 > {
-  constructor(repository: NotificationChannelsRepository) {
-    super(repository, 'Notification channel', build);
+  constructor(repository: NotificationChannelsRepository, clock: Clock) {
+    super(repository, 'Notification channel', build, clock);
   }
 
   /** Enabled channels that want this event for an incident of this severity. */

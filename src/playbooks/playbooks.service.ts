@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '../clock/clock';
 import { ValidationError } from '../common/api-error';
 import type { Incident } from '../domain';
 import { restoreMaskedHeaders } from '../notifications/secret-headers';
@@ -14,8 +15,8 @@ import { PlaybooksRepository } from './playbooks.repository';
  */
 @Injectable()
 export class PlaybooksService extends DefinitionCatalog<Playbook, PlaybookDto> {
-  constructor(repository: PlaybooksRepository) {
-    super(repository, 'Playbook', build);
+  constructor(repository: PlaybooksRepository, clock: Clock) {
+    super(repository, 'Playbook', build, clock);
   }
 
   /** Enabled playbooks whose triggers match a new incident, oldest first (from memory). */

@@ -1,6 +1,7 @@
 import { OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, ValidationError } from '../common/api-error';
+import type { Clock } from '../clock/clock';
+import { DefinitionNameTakenError, DefinitionNotFoundError } from './definition-errors';
 import type { Definition, DefinitionStore } from './definition.store';
 
 /**
@@ -33,6 +34,7 @@ export abstract class DefinitionCatalog<
     protected readonly repository: DefinitionStore<T>,
     private readonly kind: string,
     private readonly build: DefinitionBuilder<T, D>,
+    private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): Promise<void> {
@@ -51,13 +53,13 @@ export abstract class DefinitionCatalog<
 
   async get(id: string): Promise<T> {
     const definition = await this.repository.get(id);
-    if (!definition) throw new NotFoundError(`${this.kind} ${id}`);
+    if (!definition) throw new DefinitionNotFoundError(this.kind, id);
     return definition;
   }
 
   async create(dto: D): Promise<T> {
     await this.assertNameFree(dto.name);
-    const now = new Date().toISOString();
+    const now = this.clock.nowIso();
     const definition = this.build(randomUUID(), dto, now, now);
     await this.repository.insert(definition);
     await this.reload();
@@ -67,14 +69,14 @@ export abstract class DefinitionCatalog<
   async replace(id: string, dto: D): Promise<T> {
     const existing = await this.get(id);
     await this.assertNameFree(dto.name, id);
-    const definition = this.build(id, dto, existing.created_at, new Date().toISOString(), existing);
+    const definition = this.build(id, dto, existing.created_at, this.clock.nowIso(), existing);
     await this.repository.update(definition);
     await this.reload();
     return definition;
   }
 
   async delete(id: string): Promise<void> {
-    if (!(await this.repository.delete(id))) throw new NotFoundError(`${this.kind} ${id}`);
+    if (!(await this.repository.delete(id))) throw new DefinitionNotFoundError(this.kind, id);
     await this.reload();
   }
 
@@ -85,7 +87,7 @@ export abstract class DefinitionCatalog<
   private async assertNameFree(name: string, exceptId?: string): Promise<void> {
     const owner = await this.repository.idByName(name);
     if (owner !== undefined && owner !== exceptId) {
-      throw new ValidationError(`${this.kind} named "${name}" already exists`);
+      throw new DefinitionNameTakenError(this.kind, name);
     }
   }
 }
