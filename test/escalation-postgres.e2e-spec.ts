@@ -4,14 +4,12 @@ import request from 'supertest';
 import { eventually } from './support/eventually';
 import { incidentBody } from './support/fixtures';
 import { HttpReceiver } from './support/http-receiver';
+import { describeIfPostgres, postgresDatabaseUrl, TEST_DATABASE_URL } from './support/postgres';
 import { startTestApp } from './support/test-app';
 
-/** The PostgreSQL server every machine of this project runs (trust auth); each run gets its own database. */
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
-
-describe('escalation, playbooks, notifications and system events on PostgreSQL', () => {
+describeIfPostgres('escalation, playbooks, notifications and system events on PostgreSQL', () => {
   const database = `llm_im_test_${randomBytes(6).toString('hex')}`;
-  const url = `postgres://postgres@127.0.0.1:5432/${database}`;
+  const url = postgresDatabaseUrl(database);
   let receiver: HttpReceiver;
 
   beforeAll(async () => {
@@ -106,7 +104,7 @@ describe('escalation, playbooks, notifications and system events on PostgreSQL',
 });
 
 async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
+  const client = new Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
     await client.query(sql);

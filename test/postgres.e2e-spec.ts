@@ -2,14 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
 import { alertBody, amAlert, amWebhook, incidentBody } from './support/fixtures';
+import { describeIfPostgres, postgresDatabaseUrl, TEST_DATABASE_URL } from './support/postgres';
 import { startTestApp } from './support/test-app';
 
-/** The PostgreSQL server every machine of this project runs (trust auth); each run gets its own database. */
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
-
-describe('PostgreSQL store (DATABASE_URL=postgres://...)', () => {
+describeIfPostgres('PostgreSQL store (DATABASE_URL=postgres://...)', () => {
   const database = `llm_im_test_${randomBytes(6).toString('hex')}`;
-  const url = `postgres://postgres@127.0.0.1:5432/${database}`;
+  const url = postgresDatabaseUrl(database);
 
   beforeAll(async () => {
     await admin(`CREATE DATABASE ${database}`);
@@ -78,7 +76,7 @@ describe('PostgreSQL store (DATABASE_URL=postgres://...)', () => {
 });
 
 async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
+  const client = new Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
     await client.query(sql);
