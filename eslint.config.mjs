@@ -30,6 +30,9 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'off',
+      eqeqeq: ['error', 'always'],
+      curly: ['error', 'multi-line'],
+      '@typescript-eslint/require-await': 'error',
     },
   },
   {

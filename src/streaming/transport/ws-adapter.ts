@@ -9,7 +9,7 @@ import { parseClientFrame } from '../protocol/client-frame.parser';
 import { StreamSocket } from './stream-socket';
 
 /** How long `ws` waits for the peer's close frame before it destroys the socket. */
-export const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
+const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
 
 /**
  * The WebSocket transport, on the HTTP server's port:
