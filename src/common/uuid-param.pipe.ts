@@ -19,7 +19,3 @@ export class ParseUuidPipe implements PipeTransform<string, string> {
 export function UuidParam(name = 'id'): ParameterDecorator {
   return Param(name, new ParseUuidPipe(name));
 }
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}

@@ -9,7 +9,3 @@ export function severityRank(severity: Severity): number {
 export function isMoreSevere(a: Severity, b: Severity): boolean {
   return severityRank(a) < severityRank(b);
 }
-
-export function isUrgent(severity: Severity): boolean {
-  return severity === 'P0' || severity === 'P1';
-}

@@ -114,13 +114,3 @@ export type DomainEvent =
   | AssignmentChangedEvent
   | CommentAddedEvent
   | SystemEventEvent;
-
-/** Events that name an incident by id only; the streaming filter matches them against that incident's state. */
-export type IncidentScopedEvent =
-  | EscalatedEvent
-  | PlaybookStartedEvent
-  | PlaybookActionExecutedEvent
-  | PlaybookCompletedEvent
-  | NotificationSentEvent
-  | AssignmentChangedEvent
-  | CommentAddedEvent;
