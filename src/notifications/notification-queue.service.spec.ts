@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { Counter, Gauge } from 'prom-client';
+import { ManualClock } from '../../test/support/manual-clock';
 import type { AppConfig } from '../config/app-config';
 import type { Incident } from '../domain';
 import type { EventRecorder } from '../events/event-publisher.service';
 import type { IncidentsService } from '../incidents/incidents.service';
 import { Destination, NotificationQueueService } from './notification-queue.service';
-import type { WebhookResult } from './webhook.client';
+import type { WebhookClient, WebhookResult } from './webhook.client';
 
 const incident = { id: 'i-1', severity: 'P1', title: 't', timeline: [] } as unknown as Incident;
 const destination: Destination = { label: 'ops', type: 'webhook', url: 'http://127.0.0.1:1/x', headers: {} };
@@ -29,7 +30,7 @@ function setup(options: {
   const recorded: { channel: string; success: boolean }[] = [];
   const change = jest.fn((_id: string, mutate: (i: Incident, e: EventRecorder, now: string) => boolean) => {
     const copy = { ...incident, timeline: [] } as Incident;
-    mutate(copy, { record: (event) => recorded.push(event as never) }, new Date().toISOString());
+    mutate(copy, { record: (event) => recorded.push(event as never) }, '2026-01-01T00:00:00.000Z');
     return Promise.resolve(copy);
   });
   const counter = { inc: jest.fn() };
@@ -43,14 +44,16 @@ function setup(options: {
       timeoutMs: 500,
     },
   } as AppConfig;
+  const clock = new ManualClock();
   const service = new NotificationQueueService(
     config,
-    { post },
+    clock,
+    { post } as unknown as WebhookClient,
     { change } as unknown as IncidentsService,
     counter as unknown as Counter<string>,
     gauge as unknown as Gauge<string>,
   );
-  return { service, post, change, recorded, counter };
+  return { service, clock, post, change, recorded, counter };
 }
 
 const ok: WebhookResult = { ok: true, status: 200, message: 'HTTP 200' };
@@ -59,7 +62,6 @@ const fail: WebhookResult = { ok: false, status: 500, message: 'HTTP 500' };
 describe('NotificationQueueService', () => {
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
-  afterEach(() => jest.useRealTimers());
 
   it('delivers once and records one successful attempt', async () => {
     const { service, post, recorded, counter } = setup({ results: [ok] });
@@ -79,27 +81,25 @@ describe('NotificationQueueService', () => {
   });
 
   it('retries with exponential backoff and records every attempt', async () => {
-    jest.useFakeTimers();
-    const { service, post, recorded } = setup({ results: [fail, fail, ok] });
+    const { service, clock, post, recorded } = setup({ results: [fail, fail, ok] });
     const outcome = service.enqueue(destination, content);
-    await jest.advanceTimersByTimeAsync(0);
+    await clock.advance(0);
     expect(post).toHaveBeenCalledTimes(1);
-    await jest.advanceTimersByTimeAsync(999);
+    await clock.advance(999);
     expect(post).toHaveBeenCalledTimes(1);
-    await jest.advanceTimersByTimeAsync(1);
+    await clock.advance(1);
     expect(post).toHaveBeenCalledTimes(2);
-    await jest.advanceTimersByTimeAsync(1999);
+    await clock.advance(1999);
     expect(post).toHaveBeenCalledTimes(2);
-    await jest.advanceTimersByTimeAsync(1);
+    await clock.advance(1);
     await expect(outcome).resolves.toMatchObject({ success: true, attempts: 3 });
     expect(recorded.map((e) => e.success)).toEqual([false, false, true]);
   });
 
   it('gives up after maxAttempts', async () => {
-    jest.useFakeTimers();
-    const { service, post } = setup({ results: [fail, fail, fail] });
+    const { service, clock, post } = setup({ results: [fail, fail, fail] });
     const outcome = service.enqueue(destination, content);
-    await jest.advanceTimersByTimeAsync(10_000);
+    await clock.advance(10_000);
     await expect(outcome).resolves.toMatchObject({ success: false, attempts: 3, message: 'HTTP 500' });
     expect(post).toHaveBeenCalledTimes(3);
   });
@@ -118,10 +118,9 @@ describe('NotificationQueueService', () => {
   });
 
   it('at shutdown settles waiting retries as dropped and accepts nothing more', async () => {
-    jest.useFakeTimers();
-    const { service, post } = setup({ results: [fail] });
+    const { service, clock, post } = setup({ results: [fail] });
     const outcome = service.enqueue(destination, content);
-    await jest.advanceTimersByTimeAsync(0);
+    await clock.advance(0);
     await service.beforeApplicationShutdown();
     await expect(outcome).resolves.toMatchObject({ success: false, message: 'server is shutting down' });
     await expect(service.enqueue(destination, content)).resolves.toMatchObject({ attempts: 0 });

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { randomUUID } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
+import { Clock, Timer } from '../clock/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EventType } from '../events/event.types';
 import { addTimeline } from '../incidents/incident-lifecycle';
@@ -49,7 +50,7 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 export class NotificationQueueService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(NotificationQueueService.name);
   private readonly waiting: Delivery[] = [];
-  private readonly retries = new Map<NodeJS.Timeout, Delivery>();
+  private readonly retries = new Map<Timer, Delivery>();
   private readonly inFlight = new Set<Promise<void>>();
   /** In-flight deliveries per destination URL. */
   private readonly busy = new Map<string, number>();
@@ -57,6 +58,7 @@ export class NotificationQueueService implements BeforeApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
     private readonly client: WebhookClient,
     private readonly incidents: IncidentsService,
     @InjectMetric(Metric.Notifications) private readonly attemptsCounter: Counter<string>,
@@ -88,7 +90,7 @@ export class NotificationQueueService implements BeforeApplicationShutdown {
         id,
         destination,
         content,
-        body: buildPayload(destination.type, content, destination.label, new Date().toISOString()),
+        body: buildPayload(destination.type, content, destination.label, this.clock.nowIso()),
         attempts: 0,
         settle,
       });
@@ -99,7 +101,7 @@ export class NotificationQueueService implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     this.shutdown.abort();
     for (const [timer, delivery] of this.retries) {
-      clearTimeout(timer);
+      timer.cancel();
       delivery.settle(this.dropped(delivery.destination, 'server is shutting down'));
     }
     this.retries.clear();
@@ -180,7 +182,7 @@ export class NotificationQueueService implements BeforeApplicationShutdown {
       this.config.notifications.retryBackoffMs * 2 ** (delivery.attempts - 1),
       MAX_BACKOFF_MS,
     );
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimeout(() => {
       this.retries.delete(timer);
       this.waiting.push(delivery);
       this.pump();

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '../clock/clock';
 import { ValidationError } from '../common/api-error';
 
 export interface WebhookRequest {
@@ -49,8 +50,13 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
  */
 @Injectable()
 export class WebhookClient {
+  constructor(private readonly clock: Clock) {}
+
   async post(request: WebhookRequest): Promise<WebhookResult> {
-    const timeout = AbortSignal.timeout(request.timeoutMs);
+    // The deadline is kept by the Clock (not AbortSignal.timeout) so that tests can move time past it.
+    const deadline = new AbortController();
+    const timer = this.clock.setTimeout(() => deadline.abort(), request.timeoutMs);
+    const timeout = deadline.signal;
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
     try {
       const response = await fetch(request.url, {
@@ -68,10 +74,13 @@ export class WebhookClient {
       const ok = response.status >= 200 && response.status < 300;
       return { ok, status: response.status, message: `HTTP ${response.status}` };
     } catch (error) {
-      if (timeout.aborted)
+      if (timeout.aborted) {
         return { ok: false, status: null, message: `timed out after ${request.timeoutMs} ms` };
+      }
       if (request.signal?.aborted) return { ok: false, status: null, message: 'aborted' };
       return { ok: false, status: null, message: describeFetchError(error) };
+    } finally {
+      timer.cancel();
     }
   }
 }

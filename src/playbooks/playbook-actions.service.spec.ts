@@ -1,14 +1,15 @@
+import { ManualClock } from '../../test/support/manual-clock';
 import type { Incident } from '../domain';
 import type { IncidentsService } from '../incidents/incidents.service';
 import type { NotificationChannelsService } from '../notifications/notification-channels.service';
 import type { NotificationQueueService } from '../notifications/notification-queue.service';
 import type { WebhookClient } from '../notifications/webhook.client';
-import { ActionContext, PlaybookActionsService, abortable, sleep } from './playbook-actions.service';
+import { ActionContext, PlaybookActionsService, abortable } from './playbook-actions.service';
 
 const incident = (overrides: Partial<Incident> = {}): Incident =>
   ({ id: 'i-1', severity: 'P2', state: 'Detected', labels: {}, ...overrides }) as Incident;
 
-const context = (): ActionContext => ({
+const context = (signal = new AbortController().signal): ActionContext => ({
   incidentId: 'i-1',
   runId: 'r-1',
   playbookId: 'p-1',
@@ -16,7 +17,7 @@ const context = (): ActionContext => ({
   stepName: 'step',
   actor: 'playbook:pb',
   timeoutMs: 1000,
-  signal: new AbortController().signal,
+  signal,
 });
 
 function setup(current: Incident) {
@@ -27,13 +28,15 @@ function setup(current: Incident) {
     resolve: jest.fn().mockResolvedValue(current),
   };
   const channels = { resolve: jest.fn().mockReturnValue({ channels: [], unknown: [] }) };
+  const clock = new ManualClock();
   const service = new PlaybookActionsService(
+    clock,
     incidents as unknown as IncidentsService,
     {} as WebhookClient,
     channels as unknown as NotificationChannelsService,
     {} as NotificationQueueService,
   );
-  return { service, incidents, channels };
+  return { service, clock, incidents, channels };
 }
 
 describe('PlaybookActionsService', () => {
@@ -107,14 +110,25 @@ describe('PlaybookActionsService', () => {
   });
 });
 
-describe('sleep and abortable', () => {
-  it('sleep ends early with the abort reason', async () => {
+describe('wait action and abortable', () => {
+  it('a wait lasts its seconds on the clock', async () => {
+    const { service, clock } = setup(incident());
+    let result: unknown;
+    const waiting = service.execute({ type: 'wait', seconds: 2 }, context()).then((r) => (result = r));
+    await clock.advance(1_999);
+    expect(result).toBeUndefined();
+    await clock.advance(1);
+    await waiting;
+    expect(result).toEqual({ success: true, message: 'waited 2 s' });
+  });
+
+  it('a wait ends early, failed, with the abort reason', async () => {
+    const { service, clock } = setup(incident());
     const controller = new AbortController();
-    const started = Date.now();
-    const slept = sleep(10_000, controller.signal);
+    const waiting = service.execute({ type: 'wait', seconds: 10 }, context(controller.signal));
     controller.abort(new Error('shutting down'));
-    await expect(slept).rejects.toThrow('shutting down');
-    expect(Date.now() - started).toBeLessThan(1000);
+    await expect(waiting).resolves.toEqual({ success: false, message: 'shutting down' });
+    expect(clock.pending).toBe(0);
   });
 
   it('abortable passes a result through, and rejects at once on an aborted signal', async () => {

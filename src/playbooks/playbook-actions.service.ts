@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '../clock/clock';
 import { ApiException } from '../common/api-error';
 import { LIMITS } from '../common/string-map.validator';
 import { Incident, isMoreSevere } from '../domain';
@@ -34,6 +35,7 @@ export interface ActionResult {
 @Injectable()
 export class PlaybookActionsService {
   constructor(
+    private readonly clock: Clock,
     private readonly incidents: IncidentsService,
     private readonly webhooks: WebhookClient,
     private readonly channels: NotificationChannelsService,
@@ -74,7 +76,7 @@ export class PlaybookActionsService {
         return { success: result.ok, message: `POST ${action.url}: ${result.message}` };
       }
       case ActionType.Wait:
-        await sleep(action.seconds * 1000, context.signal);
+        await this.clock.sleep(action.seconds * 1000, context.signal);
         return { success: true, message: `waited ${action.seconds} s` };
       case ActionType.AddLabels:
         return this.addLabels(action.labels, context);
@@ -157,8 +159,9 @@ export class PlaybookActionsService {
       context.signal,
     );
     const failed = outcomes.filter((o) => !o.success);
-    if (failed.length === 0)
+    if (failed.length === 0) {
       return { success: true, message: `notified ${channels.map((c) => c.name).join(', ')}` };
+    }
     return {
       success: false,
       message: `notification failed: ${failed.map((o) => `${o.channel} (${o.message})`).join(', ')}`,
@@ -167,22 +170,6 @@ export class PlaybookActionsService {
 }
 
 export class AbortedError extends Error {}
-
-/** Resolves after `ms`, or rejects as soon as `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(new AbortedError(abortMessage(signal)));
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortedError(abortMessage(signal)));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** `promise`, or a rejection as soon as `signal` aborts (the work itself goes on, its result is ignored). */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -8,6 +8,7 @@ import {
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
+import { Clock, Timer } from '../clock/clock';
 import { InvalidStateTransitionError } from '../common/api-error';
 import { SerialQueue } from '../common/serial-queue';
 import type { Incident } from '../domain';
@@ -25,7 +26,7 @@ import {
   StepStatus,
   matches,
 } from './playbook';
-import { ActionResult, PlaybookActionsService, abortMessage, sleep } from './playbook-actions.service';
+import { ActionResult, PlaybookActionsService, abortMessage } from './playbook-actions.service';
 import { PlaybookRunsRepository } from './playbook-runs.repository';
 
 export const PLAYBOOK_ACTOR = 'playbook-engine';
@@ -46,6 +47,7 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
   private readonly shutdown = new AbortController();
 
   constructor(
+    private readonly clock: Clock,
     private readonly runs: PlaybookRunsRepository,
     private readonly incidents: IncidentsService,
     private readonly actions: PlaybookActionsService,
@@ -63,12 +65,12 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
 
   async beforeApplicationShutdown(): Promise<void> {
     this.shutdown.abort(new Error('interrupted: the server is shutting down'));
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     await Promise.race([
       Promise.allSettled([...this.running]),
-      new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS))),
+      new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, SHUTDOWN_WAIT_MS))),
     ]);
-    clearTimeout(timer);
+    timer?.cancel();
   }
 
   /**
@@ -87,7 +89,7 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
     if (this.shutdown.signal.aborted) {
       throw new ServiceUnavailableException('Cannot run a playbook: the server is shutting down');
     }
-    const now = new Date().toISOString();
+    const now = this.clock.nowIso();
     const run: PlaybookRun = {
       id: randomUUID(),
       incident_id: incident.id,
@@ -208,12 +210,12 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
 
   /** Attempts the step until it succeeds or its retries are spent. */
   private async runStep(run: PlaybookRun, step: PlaybookStep, result: StepResult): Promise<ActionResult> {
-    result.started_at = new Date().toISOString();
+    result.started_at = this.clock.nowIso();
     let outcome: ActionResult = { success: false, message: 'not attempted' };
     for (let attempt = 1; attempt <= step.retries + 1; attempt += 1) {
       if (attempt > 1) {
         try {
-          await sleep(step.retry_delay_seconds * 1000, this.shutdown.signal);
+          await this.clock.sleep(step.retry_delay_seconds * 1000, this.shutdown.signal);
         } catch {
           break;
         }
@@ -222,7 +224,7 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
       outcome = await this.attempt(run, step);
       if (outcome.success || this.shutdown.signal.aborted) break;
     }
-    result.finished_at = new Date().toISOString();
+    result.finished_at = this.clock.nowIso();
     return outcome;
   }
 
@@ -233,7 +235,10 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
     const timer =
       step.action.type === 'wait'
         ? undefined
-        : setTimeout(() => deadline.abort(new Error(`timed out after ${step.timeout_seconds} s`)), timeoutMs);
+        : this.clock.setTimeout(
+            () => deadline.abort(new Error(`timed out after ${step.timeout_seconds} s`)),
+            timeoutMs,
+          );
     const signal = AbortSignal.any([deadline.signal, this.shutdown.signal]);
     try {
       const work = this.actions.execute(step.action, {
@@ -256,7 +261,7 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
         });
       });
     } finally {
-      clearTimeout(timer);
+      timer?.cancel();
     }
   }
 
@@ -309,7 +314,7 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
     error: string | null,
     announce = true,
   ): Promise<void> {
-    const now = new Date().toISOString();
+    const now = this.clock.nowIso();
     run.status = success ? RunStatus.Succeeded : RunStatus.Failed;
     run.success = success;
     run.error = error;
