@@ -2,18 +2,31 @@ import type { Incident } from '../src/domain';
 import type { DomainEvent } from '../src/events/event.types';
 import { makeIncident, publishAll } from './streaming-support/publish';
 import { WsTestClient, closeAll } from './streaming-support/ws-test-client';
+import { ConnectionService } from '../src/streaming/connections/connection.service';
+import type { StreamConnection } from '../src/streaming/connections/stream-connection';
+import { eventually } from './support/eventually';
+import { ManualClock } from './support/manual-clock';
 import { TestApp, startTestApp } from './support/test-app';
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves once the server has handled everything the client sent before (frames of one socket are in order). */
+async function roundTrip(client: WsTestClient): Promise<void> {
+  await client.request({ type: 'ping', timestamp: '2025-01-01T00:00:00Z' });
+}
+
+/** The server's state of a client's connection. */
+function serverSide(t: TestApp, client: WsTestClient): StreamConnection {
+  const connection = t.app.get(ConnectionService).get(client.welcome.session_id as string);
+  if (connection === undefined) throw new Error('no such connection on the server');
+  return connection;
 }
 
 describe('liveness: WebSocket ping frames and the JSON pong heartbeat', () => {
   let t: TestApp;
+  const clock = new ManualClock();
   const clients: WsTestClient[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp({ WS_HEARTBEAT_INTERVAL: '0.2', WS_SESSION_TIMEOUT: '60' });
+    t = await startTestApp({ WS_HEARTBEAT_INTERVAL: '0.2', WS_SESSION_TIMEOUT: '60' }, undefined, { clock });
   });
 
   afterAll(async () => {
@@ -25,19 +38,30 @@ describe('liveness: WebSocket ping frames and the JSON pong heartbeat', () => {
     const dead = await WsTestClient.connect(t.wsUrl, { autoPong: false });
     const alive = await WsTestClient.connect(t.wsUrl);
     clients.push(dead, alive);
-    const started = Date.now();
-    // No close handshake for a dead peer: the socket is dropped (1006 on the client side).
+    for (let beat = 1; beat <= 2; beat++) {
+      await clock.advance(200);
+      await alive.nextOfType('pong');
+      await dead.nextOfType('pong');
+      // The ping went out before the JSON pong; a round trip proves the server has read the peer's answer (if any).
+      await roundTrip(alive);
+      await roundTrip(dead);
+      expect(serverSide(t, alive).missedPings).toBe(0);
+      expect(serverSide(t, dead).missedPings).toBe(beat);
+    }
+    // Two pings unanswered: the third beat drops the socket without a close handshake (1006 on the client side).
+    await clock.advance(200);
     expect((await dead.waitClosed(3000)).code).toBe(1006);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
-    expect(alive.isOpen).toBe(true);
-    await sleep(300);
+    await alive.nextOfType('pong');
+    await roundTrip(alive);
     expect(alive.isOpen).toBe(true);
   });
 
   it('sends the JSON pong heartbeat {type, timestamp} every interval', async () => {
     const client = await WsTestClient.connect(t.wsUrl);
     clients.push(client);
+    await clock.advance(200);
     const first = await client.nextOfType('pong', 1000);
+    await clock.advance(200);
     const second = await client.nextOfType('pong', 1000);
     for (const pong of [first, second]) {
       expect(pong).toEqual({
@@ -45,13 +69,18 @@ describe('liveness: WebSocket ping frames and the JSON pong heartbeat', () => {
         timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/),
       });
     }
-    expect(Date.parse(second.timestamp)).toBeGreaterThan(Date.parse(first.timestamp));
+    expect(Date.parse(second.timestamp) - Date.parse(first.timestamp)).toBe(200);
   });
 });
 
 describe('idle session expiry', () => {
   let t: TestApp;
+  let clock: ManualClock;
   const clients: WsTestClient[] = [];
+
+  beforeEach(() => {
+    clock = new ManualClock();
+  });
 
   afterEach(async () => {
     await closeAll(clients.splice(0));
@@ -59,34 +88,42 @@ describe('idle session expiry', () => {
   });
 
   it('closes a session idle longer than WS_SESSION_TIMEOUT with closing, then 4010, and spares an active one', async () => {
-    t = await startTestApp({
-      WS_HEARTBEAT_INTERVAL: '30',
-      WS_SESSION_TIMEOUT: '0.5',
-      WS_CLEANUP_INTERVAL: '0.1',
-    });
+    t = await startTestApp(
+      { WS_HEARTBEAT_INTERVAL: '30', WS_SESSION_TIMEOUT: '0.5', WS_CLEANUP_INTERVAL: '0.1' },
+      undefined,
+      { clock },
+    );
     const idle = await WsTestClient.connect(t.wsUrl);
     const active = await WsTestClient.connect(t.wsUrl);
     clients.push(idle, active);
-    const pinger = setInterval(() => active.send({ type: 'ping', timestamp: new Date().toISOString() }), 150);
-    try {
-      expect(await idle.nextOfType('closing', 2000)).toEqual({ type: 'closing', reason: 'session expired' });
-      expect((await idle.waitClosed()).code).toBe(4010);
-      await sleep(400);
-      expect(active.isOpen).toBe(true);
-    } finally {
-      clearInterval(pinger);
-    }
+    await clock.advance(300);
+    await roundTrip(active);
+    expect(idle.isOpen).toBe(true);
+    await clock.advance(300);
+    expect(await idle.nextOfType('closing', 2000)).toEqual({ type: 'closing', reason: 'session expired' });
+    expect((await idle.waitClosed()).code).toBe(4010);
+    await roundTrip(active);
+    await clock.advance(300);
+    await roundTrip(active);
+    expect(active.isOpen).toBe(true);
   });
 
   it('counts pong frames (answers to our pings) as activity', async () => {
-    t = await startTestApp({
-      WS_HEARTBEAT_INTERVAL: '0.1',
-      WS_SESSION_TIMEOUT: '0.5',
-      WS_CLEANUP_INTERVAL: '0.1',
-    });
+    t = await startTestApp(
+      { WS_HEARTBEAT_INTERVAL: '0.1', WS_SESSION_TIMEOUT: '0.5', WS_CLEANUP_INTERVAL: '0.1' },
+      undefined,
+      { clock },
+    );
     const silent = await WsTestClient.connect(t.wsUrl);
     clients.push(silent);
-    await sleep(1200);
+    const session = serverSide(t, silent).session;
+    for (let beat = 1; beat <= 12; beat++) {
+      await clock.advance(100);
+      await silent.nextOfType('pong');
+      // The client sends nothing but its automatic answers to pings; wait until the server has read this one.
+      const beatAt = clock.now();
+      await eventually(() => session.lastActiveAt === beatAt, 3000, `the pong of beat ${beat}`);
+    }
     expect(silent.isOpen).toBe(true);
   });
 });

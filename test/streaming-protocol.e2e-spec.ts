@@ -3,6 +3,7 @@ import request from 'supertest';
 import { ConnectionService } from '../src/streaming/connections/connection.service';
 import { makeIncident, publish, systemEvent } from './streaming-support/publish';
 import { WsTestClient, closeAll } from './streaming-support/ws-test-client';
+import { ManualClock } from './support/manual-clock';
 import { TestApp, startTestApp } from './support/test-app';
 
 const INVALID_PREFIX = 'Failed to process message: ';
@@ -345,13 +346,19 @@ describe('WebSocket protocol (/ws): every client and server message type and err
 describe('WebSocket limits', () => {
   let t: TestApp;
   const clients: WsTestClient[] = [];
+  // Rate windows are measured on the application's clock: this one only moves when a test moves it.
+  const clock = new ManualClock();
 
   beforeAll(async () => {
-    t = await startTestApp({
-      WS_MAX_CONNECTIONS: '3',
-      WS_MAX_MESSAGE_BYTES: '1024',
-      WS_MAX_MESSAGES_PER_SECOND: '5',
-    });
+    t = await startTestApp(
+      {
+        WS_MAX_CONNECTIONS: '3',
+        WS_MAX_MESSAGE_BYTES: '1024',
+        WS_MAX_MESSAGES_PER_SECOND: '5',
+      },
+      undefined,
+      { clock },
+    );
   });
 
   afterEach(async () => {
@@ -392,7 +399,7 @@ describe('WebSocket limits', () => {
     expect(replies.slice(5)).toEqual(
       Array(3).fill({ type: 'error', code: 'RATE_LIMITED', message: expect.any(String) }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await clock.advance(1000);
     expect(await client.request({ type: 'ping', timestamp: '2025-01-01T00:00:00Z' })).toMatchObject({
       type: 'pong',
     });
