@@ -50,9 +50,18 @@ describe('1,000 concurrent connections', () => {
     const matching = clients.filter((_, i) => i % 2 === 0);
     const others = clients.filter((_, i) => i % 2 === 1);
     await Promise.all(matching.map((c) => c.events(2, 10_000)));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A sentinel for the other half, published after: each connection gets events in publish order, so once it
+    // arrives, a P0 that had (wrongly) been sent to them would be there too.
+    const sentinel = makeIncident({ severity: 'P3', title: 'sentinel' });
+    await publish(t.app, { event_type: 'incident_created', incident: sentinel }, sentinel);
+    await Promise.all(others.map((c) => c.events(2, 10_000)));
     for (const c of matching)
       expect(c.receivedEvents().map((e) => e.event.event_type)).toEqual(['system_event', 'incident_created']);
-    for (const c of others) expect(c.receivedEvents()).toHaveLength(1);
+    for (const c of others) {
+      expect(c.receivedEvents().map((e) => e.event.incident?.title ?? e.event.message)).toEqual([
+        'to all',
+        'sentinel',
+      ]);
+    }
   });
 });
