@@ -6,6 +6,7 @@ import { EventCapture } from './support/event-capture';
 import { eventually } from './support/eventually';
 import { incidentBody } from './support/fixtures';
 import { HttpReceiver } from './support/http-receiver';
+import { ManualClock } from './support/manual-clock';
 import { startTestApp, TestApp } from './support/test-app';
 import { WsSubscriber } from './support/ws-subscriber';
 
@@ -136,6 +137,7 @@ describe('escalation policies: REST', () => {
 
 describe('escalation engine', () => {
   let t: TestApp;
+  let clock: ManualClock;
   let events: EventCapture;
   let receiver: HttpReceiver;
 
@@ -159,8 +161,20 @@ describe('escalation engine', () => {
     return res.status === 200 ? (res.body as Record<string, unknown>) : { status: 'none' };
   };
 
+  /** Waits until the incident's escalation is attached and active (the engine stores it after creation). */
+  const attached = (id: string) =>
+    eventually(async () => (await escalation(id)).status === 'active', 2000, 'an attached escalation');
+
+  /** Moves the clock by `ms`, then waits until `check` holds (the work the due timers started is async). */
+  const advanceUntil = async (ms: number, check: () => boolean | Promise<boolean>, what: string) => {
+    await clock.advance(ms);
+    // advance(0) fires a timer re-armed for "now" by work that settled after the advance.
+    await eventually(async () => (await clock.advance(0), check()), 3000, what);
+  };
+
   beforeAll(async () => {
-    t = await startTestApp({ NOTIFICATION_RETRY_BACKOFF: '0.01' });
+    clock = new ManualClock();
+    t = await startTestApp({ NOTIFICATION_RETRY_BACKOFF: '0.01' }, undefined, { clock });
     events = new EventCapture(t.app);
     receiver = await HttpReceiver.start();
   });
@@ -200,22 +214,27 @@ describe('escalation engine', () => {
     });
     try {
       const incident = await create({ severity: 'P2' });
-      await eventually(() => escalations(incident.id).length === 2, 4000, 'two escalations');
-      const [first, second] = escalations(incident.id);
+      const created = Date.parse(incident.created_at);
+      await attached(incident.id);
+
+      // Not before the level's delay (300 ms), then exactly at it.
+      await clock.advance(299);
+      expect(escalations(incident.id)).toEqual([]);
+      await advanceUntil(1, () => escalations(incident.id).length === 1, 'the first level');
+      const [first] = escalations(incident.id);
       expect(first).toMatchObject({ from_severity: 'P2', to_severity: 'P1' });
       expect(first.reason).toMatch(
         /"two-step" level 1: not acknowledged after 0\.3 s; notifying team:sre, webhook:pager/,
       );
-      expect(second).toMatchObject({ from_severity: 'P1', to_severity: 'P0' });
-
-      // Not before the level's delay.
+      // The next level is due 300 ms after the instant the first one fired.
+      await clock.advance(299);
+      expect(escalations(incident.id)).toHaveLength(1);
+      await advanceUntil(1, () => escalations(incident.id).length === 2, 'the second level');
+      expect(escalations(incident.id)[1]).toMatchObject({ from_severity: 'P1', to_severity: 'P0' });
       const times = events.envelopes
         .filter((e) => e.event.event_type === 'escalated')
-        .map((e) => Date.parse(e.timestamp));
-      expect(times[0] - Date.parse(incident.created_at)).toBeGreaterThanOrEqual(300);
-      // The next level is due 300 ms after the instant the first one fired; the event's timestamp is taken a few
-      // ms after that instant, within the same unit of work.
-      expect(times[1] - times[0]).toBeGreaterThanOrEqual(290);
+        .map((e) => Date.parse(e.timestamp) - created);
+      expect(times).toEqual([300, 600]);
 
       // The WebSocket subscriber of P0 escalations got the second one (matched against the escalated incident).
       const frame = await subscriber.waitFor((e) => e.event.incident_id === incident.id);
@@ -267,7 +286,7 @@ describe('escalation engine', () => {
     await policy({ name: 'ack', levels: [level(1, 0.05, { raise_to_severity: 'P0' })] });
     const incident = await create();
     await request(t.baseUrl).patch(`/v1/incidents/${incident.id}`).send({ state: 'Triaged' }).expect(200);
-    // Stopped right away (the level is due in 3 s), not when the level comes due.
+    // Stopped right away (the clock stands still; the level would be due in 3 s), not when the level comes due.
     await eventually(async () => (await escalation(incident.id)).status === 'stopped', 1000, 'stopped');
     expect(await escalation(incident.id)).toMatchObject({ stop_reason: 'acknowledged', next_due_at: null });
     expect(escalations(incident.id)).toEqual([]);
@@ -289,7 +308,11 @@ describe('escalation engine', () => {
     await request(t.baseUrl).post(path).send(body).expect(200);
     await eventually(async () => (await escalation(incident.id)).status === 'stopped', 2000, 'stopped');
     expect((await escalation(incident.id)).stop_reason).toBe(reason);
-    await new Promise((r) => setTimeout(r, 800));
+    // Sentinel: an incident created after it, under the same policy, escalates once its level is due; the stopped
+    // one, due earlier, would have escalated first.
+    const sentinel = await create();
+    await attached(sentinel.id);
+    await advanceUntil(600, () => escalations(sentinel.id).length === 1, 'the sentinel escalation');
     expect(escalations(incident.id)).toEqual([]);
   });
 
@@ -304,7 +327,9 @@ describe('escalation engine', () => {
     expect(escalations(incident.id)).toEqual([]);
 
     await request(t.baseUrl).patch(`/v1/incidents/${incident.id}`).send({ state: 'Detected' }).expect(200);
-    await eventually(() => escalations(incident.id).length === 1, 3000, 'the escalation after reopening');
+    await attached(incident.id);
+    await advanceUntil(300, () => escalations(incident.id).length === 1, 'the escalation after reopening');
+    await eventually(async () => (await escalation(incident.id)).status === 'completed', 2000, 'completed');
     expect(await escalation(incident.id)).toMatchObject({ status: 'completed', stop_reason: null });
   });
 
@@ -317,14 +342,16 @@ describe('escalation engine', () => {
       ],
     });
     const incident = await create({ severity: 'P3' });
+    await attached(incident.id);
     await request(t.baseUrl)
       .patch(`/v1/incidents/${incident.id}`)
       .send({ state: 'Investigating' })
       .expect(200);
-    await eventually(() => escalations(incident.id).length === 1, 3000, 'the sticky level');
+    await advanceUntil(300, () => escalations(incident.id).length === 1, 'the sticky level');
     expect(escalations(incident.id)[0]).toMatchObject({ from_severity: 'P3', to_severity: 'P3' });
     expect(escalations(incident.id)[0].reason).toMatch(/still Investigating after 0\.3 s/);
     // Level 2 stops on acknowledgement.
+    await clock.advance(300);
     await eventually(
       async () => (await escalation(incident.id)).status === 'stopped',
       3000,
@@ -336,7 +363,11 @@ describe('escalation engine', () => {
   it('repeats the level sequence `repeat` more times, then completes', async () => {
     await policy({ name: 'repeat', repeat: 2, levels: [level(1, 0.002)] });
     const incident = await create();
-    await eventually(async () => (await escalation(incident.id)).status === 'completed', 4000, 'completed');
+    await attached(incident.id);
+    for (let round = 1; round <= 3; round += 1) {
+      await advanceUntil(120, () => escalations(incident.id).length === round, `escalation ${round}`);
+    }
+    await eventually(async () => (await escalation(incident.id)).status === 'completed', 2000, 'completed');
     expect(escalations(incident.id)).toHaveLength(3);
     expect((await escalation(incident.id)).repeat_round).toBe(2);
   });
@@ -369,14 +400,16 @@ describe('escalation engine', () => {
   it('cancels the escalation when its policy is disabled before the level is due', async () => {
     const p = await policy({ name: 'to-disable', levels: [level(1, 0.01)] });
     const incident = await create();
-    await eventually(
-      async () => (await request(t.baseUrl).get(`/v1/incidents/${incident.id}/escalation`)).status === 200,
-    );
+    await attached(incident.id);
     await request(t.baseUrl)
       .put(`/v1/escalation-policies/${p.id}`)
       .send({ name: 'to-disable', enabled: false, levels: [level(1, 0.01)] })
       .expect(200);
-    await eventually(async () => (await escalation(incident.id)).status === 'cancelled', 3000, 'cancelled');
+    await advanceUntil(
+      600,
+      async () => (await escalation(incident.id)).status === 'cancelled',
+      'the cancelled escalation',
+    );
     expect((await escalation(incident.id)).stop_reason).toBe('policy_disabled');
     expect(escalations(incident.id)).toEqual([]);
   });
@@ -384,7 +417,8 @@ describe('escalation engine', () => {
 
 describe('escalation across a restart', () => {
   it('still escalates on time when the server restarts before the level is due', async () => {
-    const first = await startTestApp();
+    const clock = new ManualClock();
+    const first = await startTestApp({}, undefined, { clock });
     await request(first.baseUrl)
       .post('/v1/escalation-policies')
       .send({ name: 'restart', levels: [level(1, 0.04, { raise_to_severity: 'P0' })] })
@@ -398,14 +432,17 @@ describe('escalation across a restart', () => {
     );
     await first.close();
 
-    const second = await startTestApp({}, { dbPath: first.dbPath, dir: first.dir });
+    // The restart happens mid-escalation: the second process starts 1 s later, 1.4 s before the level is due.
+    const later = new ManualClock(clock.now() + 1000);
+    const second = await startTestApp({}, { dbPath: first.dbPath, dir: first.dir }, { clock: later });
     try {
       const events = new EventCapture(second.app);
-      expect(Date.now()).toBeLessThan(dueAt); // the restart happened mid-escalation
-      await eventually(() => events.types.includes('escalated'), 5000, 'the escalation after restart');
+      await later.advance(1399);
+      expect(events.types).not.toContain('escalated');
+      await later.advance(1);
+      await eventually(() => events.types.includes('escalated'), 3000, 'the escalation after restart');
       const fired = events.envelopes.find((e) => e.event.event_type === 'escalated');
-      expect(Date.parse(fired?.timestamp ?? '')).toBeGreaterThanOrEqual(dueAt);
-      expect(Date.parse(fired?.timestamp ?? '')).toBeLessThan(dueAt + 1500);
+      expect(Date.parse(fired?.timestamp ?? '')).toBe(dueAt);
       expect(fired?.event).toMatchObject({
         incident_id: incident.id,
         from_severity: 'P2',
@@ -418,7 +455,8 @@ describe('escalation across a restart', () => {
   });
 
   it('fires an overdue level as soon as the server is back', async () => {
-    const first = await startTestApp();
+    const clock = new ManualClock();
+    const first = await startTestApp({}, undefined, { clock });
     await request(first.baseUrl)
       .post('/v1/escalation-policies')
       .send({ name: 'overdue', levels: [level(1, 0.005)] })
@@ -430,9 +468,10 @@ describe('escalation across a restart', () => {
         (await request(first.baseUrl).get(`/v1/incidents/${incident.id}/escalation`)).status === 200,
     );
     await first.close();
-    await new Promise((r) => setTimeout(r, 400));
 
-    const second = await startTestApp({}, { dbPath: first.dbPath, dir: first.dir });
+    // Back 400 ms later: the 300 ms level is overdue, and fires without the clock moving.
+    const later = new ManualClock(clock.now() + 400);
+    const second = await startTestApp({}, { dbPath: first.dbPath, dir: first.dir }, { clock: later });
     try {
       await eventually(
         async () =>
@@ -452,7 +491,8 @@ describe('escalation across a restart', () => {
 
 describe('escalation reconciliation at start', () => {
   it('attaches the policy to a Detected incident whose creation was never handled (stopped mid-way)', async () => {
-    const first = await startTestApp();
+    const clock = new ManualClock();
+    const first = await startTestApp({}, undefined, { clock });
     await request(first.baseUrl)
       .post('/v1/escalation-policies')
       .send({ name: 'reconcile', levels: [level(1, 0.005)] })
@@ -469,7 +509,9 @@ describe('escalation reconciliation at start', () => {
     db.prepare('DELETE FROM escalation_states WHERE incident_id = ?').run(incident.id);
     db.close();
 
-    const second = await startTestApp({}, { dbPath: first.dbPath, dir: first.dir });
+    // Back 400 ms later: reconciled at start, the 300 ms level is overdue and fires at the first sweep.
+    const later = new ManualClock(clock.now() + 400);
+    const second = await startTestApp({}, { dbPath: first.dbPath, dir: first.dir }, { clock: later });
     try {
       await eventually(
         async () =>
