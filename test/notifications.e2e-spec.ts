@@ -4,8 +4,9 @@ import { EventCapture } from './support/event-capture';
 import { eventually } from './support/eventually';
 import { alertBody, incidentBody } from './support/fixtures';
 import { HttpReceiver, refusingUrl } from './support/http-receiver';
+import { ManualClock } from './support/manual-clock';
 import { startTestApp, TestApp } from './support/test-app';
-import { WsSubscriber } from './support/ws-subscriber';
+import { WsTestClient } from './support/ws-test-client';
 
 const notificationEvents = (events: EventCapture, incidentId: string) =>
   events.envelopes
@@ -14,6 +15,7 @@ const notificationEvents = (events: EventCapture, incidentId: string) =>
 
 describe('notification channels: REST and delivery', () => {
   let t: TestApp;
+  let clock: ManualClock;
   let events: EventCapture;
   const receivers: HttpReceiver[] = [];
 
@@ -29,12 +31,21 @@ describe('notification channels: REST and delivery', () => {
       name: string;
     };
 
+  /** Moves the clock `step` ms at a time until `check` holds: deliveries mix real I/O with clock timers. */
+  const advanceUntil = (step: number, check: () => boolean, what: string) =>
+    eventually(async () => (await clock.advance(step), check()), 5000, what);
+
   beforeAll(async () => {
-    t = await startTestApp({
-      NOTIFICATION_MAX_ATTEMPTS: '3',
-      NOTIFICATION_RETRY_BACKOFF: '0.05',
-      NOTIFICATION_TIMEOUT: '0.5',
-    });
+    clock = new ManualClock();
+    t = await startTestApp(
+      {
+        NOTIFICATION_MAX_ATTEMPTS: '3',
+        NOTIFICATION_RETRY_BACKOFF: '0.05',
+        NOTIFICATION_TIMEOUT: '0.5',
+      },
+      undefined,
+      { clock },
+    );
     events = new EventCapture(t.app);
   });
 
@@ -194,7 +205,8 @@ describe('notification channels: REST and delivery', () => {
   it('delivers notification_sent to a WebSocket subscriber, matched against the incident', async () => {
     const hook = await receiver();
     await channel({ name: 'ws-visible', type: 'webhook', url: hook.url() });
-    const subscriber = await WsSubscriber.connect(t.wsUrl, {
+    const subscriber = await WsTestClient.connect(t.wsUrl);
+    await subscriber.subscribe('test', {
       event_types: ['notification_sent'],
       labels: { team: 'ws-test' },
     });
@@ -206,7 +218,7 @@ describe('notification channels: REST and delivery', () => {
           .send(incidentBody({ labels: { team: 'ws-test' } }))
           .expect(201)
       ).body;
-      const frame = await subscriber.waitFor((e) => e.event.incident_id === incident.id);
+      const frame = await subscriber.waitFor((e) => e.event?.incident_id === incident.id);
       expect(frame.event).toEqual({
         event_type: 'notification_sent',
         incident_id: incident.id,
@@ -218,7 +230,7 @@ describe('notification channels: REST and delivery', () => {
         2000,
         'the other notification',
       );
-      expect(subscriber.events.some((e) => e.event.incident_id === other.id)).toBe(false);
+      expect(subscriber.receivedEvents().some((e) => e.event.incident_id === other.id)).toBe(false);
     } finally {
       await subscriber.close();
     }
@@ -293,16 +305,30 @@ describe('notification channels: REST and delivery', () => {
       .send({ resolved_by: 'bob', method: 'Manual', notes: '' })
       .expect(200);
     await hook.waitFor(1);
-    await new Promise((r) => setTimeout(r, 150));
-    expect(hook.requests.map((r) => r.path)).toEqual(['/resolved']);
+    // Sentinel: a channel added afterwards is notified of a later incident; a wrong delivery for the first
+    // incident, queued before it, would have arrived by then.
+    await channel({ name: 'sentinel', type: 'webhook', url: hook.url('/sentinel') });
+    await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201);
+    await hook.waitFor(2);
+    expect(hook.requests.map((r) => r.path)).toEqual(['/resolved', '/sentinel']);
   });
 
   it('retries a failing receiver with backoff: every attempt is an event and a timeline entry', async () => {
     const hook = await receiver({ script: [500, 503] });
     await channel({ name: 'flaky', type: 'webhook', url: hook.url() });
     const incident = (await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body;
+    const attempts = () => notificationEvents(events, incident.id).length;
 
-    await eventually(() => notificationEvents(events, incident.id).length === 3, 5000, 'three attempts');
+    // Backoff on the clock: the second attempt 50 ms after the first failed, the third 100 ms after that.
+    await eventually(() => attempts() === 1, 3000, 'the first attempt');
+    await clock.advance(49);
+    expect(hook.requests).toHaveLength(1);
+    await clock.advance(1);
+    await eventually(() => attempts() === 2, 3000, 'the second attempt');
+    await clock.advance(99);
+    expect(hook.requests).toHaveLength(2);
+    await clock.advance(1);
+    await eventually(() => attempts() === 3, 3000, 'the third attempt');
     expect(notificationEvents(events, incident.id).map((e) => 'success' in e && e.success)).toEqual([
       false,
       false,
@@ -310,9 +336,6 @@ describe('notification channels: REST and delivery', () => {
     ]);
     expect(hook.requests.map((r) => r.headers['x-delivery-attempt'])).toEqual(['1', '2', '3']);
     expect(new Set(hook.requests.map((r) => r.headers['x-delivery-id'])).size).toBe(1);
-    // Backoff: 50 ms, then 100 ms.
-    expect(hook.requests[1].at - hook.requests[0].at).toBeGreaterThanOrEqual(40);
-    expect(hook.requests[2].at - hook.requests[1].at).toBeGreaterThanOrEqual(90);
 
     const stored = (await request(t.baseUrl).get(`/v1/incidents/${incident.id}`).expect(200)).body;
     const outcomes = stored.timeline
@@ -337,12 +360,18 @@ describe('notification channels: REST and delivery', () => {
   });
 
   it('gives up after the last attempt on a refusing receiver and on one that times out', async () => {
-    const slow = await receiver({ delayMs: 2000 });
+    // It never answers within the test: each attempt ends at its 500 ms deadline on the clock.
+    const silent = await receiver({ delayMs: 60_000 });
     await channel({ name: 'refusing', type: 'webhook', url: await refusingUrl() });
-    await channel({ name: 'slow', type: 'webhook', url: slow.url() });
+    await channel({ name: 'silent', type: 'webhook', url: silent.url() });
     const incident = (await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body;
 
-    await eventually(() => notificationEvents(events, incident.id).length === 6, 8000, 'six failed attempts');
+    await advanceUntil(
+      250,
+      () => notificationEvents(events, incident.id).length === 6,
+      'six failed attempts',
+    );
+    expect(silent.requests).toHaveLength(3);
     expect(notificationEvents(events, incident.id).every((e) => 'success' in e && !e.success)).toBe(true);
     const stored = (await request(t.baseUrl).get(`/v1/incidents/${incident.id}`).expect(200)).body;
     const descriptions = stored.timeline
@@ -366,13 +395,19 @@ describe('notification channels: REST and delivery', () => {
 
 describe('notification queue bound', () => {
   it('drops deliveries beyond NOTIFICATION_QUEUE_SIZE and counts them, without blocking', async () => {
-    const t = await startTestApp({
-      NOTIFICATION_QUEUE_SIZE: '2',
-      NOTIFICATION_CONCURRENCY: '1',
-      NOTIFICATION_MAX_ATTEMPTS: '1',
-      NOTIFICATION_TIMEOUT: '1',
-    });
-    const slow = await HttpReceiver.start({ delayMs: 300 });
+    const clock = new ManualClock();
+    const t = await startTestApp(
+      {
+        NOTIFICATION_QUEUE_SIZE: '2',
+        NOTIFICATION_CONCURRENCY: '1',
+        NOTIFICATION_MAX_ATTEMPTS: '1',
+        NOTIFICATION_TIMEOUT: '1',
+      },
+      undefined,
+      { clock },
+    );
+    // It never answers: each delivery holds the only worker until its 1 s deadline on the clock.
+    const slow = await HttpReceiver.start({ delayMs: 60_000 });
     try {
       await request(t.baseUrl)
         .post('/v1/notification-channels')
@@ -385,7 +420,10 @@ describe('notification queue bound', () => {
       expect(await metrics()).toMatch(
         /llm_incident_manager_notifications_total\{channel="narrow",outcome="dropped"\} 3/,
       );
+      await slow.waitFor(1);
+      await clock.advance(1000);
       await slow.waitFor(2);
+      await clock.advance(1000);
       await eventually(
         async () => /notification_queue_depth 0/.test(await metrics()),
         3000,
