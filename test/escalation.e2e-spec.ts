@@ -8,7 +8,7 @@ import { incidentBody } from './support/fixtures';
 import { HttpReceiver } from './support/http-receiver';
 import { ManualClock } from './support/manual-clock';
 import { startTestApp, TestApp } from './support/test-app';
-import { WsSubscriber } from './support/ws-subscriber';
+import { WsTestClient } from './support/ws-test-client';
 
 type Level = Record<string, unknown>;
 const level = (n: number, delayMinutes: number | string, extra: Level = {}): Level => ({
@@ -208,7 +208,8 @@ describe('escalation engine', () => {
         level(2, 0.005, { raise_to_severity: 'P0', targets: [{ type: 'user', name: 'cto' }] }),
       ],
     });
-    const subscriber = await WsSubscriber.connect(t.wsUrl, {
+    const subscriber = await WsTestClient.connect(t.wsUrl);
+    await subscriber.subscribe('test', {
       event_types: ['escalated'],
       severities: ['P0'],
     });
@@ -237,9 +238,9 @@ describe('escalation engine', () => {
       expect(times).toEqual([300, 600]);
 
       // The WebSocket subscriber of P0 escalations got the second one (matched against the escalated incident).
-      const frame = await subscriber.waitFor((e) => e.event.incident_id === incident.id);
+      const frame = await subscriber.waitFor((e) => e.event?.incident_id === incident.id);
       expect(frame.event).toMatchObject({ event_type: 'escalated', from_severity: 'P1', to_severity: 'P0' });
-      expect(subscriber.events.filter((e) => e.event.incident_id === incident.id)).toHaveLength(1);
+      expect(subscriber.receivedEvents().filter((e) => e.event.incident_id === incident.id)).toHaveLength(1);
 
       await receiver.waitFor(1);
       expect(receiver.requests[0].headers['x-pager-key']).toBe('pk');

@@ -6,7 +6,7 @@ import { eventually } from './support/eventually';
 import { alertBody, incidentBody } from './support/fixtures';
 import { HttpReceiver, refusingUrl } from './support/http-receiver';
 import { startTestApp, TestApp } from './support/test-app';
-import { WsSubscriber } from './support/ws-subscriber';
+import { WsTestClient } from './support/ws-test-client';
 
 interface Run {
   id: string;
@@ -207,7 +207,8 @@ describe('playbook runs', () => {
         { name: 'pause', action: { type: 'wait', seconds: 0.05 } },
       ],
     });
-    const subscriber = await WsSubscriber.connect(t.wsUrl, {
+    const subscriber = await WsTestClient.connect(t.wsUrl);
+    await subscriber.subscribe('test', {
       event_types: ['playbook_started', 'playbook_action_executed', 'playbook_completed'],
     });
     try {
@@ -282,9 +283,11 @@ describe('playbook runs', () => {
       expect(events.types).toEqual(expect.arrayContaining(['incident_updated', 'escalated']));
 
       await subscriber.waitFor(
-        (e) => e.event.event_type === 'playbook_completed' && e.event.incident_id === ack.incident_id,
+        (e) => e.event?.event_type === 'playbook_completed' && e.event.incident_id === ack.incident_id,
       );
-      expect(subscriber.events.filter((e) => e.event.incident_id === ack.incident_id)).toHaveLength(7);
+      expect(subscriber.receivedEvents().filter((e) => e.event.incident_id === ack.incident_id)).toHaveLength(
+        7,
+      );
       const metrics = (await request(t.baseUrl).get('/metrics').expect(200)).text;
       expect(metrics).toMatch(/llm_incident_manager_playbook_executions_total\{outcome="success"\} [1-9]/);
     } finally {

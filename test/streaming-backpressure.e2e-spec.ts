@@ -4,8 +4,9 @@ import type { Incident } from '../src/domain';
 import type { DomainEvent } from '../src/events/event.types';
 import { ConnectionService } from '../src/streaming/connections/connection.service';
 import { SOCKET_HIGH_WATER_BYTES } from '../src/streaming/connections/stream-connection';
-import { makeIncident, publishAll } from './streaming-support/publish';
-import { WsTestClient, closeAll } from './streaming-support/ws-test-client';
+import { makeIncident } from './support/fixtures';
+import { publishAll } from './support/publish';
+import { WsTestClient, closeAll } from './support/ws-test-client';
 import { TestApp, startTestApp } from './support/test-app';
 
 const MAX_PENDING = 20;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Incident } from '../src/domain';
 import type { DomainEvent } from '../src/events/event.types';
-import { makeAlert, makeIncident, publish } from './streaming-support/publish';
-import { Frame, WsTestClient, closeAll } from './streaming-support/ws-test-client';
+import { makeAlert, makeIncident } from './support/fixtures';
+import { publish } from './support/publish';
+import { Frame, WsTestClient, closeAll } from './support/ws-test-client';
 import { TestApp, startTestApp } from './support/test-app';
 
 /**

@@ -1,7 +1,8 @@
 import type { Incident } from '../src/domain';
 import type { DomainEvent } from '../src/events/event.types';
-import { makeIncident, publishAll } from './streaming-support/publish';
-import { WsTestClient, closeAll } from './streaming-support/ws-test-client';
+import { makeIncident } from './support/fixtures';
+import { publishAll } from './support/publish';
+import { WsTestClient, closeAll } from './support/ws-test-client';
 import { ConnectionService } from '../src/streaming/connections/connection.service';
 import type { StreamConnection } from '../src/streaming/connections/stream-connection';
 import { eventually } from './support/eventually';
@@ -40,8 +41,8 @@ describe('liveness: WebSocket ping frames and the JSON pong heartbeat', () => {
     clients.push(dead, alive);
     for (let beat = 1; beat <= 2; beat++) {
       await clock.advance(200);
-      await alive.nextOfType('pong');
-      await dead.nextOfType('pong');
+      await alive.next('pong');
+      await dead.next('pong');
       // The ping went out before the JSON pong; a round trip proves the server has read the peer's answer (if any).
       await roundTrip(alive);
       await roundTrip(dead);
@@ -51,7 +52,7 @@ describe('liveness: WebSocket ping frames and the JSON pong heartbeat', () => {
     // Two pings unanswered: the third beat drops the socket without a close handshake (1006 on the client side).
     await clock.advance(200);
     expect((await dead.waitClosed(3000)).code).toBe(1006);
-    await alive.nextOfType('pong');
+    await alive.next('pong');
     await roundTrip(alive);
     expect(alive.isOpen).toBe(true);
   });
@@ -60,9 +61,9 @@ describe('liveness: WebSocket ping frames and the JSON pong heartbeat', () => {
     const client = await WsTestClient.connect(t.wsUrl);
     clients.push(client);
     await clock.advance(200);
-    const first = await client.nextOfType('pong', 1000);
+    const first = await client.next('pong', 1000);
     await clock.advance(200);
-    const second = await client.nextOfType('pong', 1000);
+    const second = await client.next('pong', 1000);
     for (const pong of [first, second]) {
       expect(pong).toEqual({
         type: 'pong',
@@ -100,7 +101,7 @@ describe('idle session expiry', () => {
     await roundTrip(active);
     expect(idle.isOpen).toBe(true);
     await clock.advance(300);
-    expect(await idle.nextOfType('closing', 2000)).toEqual({ type: 'closing', reason: 'session expired' });
+    expect(await idle.next('closing', 2000)).toEqual({ type: 'closing', reason: 'session expired' });
     expect((await idle.waitClosed()).code).toBe(4010);
     await roundTrip(active);
     await clock.advance(300);
@@ -119,7 +120,7 @@ describe('idle session expiry', () => {
     const session = serverSide(t, silent).session;
     for (let beat = 1; beat <= 12; beat++) {
       await clock.advance(100);
-      await silent.nextOfType('pong');
+      await silent.next('pong');
       // The client sends nothing but its automatic answers to pings; wait until the server has read this one.
       const beatAt = clock.now();
       await eventually(() => session.lastActiveAt === beatAt, 3000, `the pong of beat ${beat}`);

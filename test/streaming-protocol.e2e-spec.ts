@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { ConnectionService } from '../src/streaming/connections/connection.service';
-import { makeIncident, publish, systemEvent } from './streaming-support/publish';
-import { WsTestClient, closeAll } from './streaming-support/ws-test-client';
+import { makeIncident } from './support/fixtures';
+import { publish, systemEvent } from './support/publish';
+import { WsTestClient, closeAll } from './support/ws-test-client';
 import { ManualClock } from './support/manual-clock';
 import { TestApp, startTestApp } from './support/test-app';
 
@@ -410,7 +411,7 @@ describe('WebSocket limits', () => {
     const client = await WsTestClient.connect(t.wsUrl);
     clients.push(client);
     for (let i = 0; i < 20; i++) client.send({ type: 'ping', timestamp: '2025-01-01T00:00:00Z' });
-    const closing = await client.nextOfType('closing');
+    const closing = await client.next('closing');
     expect(closing.reason).toEqual(expect.any(String));
     expect((await client.waitClosed()).code).toBe(4029);
   });

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { alertBody, incidentBody } from './support/fixtures';
-import { Frame, WsTestClient, eventTypeOf } from './streaming-support/ws-test-client';
+import { Frame, WsTestClient, eventTypeOf } from './support/ws-test-client';
 import { TestApp, startTestApp } from './support/test-app';
 
 /** The event types the REST table of the contract produces (other producers, timers and playbooks, are left out). */

@@ -1,6 +1,7 @@
 import { ConnectionService } from '../src/streaming/connections/connection.service';
-import { makeIncident, publish } from './streaming-support/publish';
-import { WsTestClient, closeAll } from './streaming-support/ws-test-client';
+import { makeIncident } from './support/fixtures';
+import { publish } from './support/publish';
+import { WsTestClient, closeAll } from './support/ws-test-client';
 import { TestApp, startTestApp } from './support/test-app';
 
 const CONNECTIONS = 1000;

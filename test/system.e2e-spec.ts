@@ -2,7 +2,7 @@ import request from 'supertest';
 import { EventCapture } from './support/event-capture';
 import { ManualClock } from './support/manual-clock';
 import { startTestApp, TestApp } from './support/test-app';
-import { WsSubscriber } from './support/ws-subscriber';
+import { WsTestClient } from './support/ws-test-client';
 
 interface LoggedEvent {
   sequence: number;
@@ -82,13 +82,14 @@ describe('system events', () => {
   });
 
   it('delivers system events to a WebSocket subscriber of system_event', async () => {
-    const subscriber = await WsSubscriber.connect(t.wsUrl, { event_types: ['system_event'] });
+    const subscriber = await WsTestClient.connect(t.wsUrl);
+    await subscriber.subscribe('test', { event_types: ['system_event'] });
     try {
       await request(t.baseUrl)
         .post('/v1/system/events')
         .send({ category: 'maintenance', message: 'ws notice', metadata: { k: 'v' } })
         .expect(201);
-      const frame = await subscriber.waitFor((e) => e.event.message === 'ws notice');
+      const frame = await subscriber.waitFor((e) => e.event?.message === 'ws notice');
       expect(frame.event).toEqual({
         event_type: 'system_event',
         category: 'maintenance',

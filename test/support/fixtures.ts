@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import type { Alert, Incident } from '../../src/domain';
+
 let counter = 0;
 
 /** A valid POST /v1/alerts body; each call gets a unique title unless one is given. */
@@ -26,6 +30,69 @@ export function incidentBody(overrides: Record<string, unknown> = {}): Record<st
     incident_type: 'Performance',
     affected_resources: ['orders-db'],
     labels: { env: 'prod' },
+    ...overrides,
+  };
+}
+
+/**
+ * The incident factory of the e2e tests: creates one through `POST /v1/incidents` (201 expected) from
+ * `incidentBody(overrides)` and returns it as the API answered.
+ */
+export async function createIncident(
+  baseUrl: string,
+  overrides: Record<string, unknown> = {},
+): Promise<Incident> {
+  return (await request(baseUrl).post('/v1/incidents').send(incidentBody(overrides)).expect(201))
+    .body as Incident;
+}
+
+/** An incident that exists only in memory, for tests that publish events straight through EventPublisher. */
+export function makeIncident(overrides: Partial<Incident> = {}): Incident {
+  const now = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    created_at: now,
+    updated_at: now,
+    state: 'Detected',
+    severity: 'P2',
+    incident_type: 'Application',
+    source: 'prometheus',
+    title: 'incident',
+    description: '',
+    affected_resources: [],
+    labels: {},
+    related_incidents: [],
+    active_playbook: null,
+    resolution: null,
+    timeline: [],
+    assignees: [],
+    notes: [],
+    fingerprint: null,
+    correlation_score: null,
+    ...overrides,
+  };
+}
+
+/** An alert that exists only in memory, likewise. */
+export function makeAlert(overrides: Partial<Alert> = {}): Alert {
+  const now = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    external_id: randomUUID(),
+    source: 'prometheus',
+    timestamp: now,
+    received_at: now,
+    severity: 'P2',
+    alert_type: 'Application',
+    title: 'alert',
+    description: '',
+    labels: {},
+    affected_services: [],
+    runbook_url: null,
+    annotations: {},
+    incident_id: null,
+    deduplicated: false,
+    parent_alert_id: null,
     ...overrides,
   };
 }

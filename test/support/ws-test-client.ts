@@ -12,29 +12,35 @@ export interface CloseInfo {
 const DEFAULT_TIMEOUT_MS = 3000;
 
 /**
- * A real `ws` client with promise helpers. It records every text frame in arrival order; `next*` read them in
- * order with a timeout. `connect` resolves once the `welcome` frame has arrived (unless `expectWelcome` is false).
+ * The one WebSocket test client: a real `ws` client of the gateway whose reads are promises with a timeout (as in
+ * nestjs/nest's websockets e2e). It records every text frame in arrival order. `next` reads them in order, `waitFor`
+ * finds one by content whenever it arrived; both wake on the frame itself, never by polling. `connect` resolves
+ * once the `welcome` frame has arrived (unless `expectWelcome` is false). Close clients before `app.close()`.
  */
 export class WsTestClient {
   readonly frames: Frame[] = [];
   readonly closed: Promise<CloseInfo>;
+  private readonly eventFrames: Frame[] = [];
   private cursor = 0;
-  private wake: (() => void) | null = null;
   private closeInfo: CloseInfo | null = null;
+  /** Pending reads, re-checked on every frame and on close. */
+  private readonly waiters = new Set<() => void>();
 
   private constructor(readonly socket: WebSocket) {
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => {
         this.closeInfo = { code, reason: reason.toString() };
         resolve(this.closeInfo);
-        this.wake?.();
+        this.wake();
       });
     });
     socket.on('message', (data, isBinary) => {
-      this.frames.push(
-        isBinary ? { binary: true } : (JSON.parse((data as Buffer).toString('utf8')) as Frame),
-      );
-      this.wake?.();
+      const frame: Frame = isBinary
+        ? { binary: true }
+        : (JSON.parse((data as Buffer).toString('utf8')) as Frame);
+      this.frames.push(frame);
+      if (frame.type === 'event') this.eventFrames.push(frame);
+      this.wake();
     });
     socket.on('error', () => undefined);
   }
@@ -57,8 +63,9 @@ export class WsTestClient {
     );
     if (expectWelcome) {
       const welcome = await client.next();
-      if (welcome.type !== 'welcome')
+      if (welcome.type !== 'welcome') {
         throw new Error(`first frame is ${JSON.stringify(welcome)}, not welcome`);
+      }
     }
     return client;
   }
@@ -75,20 +82,40 @@ export class WsTestClient {
     this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
-  /** The next unread frame. */
-  async next(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Frame> {
-    return this.nextMatching(() => true, timeoutMs, 'the next frame', false);
+  /** The next unread frame; with `type`, the next unread frame of that type (unread frames before it are passed). */
+  next(type?: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Frame> {
+    return this.until(
+      () => {
+        while (this.cursor < this.frames.length) {
+          const frame = this.frames[this.cursor++];
+          if (type === undefined || frame.type === type) return frame;
+        }
+        return undefined;
+      },
+      timeoutMs,
+      () => (type === undefined ? 'the next frame' : `a ${type} frame`),
+    );
   }
 
-  /** The next unread frame of this type; frames of other types before it are skipped. */
-  async nextOfType(type: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Frame> {
-    return this.nextMatching((f) => f.type === type, timeoutMs, `a ${type} frame`, true);
+  /** The first frame, received already or later, that matches; does not move the read position of `next`. */
+  waitFor(predicate: (frame: Frame) => boolean, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Frame> {
+    let scanned = 0;
+    return this.until(
+      () => {
+        for (; scanned < this.frames.length; scanned++) {
+          if (predicate(this.frames[scanned])) return this.frames[scanned];
+        }
+        return undefined;
+      },
+      timeoutMs,
+      () => 'a matching frame',
+    );
   }
 
   /** Sends a message and returns the next frame (tests that use this keep the heartbeat interval long). */
   async request(message: unknown, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Frame> {
     this.send(message);
-    return this.next(timeoutMs);
+    return this.next(undefined, timeoutMs);
   }
 
   /** Subscribes and checks the `subscribed` reply. */
@@ -99,26 +126,24 @@ export class WsTestClient {
   }
 
   /** Waits until `count` event frames have arrived in total; returns all of them. */
-  async events(count: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Frame[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const events = this.frames.filter((f) => f.type === 'event');
-      if (events.length >= count) return events;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `expected ${count} events, got ${events.length}: ${JSON.stringify(events.map(eventTypeOf))}`,
-        );
-      }
-      await this.waitForFrame(deadline - Date.now());
-    }
+  events(count: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Frame[]> {
+    return this.until(
+      () => (this.eventFrames.length >= count ? [...this.eventFrames] : undefined),
+      timeoutMs,
+      () =>
+        `${count} events, got ${this.eventFrames.length}: ${JSON.stringify(this.eventFrames.map(eventTypeOf))}`,
+    );
   }
 
   /** Event frames received so far. */
   receivedEvents(): Frame[] {
-    return this.frames.filter((f) => f.type === 'event');
+    return [...this.eventFrames];
   }
 
-  /** Resolves if no frame arrives within the next `ms`; rejects with what arrived otherwise. */
+  /**
+   * Resolves if no frame arrives within the next `ms`; rejects with what arrived otherwise. Prefer a sentinel (a
+   * frame that must come after the ones that must not) where the server offers one: this waits on the real clock.
+   */
   async expectSilence(ms: number): Promise<void> {
     const start = this.frames.length;
     await new Promise((resolve) => setTimeout(resolve, ms));
@@ -127,7 +152,7 @@ export class WsTestClient {
     this.cursor = this.frames.length;
   }
 
-  async waitClosed(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<CloseInfo> {
+  waitClosed(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<CloseInfo> {
     return withTimeout(this.closed, timeoutMs, 'the socket to close');
   }
 
@@ -138,39 +163,43 @@ export class WsTestClient {
     await withTimeout(this.closed, DEFAULT_TIMEOUT_MS, 'close').catch(() => this.socket.terminate());
   }
 
-  private async nextMatching(
-    predicate: (frame: Frame) => boolean,
-    timeoutMs: number,
-    what: string,
-    skip: boolean,
-  ): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      while (this.cursor < this.frames.length) {
-        const frame = this.frames[this.cursor++];
-        if (predicate(frame)) return frame;
-        if (!skip) throw new Error(`expected ${what}, got ${JSON.stringify(frame)}`);
-      }
-      if (this.closeInfo !== null) {
-        throw new Error(
-          `socket closed (${this.closeInfo.code} ${this.closeInfo.reason}) while waiting for ${what}`,
-        );
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await this.waitForFrame(deadline - Date.now());
-    }
+  /**
+   * Resolves with the first defined answer of `check`, tried now and after every frame; rejects when the socket
+   * closes first or after `timeoutMs`.
+   */
+  private until<T>(check: () => T | undefined, timeoutMs: number, what: () => string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const attempt = (): boolean => {
+        const value = check();
+        if (value !== undefined) {
+          resolve(value);
+          return true;
+        }
+        if (this.closeInfo !== null) {
+          const { code, reason } = this.closeInfo;
+          reject(new Error(`socket closed (${code} ${reason}) while waiting for ${what()}`));
+          return true;
+        }
+        return false;
+      };
+      if (attempt()) return;
+      const onChange = (): void => {
+        if (attempt()) settle();
+      };
+      const timer = setTimeout(() => {
+        settle();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`));
+      }, timeoutMs);
+      const settle = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(onChange);
+      };
+      this.waiters.add(onChange);
+    });
   }
 
-  private waitForFrame(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, Math.max(ms, 1));
-      const wake = (): void => done();
-      this.wake = wake;
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
   }
 }
 
@@ -192,7 +221,7 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   }
 }
 
-/** Closes every client, ignoring failures (for afterEach/afterAll). */
+/** Closes every client, ignoring failures (for afterEach/afterAll, before the app closes). */
 export async function closeAll(clients: Iterable<WsTestClient>): Promise<void> {
   await Promise.all([...clients].map((c) => c.close().catch(() => undefined)));
 }
