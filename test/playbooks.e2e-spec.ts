@@ -5,6 +5,7 @@ import { EventCapture } from './support/event-capture';
 import { eventually } from './support/eventually';
 import { alertBody, incidentBody } from './support/fixtures';
 import { HttpReceiver, refusingUrl } from './support/http-receiver';
+import { ManualClock } from './support/manual-clock';
 import { startTestApp, TestApp } from './support/test-app';
 import { WsTestClient } from './support/ws-test-client';
 
@@ -127,6 +128,7 @@ describe('playbooks: REST', () => {
 
 describe('playbook runs', () => {
   let t: TestApp;
+  let clock: ManualClock;
   let events: EventCapture;
   const receivers: HttpReceiver[] = [];
 
@@ -146,9 +148,11 @@ describe('playbook runs', () => {
     };
   const runs = async (incidentId: string): Promise<Run[]> =>
     (await request(t.baseUrl).get(`/v1/incidents/${incidentId}/playbook-runs`).expect(200)).body.runs;
-  const finishedRuns = (incidentId: string, count = 1) =>
+  /** Waits for `count` finished runs, moving the clock `stepMs` per poll (wait steps and retry delays). */
+  const finishedRuns = (incidentId: string, count = 1, stepMs = 0) =>
     eventually(
       async () => {
+        await clock.advance(stepMs);
         const all = await runs(incidentId);
         return (
           all.length >= count && all.every((r) => r.status === 'succeeded' || r.status === 'failed') && all
@@ -165,14 +169,16 @@ describe('playbook runs', () => {
       );
 
   beforeAll(async () => {
-    t = await startTestApp({ NOTIFICATION_RETRY_BACKOFF: '0.01' });
+    clock = new ManualClock();
+    t = await startTestApp({ NOTIFICATION_RETRY_BACKOFF: '0.01' }, undefined, { clock });
     events = new EventCapture(t.app);
   });
 
   afterEach(async () => {
     const { playbooks } = (await request(t.baseUrl).get('/v1/playbooks').expect(200)).body;
-    for (const p of playbooks as { id: string }[])
+    for (const p of playbooks as { id: string }[]) {
       await request(t.baseUrl).delete(`/v1/playbooks/${p.id}`).expect(204);
+    }
     const { channels } = (await request(t.baseUrl).get('/v1/notification-channels').expect(200)).body;
     for (const c of channels as { id: string }[]) {
       await request(t.baseUrl).delete(`/v1/notification-channels/${c.id}`).expect(204);
@@ -213,7 +219,7 @@ describe('playbook runs', () => {
     });
     try {
       const ack = (await request(t.baseUrl).post('/v1/alerts').send(alertBody()).expect(200)).body;
-      const [run] = await finishedRuns(ack.incident_id);
+      const [run] = await finishedRuns(ack.incident_id, 1, 50);
       expect(run).toMatchObject({
         playbook_id: pb.id,
         playbook_name: 'auto-triage',
@@ -301,10 +307,19 @@ describe('playbook runs', () => {
       triggers: { severities: ['P0'] },
       steps: [{ action: { type: 'wait', seconds: 0 } }],
     });
-    await playbook({ name: 'off', enabled: false, steps: [{ action: { type: 'wait', seconds: 0 } }] });
+    const off = await playbook({
+      name: 'off',
+      enabled: false,
+      steps: [{ action: { type: 'wait', seconds: 0 } }],
+    });
     const incident = await create({ severity: 'P3' });
-    await new Promise((r) => setTimeout(r, 150));
-    expect(await runs(incident.id)).toEqual([]);
+    // Sentinel: a run started by hand afterwards; an automatic run, started at creation, would be listed with it.
+    const manual = await request(t.baseUrl)
+      .post(`/v1/incidents/${incident.id}/playbooks/${off.id}/run`)
+      .send({})
+      .expect(200);
+    const finished = await finishedRuns(incident.id);
+    expect(finished.map((r) => [r.id, r.trigger])).toEqual([[manual.body.id, 'manual']]);
   });
 
   it('retries a failing webhook step and succeeds when the receiver recovers', async () => {
@@ -314,7 +329,7 @@ describe('playbook runs', () => {
       steps: [{ action: { type: 'webhook', url: hook.url() }, retries: 2, retry_delay_seconds: 0.02 }],
     });
     const incident = await create();
-    const [run] = await finishedRuns(incident.id);
+    const [run] = await finishedRuns(incident.id, 1, 20);
     expect(run).toMatchObject({ success: true, steps: [{ status: 'succeeded', attempts: 3 }] });
     expect(hook.requests).toHaveLength(3);
   });
@@ -334,7 +349,7 @@ describe('playbook runs', () => {
         ],
       });
       const incident = await create();
-      const [run] = await finishedRuns(incident.id);
+      const [run] = await finishedRuns(incident.id, 1, 10);
       expect(run).toMatchObject({ status: 'failed', success: false, actions_executed: 1 });
       expect(run.error).toMatch(/^step "call" failed: /);
       expect(run.error).toMatch(reason);
@@ -364,15 +379,18 @@ describe('playbook runs', () => {
   );
 
   it('fails a step that exceeds its timeout', async () => {
-    const slow = await receiver({ delayMs: 2000 });
+    // It never answers within the test: the step ends at its 200 ms deadline on the clock.
+    const slow = await receiver({ delayMs: 60_000 });
     await playbook({
       name: 'slow',
       steps: [{ action: { type: 'webhook', url: slow.url() }, timeout_seconds: 0.2 }],
     });
-    const started = Date.now();
     const incident = await create();
+    await slow.waitFor(1);
+    await clock.advance(199);
+    expect((await runs(incident.id))[0].status).toBe('running');
+    await clock.advance(1);
     const [run] = await finishedRuns(incident.id);
-    expect(Date.now() - started).toBeLessThan(1500);
     expect(run.success).toBe(false);
     expect(run.steps[0].message).toMatch(/timed out/);
   });
@@ -467,7 +485,7 @@ describe('playbook runs', () => {
       .send({})
       .expect(200);
 
-    const [a, b] = await finishedRuns(incident.id, 2);
+    const [a, b] = await finishedRuns(incident.id, 2, 150);
     expect([a.id, b.id]).toEqual([first.body.id, second.body.id]);
     const one = (await request(t.baseUrl).get(`/v1/playbook-runs/${a.id}`).expect(200)).body;
     const two = (await request(t.baseUrl).get(`/v1/playbook-runs/${b.id}`).expect(200)).body;
