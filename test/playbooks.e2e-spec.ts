@@ -480,6 +480,8 @@ describe('playbook runs', () => {
       playbook_id: pb.id,
     });
     expect(['queued', 'running']).toContain(first.body.status);
+    // Runs are listed by creation time: the second request comes a millisecond later.
+    await clock.advance(1);
     const second = await request(t.baseUrl)
       .post(`/v1/incidents/${incident.id}/playbooks/${pb.id}/run`)
       .send({})
