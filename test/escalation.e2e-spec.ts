@@ -4,7 +4,7 @@ import type { EscalatedEvent } from '../src/events/event.types';
 import { EscalationPoliciesService } from '../src/escalation/escalation-policies.service';
 import { EventCapture } from './support/event-capture';
 import { eventually } from './support/eventually';
-import { incidentBody } from './support/fixtures';
+import { createIncident } from './support/fixtures';
 import { HttpReceiver } from './support/http-receiver';
 import { ManualClock } from './support/manual-clock';
 import { startTestApp, TestApp } from './support/test-app';
@@ -130,7 +130,7 @@ describe('escalation policies: REST', () => {
   });
 
   it('answers 404 for the escalation of an incident without one', async () => {
-    const incident = (await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body;
+    const incident = await createIncident(t.baseUrl);
     await request(t.baseUrl).get(`/v1/incidents/${incident.id}/escalation`).expect(404);
   });
 });
@@ -149,11 +149,7 @@ describe('escalation engine', () => {
   const policy = async (body: Record<string, unknown>) =>
     (await request(t.baseUrl).post('/v1/escalation-policies').send(body).expect(201)).body as { id: string };
 
-  const create = async (overrides: Record<string, unknown> = {}) =>
-    (await request(t.baseUrl).post('/v1/incidents').send(incidentBody(overrides)).expect(201)).body as {
-      id: string;
-      created_at: string;
-    };
+  const create = (overrides: Record<string, unknown> = {}) => createIncident(t.baseUrl, overrides);
 
   /** The incident's escalation; `{status: 'none'}` until one is attached (attachment follows creation). */
   const escalation = async (id: string): Promise<Record<string, unknown>> => {
@@ -424,8 +420,7 @@ describe('escalation across a restart', () => {
       .post('/v1/escalation-policies')
       .send({ name: 'restart', levels: [level(1, 0.04, { raise_to_severity: 'P0' })] })
       .expect(201);
-    const incident = (await request(first.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201))
-      .body;
+    const incident = await createIncident(first.baseUrl);
     const dueAt = Date.parse(incident.created_at) + 2400;
     await eventually(
       async () =>
@@ -462,8 +457,7 @@ describe('escalation across a restart', () => {
       .post('/v1/escalation-policies')
       .send({ name: 'overdue', levels: [level(1, 0.005)] })
       .expect(201);
-    const incident = (await request(first.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201))
-      .body;
+    const incident = await createIncident(first.baseUrl);
     await eventually(
       async () =>
         (await request(first.baseUrl).get(`/v1/incidents/${incident.id}/escalation`)).status === 200,
@@ -498,8 +492,7 @@ describe('escalation reconciliation at start', () => {
       .post('/v1/escalation-policies')
       .send({ name: 'reconcile', levels: [level(1, 0.005)] })
       .expect(201);
-    const incident = (await request(first.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201))
-      .body;
+    const incident = await createIncident(first.baseUrl);
     await eventually(
       async () =>
         (await request(first.baseUrl).get(`/v1/incidents/${incident.id}/escalation`)).status === 200,

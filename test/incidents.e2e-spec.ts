@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { EventCapture } from './support/event-capture';
-import { incidentBody } from './support/fixtures';
+import { createIncident, incidentBody } from './support/fixtures';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('incidents REST API', () => {
@@ -19,8 +19,7 @@ describe('incidents REST API', () => {
 
   beforeEach(() => events.clear());
 
-  const create = async (overrides: Record<string, unknown> = {}) =>
-    (await request(t.baseUrl).post('/v1/incidents').send(incidentBody(overrides)).expect(201)).body;
+  const create = (overrides: Record<string, unknown> = {}) => createIncident(t.baseUrl, overrides);
 
   describe('POST /v1/incidents', () => {
     it('answers 201 with the full incident, one Created timeline entry, and publishes incident_created', async () => {
@@ -187,7 +186,7 @@ describe('incidents REST API', () => {
       expect(events.types).toEqual(['incident_closed']);
 
       events.clear();
-      const id = incident.id as string;
+      const id = incident.id;
       const refused = [
         request(t.baseUrl).patch(`/v1/incidents/${id}`).send({ state: 'Investigating' }),
         request(t.baseUrl).patch(`/v1/incidents/${id}`).send({ severity: 'P0' }),

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { alertBody, incidentBody } from './support/fixtures';
+import { alertBody, createIncident, incidentBody } from './support/fixtures';
 import { startTestApp, TestApp } from './support/test-app';
 
 type Method = 'get' | 'post' | 'patch' | 'put';
@@ -436,7 +436,7 @@ describe('malformed requests', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    incidentId = (await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body.id;
+    incidentId = (await createIncident(t.baseUrl)).id;
   });
 
   afterAll(async () => {

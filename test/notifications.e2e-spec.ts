@@ -2,7 +2,7 @@ import request from 'supertest';
 import { NotificationChannelsService } from '../src/notifications/notification-channels.service';
 import { EventCapture } from './support/event-capture';
 import { eventually } from './support/eventually';
-import { alertBody, incidentBody } from './support/fixtures';
+import { alertBody, createIncident, incidentBody } from './support/fixtures';
 import { HttpReceiver, refusingUrl } from './support/http-receiver';
 import { ManualClock } from './support/manual-clock';
 import { startTestApp, TestApp } from './support/test-app';
@@ -158,12 +158,7 @@ describe('notification channels: REST and delivery', () => {
       url: hook.url('/incidents'),
       headers: { 'X-Token': 't0k' },
     });
-    const incident = (
-      await request(t.baseUrl)
-        .post('/v1/incidents')
-        .send(incidentBody({ severity: 'P1' }))
-        .expect(201)
-    ).body;
+    const incident = await createIncident(t.baseUrl, { severity: 'P1' });
 
     await hook.waitFor(1);
     const [received] = hook.requests;
@@ -211,13 +206,8 @@ describe('notification channels: REST and delivery', () => {
       labels: { team: 'ws-test' },
     });
     try {
-      const other = (await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body;
-      const incident = (
-        await request(t.baseUrl)
-          .post('/v1/incidents')
-          .send(incidentBody({ labels: { team: 'ws-test' } }))
-          .expect(201)
-      ).body;
+      const other = await createIncident(t.baseUrl);
+      const incident = await createIncident(t.baseUrl, { labels: { team: 'ws-test' } });
       const frame = await subscriber.waitFor((e) => e.event?.incident_id === incident.id);
       expect(frame.event).toEqual({
         event_type: 'notification_sent',
@@ -239,12 +229,7 @@ describe('notification channels: REST and delivery', () => {
   it('sends a Slack-compatible payload to a slack channel', async () => {
     const hook = await receiver();
     await channel({ name: 'slack-ops', type: 'slack', url: hook.url('/services/T/B/X') });
-    const incident = (
-      await request(t.baseUrl)
-        .post('/v1/incidents')
-        .send(incidentBody({ severity: 'P0' }))
-        .expect(201)
-    ).body;
+    const incident = await createIncident(t.baseUrl, { severity: 'P0' });
     await hook.waitFor(1);
     expect(hook.requests[0].body).toEqual({
       text: expect.stringContaining(`[P0] New incident: ${incident.title}`),
@@ -260,12 +245,7 @@ describe('notification channels: REST and delivery', () => {
   it('notifies on creation only for the channel severities, and on escalation and resolution', async () => {
     const hook = await receiver();
     await channel({ name: 'urgent-only', type: 'webhook', url: hook.url(), severities: ['P0', 'P1'] });
-    const low = (
-      await request(t.baseUrl)
-        .post('/v1/incidents')
-        .send(incidentBody({ severity: 'P3' }))
-        .expect(201)
-    ).body;
+    const low = await createIncident(t.baseUrl, { severity: 'P3' });
     await request(t.baseUrl)
       .post(`/v1/incidents/${low.id}/escalate`)
       .send({ to_severity: 'P1', reason: 'customers affected' })
@@ -299,7 +279,7 @@ describe('notification channels: REST and delivery', () => {
       url: hook.url('/resolved'),
       events: ['incident_resolved'],
     });
-    const incident = (await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body;
+    const incident = await createIncident(t.baseUrl);
     await request(t.baseUrl)
       .post(`/v1/incidents/${incident.id}/resolve`)
       .send({ resolved_by: 'bob', method: 'Manual', notes: '' })
@@ -316,7 +296,7 @@ describe('notification channels: REST and delivery', () => {
   it('retries a failing receiver with backoff: every attempt is an event and a timeline entry', async () => {
     const hook = await receiver({ script: [500, 503] });
     await channel({ name: 'flaky', type: 'webhook', url: hook.url() });
-    const incident = (await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body;
+    const incident = await createIncident(t.baseUrl);
     const attempts = () => notificationEvents(events, incident.id).length;
 
     // Backoff on the clock: the second attempt 50 ms after the first failed, the third 100 ms after that.
@@ -364,7 +344,7 @@ describe('notification channels: REST and delivery', () => {
     const silent = await receiver({ delayMs: 60_000 });
     await channel({ name: 'refusing', type: 'webhook', url: await refusingUrl() });
     await channel({ name: 'silent', type: 'webhook', url: silent.url() });
-    const incident = (await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body;
+    const incident = await createIncident(t.baseUrl);
 
     await advanceUntil(
       250,

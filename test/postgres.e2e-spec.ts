@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
-import { alertBody, amAlert, amWebhook, incidentBody } from './support/fixtures';
+import { alertBody, amAlert, amWebhook, createIncident } from './support/fixtures';
 import { describeIfPostgres, postgresDatabaseUrl, TEST_DATABASE_URL } from './support/postgres';
 import { startTestApp } from './support/test-app';
 
@@ -29,8 +29,7 @@ describeIfPostgres('PostgreSQL store (DATABASE_URL=postgres://...)', () => {
       const dup = (await request(first.baseUrl).post('/v1/alerts').send(alert).expect(200)).body;
       expect(dup).toMatchObject({ status: 'Duplicate', incident_id: incidentId });
 
-      const manual = (await request(first.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201))
-        .body;
+      const manual = await createIncident(first.baseUrl);
       await request(first.baseUrl)
         .patch(`/v1/incidents/${manual.id}`)
         .send({ state: 'Investigating' })

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { alertBody, incidentBody } from './support/fixtures';
+import { alertBody, createIncident } from './support/fixtures';
 import { startTestApp } from './support/test-app';
 
 describe('restart on the same SQLite file', () => {
@@ -13,9 +13,7 @@ describe('restart on the same SQLite file', () => {
         (await request(first.baseUrl).post('/v1/alerts').send(alert).expect(200)).body.incident_id,
       );
       for (let i = 0; i < 4; i += 1) {
-        created.push(
-          (await request(first.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body.id,
-        );
+        created.push((await createIncident(first.baseUrl)).id);
       }
       await request(first.baseUrl)
         .post(`/v1/incidents/${created[1]}/comments`)

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { alertBody, incidentBody } from './support/fixtures';
+import { alertBody, createIncident } from './support/fixtures';
 import { Frame, WsTestClient, eventTypeOf } from './support/ws-test-client';
 import { TestApp, startTestApp } from './support/test-app';
 
@@ -113,7 +113,7 @@ describe('REST actions produce exactly the expected events, in order, on the str
   });
 
   it('publishes incident_created alone for POST /v1/incidents', async () => {
-    const created = (await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201)).body;
+    const created = await createIncident(t.baseUrl);
     const [event] = await expectEvents(['incident_created']);
     expect(event.incident.id).toBe(created.id);
     await client.expectSilence(200);
