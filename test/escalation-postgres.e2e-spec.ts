@@ -4,6 +4,7 @@ import request from 'supertest';
 import { eventually } from './support/eventually';
 import { incidentBody } from './support/fixtures';
 import { HttpReceiver } from './support/http-receiver';
+import { ManualClock } from './support/manual-clock';
 import { describeIfPostgres, postgresDatabaseUrl, TEST_DATABASE_URL } from './support/postgres';
 import { startTestApp } from './support/test-app';
 
@@ -23,7 +24,8 @@ describeIfPostgres('escalation, playbooks, notifications and system events on Po
   });
 
   it('runs the same queries, and an escalation armed before a restart fires after it', async () => {
-    const first = await startTestApp({ DATABASE_URL: url });
+    const clock = new ManualClock();
+    const first = await startTestApp({ DATABASE_URL: url }, undefined, { clock });
     let incidentId: string;
     try {
       await request(first.baseUrl)
@@ -68,7 +70,13 @@ describeIfPostgres('escalation, playbooks, notifications and system events on Po
       await first.close();
     }
 
-    const second = await startTestApp({ DATABASE_URL: url }, { dbPath: first.dbPath, dir: first.dir });
+    // Back after the 1.2 s level was due: it fires at start, without waiting.
+    const later = new ManualClock(clock.now() + 1200);
+    const second = await startTestApp(
+      { DATABASE_URL: url },
+      { dbPath: first.dbPath, dir: first.dir },
+      { clock: later },
+    );
     try {
       await eventually(
         async () =>
