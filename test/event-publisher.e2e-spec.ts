@@ -1,24 +1,9 @@
 import { EventPublisher } from '../src/events/event-publisher.service';
 import { EventType } from '../src/events/event.types';
 import { IncidentsRepository } from '../src/incidents/incidents.repository';
-import { createIncident } from '../src/incidents/incident-lifecycle';
 import { EventCapture } from './support/event-capture';
+import { makeIncident } from './support/fixtures';
 import { startTestApp, TestApp } from './support/test-app';
-
-const newIncident = (title: string) =>
-  createIncident(
-    {
-      source: 'unit',
-      title,
-      description: '',
-      severity: 'P3',
-      incident_type: 'Data',
-      affected_resources: [],
-      labels: {},
-      fingerprint: null,
-    },
-    new Date().toISOString(),
-  );
 
 describe('EventPublisher: store, log and publish as one unit of work', () => {
   let t: TestApp;
@@ -42,7 +27,7 @@ describe('EventPublisher: store, log and publish as one unit of work', () => {
 
   const store = (title: string, fail = false) =>
     publisher.run(async (tx, recorder) => {
-      const incident = newIncident(title);
+      const incident = makeIncident({ title });
       await incidents.insert(tx, incident);
       recorder.record({ event_type: EventType.IncidentCreated, incident }, incident);
       if (fail) throw new Error(`unit ${title} failed after writing`);
