@@ -3,7 +3,7 @@ import type { DomainEvent } from '../src/events/event.types';
 import { PlaybooksService } from '../src/playbooks/playbooks.service';
 import { EventCapture } from './support/event-capture';
 import { eventually } from './support/eventually';
-import { alertBody, incidentBody } from './support/fixtures';
+import { alertBody, createIncident } from './support/fixtures';
 import { HttpReceiver, refusingUrl } from './support/http-receiver';
 import { ManualClock } from './support/manual-clock';
 import { startTestApp, TestApp } from './support/test-app';
@@ -142,10 +142,7 @@ describe('playbook runs', () => {
       id: string;
       name: string;
     };
-  const create = async (overrides: Record<string, unknown> = {}) =>
-    (await request(t.baseUrl).post('/v1/incidents').send(incidentBody(overrides)).expect(201)).body as {
-      id: string;
-    };
+  const create = (overrides: Record<string, unknown> = {}) => createIncident(t.baseUrl, overrides);
   const runs = async (incidentId: string): Promise<Run[]> =>
     (await request(t.baseUrl).get(`/v1/incidents/${incidentId}/playbook-runs`).expect(200)).body.runs;
   /** Waits for `count` finished runs, moving the clock `stepMs` per poll (wait steps and retry delays). */
@@ -533,8 +530,7 @@ describe('playbook runs at shutdown', () => {
       .post('/v1/playbooks')
       .send({ name: 'long', steps: [{ action: { type: 'wait', seconds: 30 } }] })
       .expect(201);
-    const incident = (await request(first.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201))
-      .body;
+    const incident = await createIncident(first.baseUrl);
     await eventually(
       async () =>
         (
