@@ -2,7 +2,7 @@ import request from 'supertest';
 import { NotificationChannelsService } from '../src/notifications/notification-channels.service';
 import { EventCapture } from './support/event-capture';
 import { eventually } from './support/eventually';
-import { alertBody, createIncident, incidentBody } from './support/fixtures';
+import { alertBody, createIncident } from './support/fixtures';
 import { HttpReceiver, refusingUrl } from './support/http-receiver';
 import { ManualClock } from './support/manual-clock';
 import { startTestApp, TestApp } from './support/test-app';
@@ -288,7 +288,7 @@ describe('notification channels: REST and delivery', () => {
     // Sentinel: a channel added afterwards is notified of a later incident; a wrong delivery for the first
     // incident, queued before it, would have arrived by then.
     await channel({ name: 'sentinel', type: 'webhook', url: hook.url('/sentinel') });
-    await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201);
+    await createIncident(t.baseUrl);
     await hook.waitFor(2);
     expect(hook.requests.map((r) => r.path)).toEqual(['/resolved', '/sentinel']);
   });
@@ -394,7 +394,7 @@ describe('notification queue bound', () => {
         .send({ name: 'narrow', type: 'webhook', url: slow.url() })
         .expect(201);
       for (let i = 0; i < 5; i += 1) {
-        await request(t.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201);
+        await createIncident(t.baseUrl);
       }
       const metrics = async () => (await request(t.baseUrl).get('/metrics').expect(200)).text;
       expect(await metrics()).toMatch(
