@@ -30,8 +30,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
 export function toErrorBody(exception: unknown): ErrorBody {
   if (exception instanceof ApiException) return exception.getResponse() as ErrorBody;
   // Storage's errors about user definitions: the same answers as NotFoundError and ValidationError.
-  if (exception instanceof DefinitionNotFoundError)
+  if (exception instanceof DefinitionNotFoundError) {
     return errorBody(ErrorCode.NotFound, exception.message, 404);
+  }
   if (exception instanceof DefinitionNameTakenError) {
     return errorBody(ErrorCode.Validation, exception.message, 400);
   }
