@@ -9,7 +9,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
 import { Clock, Timer } from '../clock/clock';
-import { InvalidStateTransitionError } from '../common/api-error';
+import { InvalidStateTransitionError, NotFoundError } from '../common/api-error';
 import { SerialQueue } from '../common/serial-queue';
 import type { Incident } from '../domain';
 import { EventType } from '../events/event.types';
@@ -71,6 +71,18 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
       new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, SHUTDOWN_WAIT_MS))),
     ]);
     timer?.cancel();
+  }
+
+  /** The runs of one incident, as stored. */
+  runsOf(incidentId: string): Promise<PlaybookRun[]> {
+    return this.runs.forIncident(incidentId);
+  }
+
+  /** One run; NOT_FOUND when there is none. */
+  async getRun(id: string): Promise<PlaybookRun> {
+    const run = await this.runs.get(id);
+    if (!run) throw new NotFoundError(`Playbook run ${id}`);
+    return run;
   }
 
   /**

@@ -1,12 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { NotFoundError } from '../common/api-error';
 import { UuidParam } from '../common/uuid-param.pipe';
 import { IncidentsService } from '../incidents/incidents.service';
 import { PlaybookDto, RunPlaybookDto } from './dto/playbook.dto';
 import { Playbook, PlaybookRun, RunTrigger, toPlaybookView, toRunView } from './playbook';
 import { PlaybookRunnerService } from './playbook-runner.service';
-import { PlaybookRunsRepository } from './playbook-runs.repository';
 import { PlaybooksService } from './playbooks.service';
 
 @ApiTags('playbooks')
@@ -15,7 +13,6 @@ export class PlaybooksController {
   constructor(
     private readonly playbooks: PlaybooksService,
     private readonly runner: PlaybookRunnerService,
-    private readonly runs: PlaybookRunsRepository,
     private readonly incidents: IncidentsService,
   ) {}
 
@@ -62,13 +59,11 @@ export class PlaybooksController {
   @Get('incidents/:id/playbook-runs')
   async incidentRuns(@UuidParam() id: string): Promise<{ runs: PlaybookRun[] }> {
     await this.incidents.get(id);
-    return { runs: (await this.runs.forIncident(id)).map(toRunView) };
+    return { runs: (await this.runner.runsOf(id)).map(toRunView) };
   }
 
   @Get('playbook-runs/:id')
   async getRun(@UuidParam() id: string): Promise<PlaybookRun> {
-    const run = await this.runs.get(id);
-    if (!run) throw new NotFoundError(`Playbook run ${id}`);
-    return toRunView(run);
+    return toRunView(await this.runner.getRun(id));
   }
 }
