@@ -145,8 +145,9 @@ describe('POST /v1/alerts: alert -> incident with deduplication', () => {
     const body = alertBody();
     const first = (await request(t.baseUrl).post('/v1/alerts').send(body).expect(200)).body;
     const dups = [];
-    for (let i = 0; i < 3; i += 1)
+    for (let i = 0; i < 3; i += 1) {
       dups.push((await request(t.baseUrl).post('/v1/alerts').send(body).expect(200)).body);
+    }
     for (const dup of dups) {
       await request(t.baseUrl).get(`/v1/alerts/${dup.alert_id}`).expect(200);
       expect(dup.incident_id).toBe(first.incident_id);

@@ -37,8 +37,9 @@ export function memoizeValidationMetadata(storage: MetadataStorage = getMetadata
     let byOptions = lookups.get(target);
     if (byOptions === undefined) lookups.set(target, (byOptions = new Map<string, ValidationMetadata[]>()));
     let metadata = byOptions.get(key);
-    if (metadata === undefined)
+    if (metadata === undefined) {
       byOptions.set(key, (metadata = lookUp(target, schema, always, strictGroups, groups)));
+    }
     return metadata;
   };
   storage.groupByPropertyName = (metadata) => {

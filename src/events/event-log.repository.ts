@@ -87,8 +87,9 @@ export class EventLogRepository {
       if (statement.parameterNames.join() !== expected.join()) {
         throw new Error('event_log insert: parameters not in row-major column order');
       }
-      if (this.appendStatements.size < MAX_CACHED_APPEND_STATEMENTS)
+      if (this.appendStatements.size < MAX_CACHED_APPEND_STATEMENTS) {
         this.appendStatements.set(count, statement);
+      }
     }
     return statement;
   }
@@ -125,6 +126,6 @@ export class EventLogRepository {
       .selectFrom('event_log')
       .select((eb) => eb.fn.max('sequence').as('max'))
       .executeTakeFirst();
-    return row?.max == null ? 0 : Number(row.max);
+    return Number(row?.max ?? 0);
   }
 }

@@ -126,8 +126,9 @@ export class IncidentsService {
       const assigneesChanged =
         dto.assignees !== undefined && changeAssignees(incident, dto.assignees, actor, now);
       const labelsChanged = dto.labels !== undefined && changeLabels(incident, dto.labels, actor, now);
-      if (previousState === null && previousSeverity === null && !assigneesChanged && !labelsChanged)
+      if (previousState === null && previousSeverity === null && !assigneesChanged && !labelsChanged) {
         return false;
+      }
 
       events.record(
         { event_type: EventType.IncidentUpdated, incident, previous_state: previousState },
