@@ -200,7 +200,7 @@ describe('WebSocket protocol (/ws): every client and server message type and err
       code: 'NOT_FOUND',
     });
     await publish(t.app, systemEvent('after a rejected subscription'), null);
-    await client.expectSilence(150);
+    await client.expectNothingPending();
   });
 
   it('replaces the filters of an existing subscription id', async () => {
@@ -219,7 +219,7 @@ describe('WebSocket protocol (/ws): every client and server message type and err
     );
     const [event] = await client.events(1);
     expect(event.event.incident.title).toBe('p2');
-    await client.expectSilence(150);
+    await client.expectNothingPending();
     expect(client.receivedEvents()).toHaveLength(1);
   });
 
@@ -231,7 +231,7 @@ describe('WebSocket protocol (/ws): every client and server message type and err
       subscription_id: 's',
     });
     await publish(t.app, systemEvent('after unsubscribe'), null);
-    await client.expectSilence(150);
+    await client.expectNothingPending();
     expect(await client.request({ type: 'unsubscribe', subscription_id: 's' })).toEqual({
       type: 'error',
       code: 'NOT_FOUND',
@@ -242,7 +242,7 @@ describe('WebSocket protocol (/ws): every client and server message type and err
   it('does not answer ack', async () => {
     const client = await connect();
     client.send({ type: 'ack', message_id: randomUUID() });
-    await client.expectSilence(200);
+    await client.expectNothingPending();
     expect(await client.request({ type: 'ping', timestamp: '2025-01-01T00:00:00Z' })).toMatchObject({
       type: 'pong',
     });
@@ -272,7 +272,7 @@ describe('WebSocket protocol (/ws): every client and server message type and err
     await publish(t.app, systemEvent('one'), null);
     await publish(t.app, systemEvent('two'), null);
     const events = await client.events(2);
-    await client.expectSilence(150);
+    await client.expectNothingPending();
     expect(client.receivedEvents()).toHaveLength(2);
     expect(events[0]).toEqual({
       type: 'event',
@@ -289,7 +289,7 @@ describe('WebSocket protocol (/ws): every client and server message type and err
   it('delivers nothing to a connection without subscriptions', async () => {
     const client = await connect();
     await publish(t.app, systemEvent('nobody listens'), null);
-    await client.expectSilence(150);
+    await client.expectNothingPending();
   });
 
   it('does not negotiate permessage-deflate when compression is off (the default)', async () => {

@@ -56,8 +56,9 @@ describe('1,000 concurrent connections', () => {
     const sentinel = makeIncident({ severity: 'P3', title: 'sentinel' });
     await publish(t.app, { event_type: 'incident_created', incident: sentinel }, sentinel);
     await Promise.all(others.map((c) => c.events(2, 10_000)));
-    for (const c of matching)
+    for (const c of matching) {
       expect(c.receivedEvents().map((e) => e.event.event_type)).toEqual(['system_event', 'incident_created']);
+    }
     for (const c of others) {
       expect(c.receivedEvents().map((e) => e.event.incident?.title ?? e.event.message)).toEqual([
         'to all',

@@ -14,8 +14,9 @@ export function registerAccessLog(fastify: FastifyInstance, logger: LoggerServic
   fastify.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
     const url = request.url;
-    if ((status < 400 && !logSuccess) || url.startsWith('/metrics') || url.startsWith('/health'))
+    if ((status < 400 && !logSuccess) || url.startsWith('/metrics') || url.startsWith('/health')) {
       return done();
+    }
     const entry = {
       req: { method: request.method, url, remoteAddress: request.socket.remoteAddress },
       res: { statusCode: status },

@@ -17,11 +17,16 @@ const DEFAULT_TIMEOUT_MS = 3000;
  * finds one by content whenever it arrived; both wake on the frame itself, never by polling. `connect` resolves
  * once the `welcome` frame has arrived (unless `expectWelcome` is false). Close clients before `app.close()`.
  */
+/** Sentinel pings carry timestamps from here on: distinct from anything a test sends. */
+const SENTINEL_EPOCH = Date.UTC(2000, 0, 1);
+
 export class WsTestClient {
   readonly frames: Frame[] = [];
   readonly closed: Promise<CloseInfo>;
   private readonly eventFrames: Frame[] = [];
   private cursor = 0;
+  /** Sentinel pings sent (each gets a timestamp of its own, see expectNothingPending). */
+  private sentinels = 0;
   private closeInfo: CloseInfo | null = null;
   /** Pending reads, re-checked on every frame and on close. */
   private readonly waiters = new Set<() => void>();
@@ -141,15 +146,20 @@ export class WsTestClient {
   }
 
   /**
-   * Resolves if no frame arrives within the next `ms`; rejects with what arrived otherwise. Prefer a sentinel (a
-   * frame that must come after the ones that must not) where the server offers one: this waits on the real clock.
+   * Proves that nothing else is due to this client, with a sentinel rather than a sleep: sends a `ping` and waits
+   * for its `pong`, which the server queues behind every frame already due to this connection (one connection's
+   * frames leave in order); throws if any other frame (a heartbeat aside) arrived before it. Everything up to the
+   * sentinel counts as read.
    */
-  async expectSilence(ms: number): Promise<void> {
+  async expectNothingPending(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
     const start = this.frames.length;
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    const unexpected = this.frames.slice(start);
+    const timestamp = new Date(SENTINEL_EPOCH + ++this.sentinels).toISOString();
+    this.send({ type: 'ping', timestamp });
+    const sentinel = await this.waitFor((f) => f.type === 'pong' && f.timestamp === timestamp, timeoutMs);
+    const end = this.frames.indexOf(sentinel);
+    const unexpected = this.frames.slice(start, end).filter((f) => f.type !== 'pong');
     if (unexpected.length > 0) throw new Error(`unexpected frames: ${JSON.stringify(unexpected)}`);
-    this.cursor = this.frames.length;
+    this.cursor = Math.max(this.cursor, end + 1);
   }
 
   waitClosed(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<CloseInfo> {
