@@ -9,7 +9,7 @@ import { EventPublisher, EventRecorder } from '../events/event-publisher.service
 import { EventType } from '../events/event.types';
 import { addTimeline, createIncident, resolveIncident } from '../incidents/incident-lifecycle';
 import { IncidentStatsService } from '../incidents/incident-stats.service';
-import { IncidentsRepository } from '../incidents/incidents.repository';
+import { IncidentsService } from '../incidents/incidents.service';
 import { Metric } from '../metrics/metric-names';
 import type { Tx } from '../storage/database.types';
 import { AckStatus, AlertAck, AlertInput, AlertOrigin } from './alert-input';
@@ -46,7 +46,7 @@ export class AlertIngestionService {
     private readonly clock: Clock,
     private readonly publisher: EventPublisher,
     private readonly alerts: AlertsRepository,
-    private readonly incidents: IncidentsRepository,
+    private readonly incidents: IncidentsService,
     private readonly stats: IncidentStatsService,
     @InjectMetric(Metric.AlertsReceived) private readonly alertsReceived: Counter<string>,
     @InjectMetric(Metric.Deduplications) private readonly deduplications: Counter<string>,
@@ -146,7 +146,7 @@ export class AlertIngestionService {
         source: alert.source,
       });
       await this.alerts.insert(tx, alert, origin, existing.created_at);
-      await this.incidents.update(tx, existing);
+      await this.incidents.save(tx, existing);
       events.record({ event_type: EventType.AlertReceived, alert }, existing);
       events.record(
         { event_type: EventType.IncidentUpdated, incident: existing, previous_state: null },
@@ -246,7 +246,7 @@ export class AlertIngestionService {
   ): Promise<string> {
     const stillFiring = await this.alerts.countFiringForIncident(tx, incidentId);
     if (stillFiring > 0) return `Incident ${incidentId} stays open: ${stillFiring} alert(s) still firing`;
-    const incident = await this.incidents.findById(tx, incidentId);
+    const incident = await this.incidents.find(tx, incidentId);
     if (!incident) return `Incident ${incidentId} not found`;
     if (!isActiveState(incident.state)) return `Incident ${incidentId} already ${incident.state}`;
     const before = { severity: incident.severity, state: incident.state };
@@ -260,7 +260,7 @@ export class AlertIngestionService {
       },
       this.clock.nowIso(),
     );
-    await this.incidents.update(tx, incident);
+    await this.incidents.save(tx, incident);
     events.record({ event_type: EventType.IncidentResolved, incident }, incident);
     out.changed.push({ before, after: incident });
     return `Incident ${incidentId} resolved`;

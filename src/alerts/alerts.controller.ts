@@ -1,11 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { NotFoundError } from '../common/api-error';
 import { UuidParam } from '../common/uuid-param.pipe';
 import type { Alert } from '../domain';
 import { AlertAck } from './alert-input';
 import { AlertIngestionService } from './alert-ingestion.service';
-import { AlertsRepository } from './alerts.repository';
+import { AlertsService } from './alerts.service';
 import { CreateAlertDto } from './dto/create-alert.dto';
 
 @ApiTags('alerts')
@@ -13,7 +12,7 @@ import { CreateAlertDto } from './dto/create-alert.dto';
 export class AlertsController {
   constructor(
     private readonly ingestion: AlertIngestionService,
-    private readonly alerts: AlertsRepository,
+    private readonly alerts: AlertsService,
   ) {}
 
   @Post()
@@ -34,9 +33,7 @@ export class AlertsController {
   }
 
   @Get(':id')
-  async get(@UuidParam() id: string): Promise<Alert> {
-    const alert = await this.alerts.get(id);
-    if (!alert) throw new NotFoundError(`Alert ${id}`);
-    return alert;
+  get(@UuidParam() id: string): Promise<Alert> {
+    return this.alerts.get(id);
   }
 }

@@ -4,12 +4,13 @@ import { AlertIngestionService } from './alert-ingestion.service';
 import { AlertmanagerController } from './alertmanager.controller';
 import { AlertsController } from './alerts.controller';
 import { AlertsRepository } from './alerts.repository';
+import { AlertsService } from './alerts.service';
 import { IncidentAlertsController } from './incident-alerts.controller';
 
 @Module({
   imports: [IncidentsModule],
   controllers: [AlertsController, AlertmanagerController, IncidentAlertsController],
-  providers: [AlertsRepository, AlertIngestionService],
-  exports: [AlertIngestionService, AlertsRepository],
+  providers: [AlertsRepository, AlertsService, AlertIngestionService],
+  exports: [AlertIngestionService],
 })
 export class AlertsModule {}

@@ -2,7 +2,8 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { UuidParam } from '../common/uuid-param.pipe';
 import { ListEventsQuery } from './dto/list-events.query';
-import { EventLogRepository, StoredLogEntry } from './event-log.repository';
+import type { StoredLogEntry } from './event-log.repository';
+import { EventLogService } from './event-log.service';
 
 /**
  * The persistent event log over REST: a client that reconnects asks for everything after the last `sequence` it
@@ -11,7 +12,7 @@ import { EventLogRepository, StoredLogEntry } from './event-log.repository';
 @ApiTags('events')
 @Controller('v1')
 export class EventsController {
-  constructor(private readonly log: EventLogRepository) {}
+  constructor(private readonly log: EventLogService) {}
 
   @Get('events')
   async list(@Query() query: ListEventsQuery): Promise<{ events: StoredLogEntry[] }> {

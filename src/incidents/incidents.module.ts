@@ -7,6 +7,6 @@ import { IncidentsService } from './incidents.service';
 @Module({
   controllers: [IncidentsController],
   providers: [IncidentsRepository, IncidentsService, IncidentStatsService],
-  exports: [IncidentsRepository, IncidentsService, IncidentStatsService],
+  exports: [IncidentsService, IncidentStatsService],
 })
 export class IncidentsModule {}

@@ -98,6 +98,24 @@ export class IncidentsService {
     return this.incidents.findById(tx, id);
   }
 
+  /**
+   * For alert ingestion, inside its unit of work: the active incident with this fingerprint opened at or after
+   * `openedSince` (the deduplication window), or undefined.
+   */
+  findActiveByFingerprint(tx: Tx, fingerprint: string, openedSince: string): Promise<Incident | undefined> {
+    return this.incidents.findActiveByFingerprint(tx, fingerprint, openedSince);
+  }
+
+  /** Stores a new incident inside the caller's unit of work (the caller records its events). */
+  insert(tx: Tx, incident: Incident): Promise<void> {
+    return this.incidents.insert(tx, incident);
+  }
+
+  /** Stores a changed incident inside the caller's unit of work (the caller records its events). */
+  save(tx: Tx, incident: Incident): Promise<void> {
+    return this.incidents.update(tx, incident);
+  }
+
   /** Up to `limit` incidents still Detected (never acknowledged), newest first. */
   async listDetected(limit: number): Promise<Incident[]> {
     const { incidents } = await this.incidents.list({
