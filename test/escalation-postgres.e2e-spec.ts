@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
 import { eventually } from './support/eventually';
-import { incidentBody } from './support/fixtures';
+import { createIncident } from './support/fixtures';
 import { HttpReceiver } from './support/http-receiver';
 import { ManualClock } from './support/manual-clock';
 import { describeIfPostgres, postgresDatabaseUrl, TEST_DATABASE_URL } from './support/postgres';
@@ -45,8 +45,7 @@ describeIfPostgres('escalation, playbooks, notifications and system events on Po
         .send({ category: 'maintenance', message: 'pg' })
         .expect(201);
 
-      const incident = (await request(first.baseUrl).post('/v1/incidents').send(incidentBody()).expect(201))
-        .body;
+      const incident = await createIncident(first.baseUrl);
       incidentId = incident.id;
       await receiver.waitFor(1);
       const runs = await eventually(

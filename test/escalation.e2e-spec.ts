@@ -162,12 +162,6 @@ describe('escalation engine', () => {
     eventually(async () => (await escalation(id)).status === 'active', 2000, 'an attached escalation');
 
   /** Moves the clock by `ms`, then waits until `check` holds (the work the due timers started is async). */
-  const advanceUntil = async (ms: number, check: () => boolean | Promise<boolean>, what: string) => {
-    await clock.advance(ms);
-    // advance(0) fires a timer re-armed for "now" by work that settled after the advance.
-    await eventually(async () => (await clock.advance(0), check()), 3000, what);
-  };
-
   beforeAll(async () => {
     clock = new ManualClock();
     t = await startTestApp({ NOTIFICATION_RETRY_BACKOFF: '0.01' }, undefined, { clock });
@@ -217,7 +211,9 @@ describe('escalation engine', () => {
       // Not before the level's delay (300 ms), then exactly at it.
       await clock.advance(299);
       expect(escalations(incident.id)).toEqual([]);
-      await advanceUntil(1, () => escalations(incident.id).length === 1, 'the first level');
+      await clock.advanceUntil(() => escalations(incident.id).length === 1, 'the first level', {
+        firstMs: 1,
+      });
       const [first] = escalations(incident.id);
       expect(first).toMatchObject({ from_severity: 'P2', to_severity: 'P1' });
       expect(first.reason).toMatch(
@@ -226,7 +222,9 @@ describe('escalation engine', () => {
       // The next level is due 300 ms after the instant the first one fired.
       await clock.advance(299);
       expect(escalations(incident.id)).toHaveLength(1);
-      await advanceUntil(1, () => escalations(incident.id).length === 2, 'the second level');
+      await clock.advanceUntil(() => escalations(incident.id).length === 2, 'the second level', {
+        firstMs: 1,
+      });
       expect(escalations(incident.id)[1]).toMatchObject({ from_severity: 'P1', to_severity: 'P0' });
       const times = events.envelopes
         .filter((e) => e.event.event_type === 'escalated')
@@ -309,7 +307,9 @@ describe('escalation engine', () => {
     // one, due earlier, would have escalated first.
     const sentinel = await create();
     await attached(sentinel.id);
-    await advanceUntil(600, () => escalations(sentinel.id).length === 1, 'the sentinel escalation');
+    await clock.advanceUntil(() => escalations(sentinel.id).length === 1, 'the sentinel escalation', {
+      firstMs: 600,
+    });
     expect(escalations(incident.id)).toEqual([]);
   });
 
@@ -325,7 +325,9 @@ describe('escalation engine', () => {
 
     await request(t.baseUrl).patch(`/v1/incidents/${incident.id}`).send({ state: 'Detected' }).expect(200);
     await attached(incident.id);
-    await advanceUntil(300, () => escalations(incident.id).length === 1, 'the escalation after reopening');
+    await clock.advanceUntil(() => escalations(incident.id).length === 1, 'the escalation after reopening', {
+      firstMs: 300,
+    });
     await eventually(async () => (await escalation(incident.id)).status === 'completed', 2000, 'completed');
     expect(await escalation(incident.id)).toMatchObject({ status: 'completed', stop_reason: null });
   });
@@ -344,7 +346,9 @@ describe('escalation engine', () => {
       .patch(`/v1/incidents/${incident.id}`)
       .send({ state: 'Investigating' })
       .expect(200);
-    await advanceUntil(300, () => escalations(incident.id).length === 1, 'the sticky level');
+    await clock.advanceUntil(() => escalations(incident.id).length === 1, 'the sticky level', {
+      firstMs: 300,
+    });
     expect(escalations(incident.id)[0]).toMatchObject({ from_severity: 'P3', to_severity: 'P3' });
     expect(escalations(incident.id)[0].reason).toMatch(/still Investigating after 0\.3 s/);
     // Level 2 stops on acknowledgement.
@@ -362,7 +366,9 @@ describe('escalation engine', () => {
     const incident = await create();
     await attached(incident.id);
     for (let round = 1; round <= 3; round += 1) {
-      await advanceUntil(120, () => escalations(incident.id).length === round, `escalation ${round}`);
+      await clock.advanceUntil(() => escalations(incident.id).length === round, `escalation ${round}`, {
+        firstMs: 120,
+      });
     }
     await eventually(async () => (await escalation(incident.id)).status === 'completed', 2000, 'completed');
     expect(escalations(incident.id)).toHaveLength(3);
@@ -402,10 +408,10 @@ describe('escalation engine', () => {
       .put(`/v1/escalation-policies/${p.id}`)
       .send({ name: 'to-disable', enabled: false, levels: [level(1, 0.01)] })
       .expect(200);
-    await advanceUntil(
-      600,
+    await clock.advanceUntil(
       async () => (await escalation(incident.id)).status === 'cancelled',
       'the cancelled escalation',
+      { firstMs: 600 },
     );
     expect((await escalation(incident.id)).stop_reason).toBe('policy_disabled');
     expect(escalations(incident.id)).toEqual([]);

@@ -32,8 +32,6 @@ describe('notification channels: REST and delivery', () => {
     };
 
   /** Moves the clock `step` ms at a time until `check` holds: deliveries mix real I/O with clock timers. */
-  const advanceUntil = (step: number, check: () => boolean, what: string) =>
-    eventually(async () => (await clock.advance(step), check()), 5000, what);
 
   beforeAll(async () => {
     clock = new ManualClock();
@@ -346,10 +344,10 @@ describe('notification channels: REST and delivery', () => {
     await channel({ name: 'silent', type: 'webhook', url: silent.url() });
     const incident = await createIncident(t.baseUrl);
 
-    await advanceUntil(
-      250,
+    await clock.advanceUntil(
       () => notificationEvents(events, incident.id).length === 6,
       'six failed attempts',
+      { firstMs: 250, stepMs: 250 },
     );
     expect(silent.requests).toHaveLength(3);
     expect(notificationEvents(events, incident.id).every((e) => 'success' in e && !e.success)).toBe(true);

@@ -58,6 +58,29 @@ export class ManualClock extends Clock {
     await settle();
   }
 
+  /**
+   * Moves time by `firstMs`, then by `stepMs` at a time, until `check` holds; fails after `timeoutMs` of real time.
+   * With `stepMs` 0 each step only fires what work that settled in the meantime has made due (a timer re-armed for
+   * "now" after an asynchronous write, say).
+   */
+  async advanceUntil(
+    check: () => boolean | Promise<boolean>,
+    what: string,
+    {
+      firstMs = 0,
+      stepMs = 0,
+      timeoutMs = 5000,
+    }: { firstMs?: number; stepMs?: number; timeoutMs?: number } = {},
+  ): Promise<void> {
+    await this.advance(firstMs);
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await this.advance(stepMs);
+    }
+  }
+
   /** Moves time to `instant` (never backwards). */
   async advanceTo(instant: number | string): Promise<void> {
     const at = typeof instant === 'number' ? instant : Date.parse(instant);
