@@ -4,32 +4,19 @@ import type { EventEnvelope } from '../../events/event-envelope';
 import type { DomainEvent } from '../../events/event.types';
 import type { Incident } from '../../domain';
 import type { SubscriptionFiltersDto } from '../protocol/client-messages.dto';
+import { makeIncident } from '../../../test/support/fixtures';
 import { SubscriptionFilter, matchSubjectOf } from './subscription-filter';
 
-function incident(overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: randomUUID(),
-    created_at: '',
-    updated_at: '',
-    state: 'Detected',
+/** The incident these cases match against. */
+const incident = (overrides: Partial<Incident> = {}): Incident =>
+  makeIncident({
     severity: 'P1',
     incident_type: 'Security',
     source: 'siem',
-    title: 't',
-    description: '',
     affected_resources: ['vpn'],
     labels: { env: 'prod' },
-    related_incidents: [],
-    active_playbook: null,
-    resolution: null,
-    timeline: [],
-    assignees: [],
-    notes: [],
-    fingerprint: null,
-    correlation_score: null,
     ...overrides,
-  };
-}
+  });
 
 function envelope(event: DomainEvent, concerned: Incident | null): EventEnvelope {
   return {
