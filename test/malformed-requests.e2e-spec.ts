@@ -23,7 +23,61 @@ const incident =
   (id: string) =>
     `/v1/incidents/${id}${suffix}`;
 
+/** `{"labels": [[[...]]]}` nested `depth` arrays deep, as raw JSON (an object this deep would not stringify). */
+const deeplyNested = (depth: number): string => `{"labels": ${'['.repeat(depth)}${']'.repeat(depth)}}`;
+
 const cases: Case[] = [
+  {
+    name: 'labels nested 10,000 arrays deep (alert)',
+    method: 'post',
+    path: '/v1/alerts',
+    body: deeplyNested(10_000),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'labels nested 10,000 arrays deep (incident)',
+    method: 'post',
+    path: '/v1/incidents',
+    body: deeplyNested(10_000),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'page beyond 2^64',
+    method: 'get',
+    path: '/v1/incidents?page=99999999999999999999',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'page that a JavaScript number would round (2^53 + 1)',
+    method: 'get',
+    path: '/v1/incidents?page=9007199254740993',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'page over the maximum',
+    method: 'get',
+    path: '/v1/incidents?page=1000001',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'after_sequence beyond 2^64',
+    method: 'get',
+    path: '/v1/events?after_sequence=99999999999999999999',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'after_sequence beyond 2^64 on an incident',
+    method: 'get',
+    path: incident('/events?after_sequence=99999999999999999999'),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
   {
     name: 'bad JSON',
     method: 'post',

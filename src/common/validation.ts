@@ -10,6 +10,15 @@ export function IsOptionalButNotNull(options?: ValidationOptions): PropertyDecor
   return ValidateIf((_object: object, value: unknown) => value !== undefined, options);
 }
 
+/**
+ * A query parameter's digits as a number, when they are an integer a JavaScript number holds exactly; anything
+ * else (other text, or digits beyond 2^53 that would silently round) is left as it came, for `@IsInt` to refuse.
+ */
+export const toSafeInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value) && Number.isSafeInteger(Number(value))
+    ? Number(value)
+    : value;
+
 export function flattenValidationErrors(errors: ClassValidatorError[], parent = ''): string[] {
   return errors.flatMap((e) => {
     const path = parent ? `${parent}.${e.property}` : e.property;

@@ -1,10 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
-import { IsOptionalButNotNull } from '../../common/validation';
-
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+import { IsOptionalButNotNull, toSafeInteger } from '../../common/validation';
 
 export class ListEventsQuery {
   @ApiPropertyOptional({
@@ -12,14 +9,14 @@ export class ListEventsQuery {
     default: 0,
   })
   @IsOptionalButNotNull()
-  @Transform(toInt)
+  @Transform(toSafeInteger)
   @IsInt()
   @Min(0)
   after_sequence = 0;
 
   @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
   @IsOptionalButNotNull()
-  @Transform(toInt)
+  @Transform(toSafeInteger)
   @IsInt()
   @Min(1)
   @Max(1000)

@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { INCIDENT_STATES, IncidentState, SEVERITIES, Severity } from '../../domain';
 import { LIMITS } from '../../common/string-map.validator';
-import { IsOptionalButNotNull } from '../../common/validation';
+import { IsOptionalButNotNull, toSafeInteger } from '../../common/validation';
 
 /** `?state=A&state=B` and `?state=A,B` both mean [A, B]. */
 const toList = ({ value }: { value: unknown }): unknown => {
@@ -13,26 +13,27 @@ const toList = ({ value }: { value: unknown }): unknown => {
     .filter((v) => v !== '');
 };
 
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
-
 const toBool = ({ value }: { value: unknown }): unknown => {
   if (value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;
   return value;
 };
 
+/** Far beyond any real listing (100 million incidents at the largest page size), well within every store's offsets. */
+const MAX_PAGE = 1_000_000;
+
 export class ListIncidentsQuery {
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @ApiPropertyOptional({ default: 0, minimum: 0, maximum: MAX_PAGE })
   @IsOptionalButNotNull()
-  @Transform(toInt)
+  @Transform(toSafeInteger)
   @IsInt()
   @Min(0)
+  @Max(MAX_PAGE)
   page = 0;
 
   @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
   @IsOptionalButNotNull()
-  @Transform(toInt)
+  @Transform(toSafeInteger)
   @IsInt()
   @Min(1)
   @Max(100)
