@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
+import { answerClientError, answerFrameworkError } from './common/framework-errors';
 import { registerHttpRateLimit } from './common/http-rate-limit.hook';
 import { registerJsonBodyParser } from './common/json-body.parser';
 import { apiValidationPipe } from './common/validation';
@@ -34,6 +35,8 @@ export async function createApp(
     // While closing, requests on connections still open are served (their alerts are stored before the database
     // closes) rather than refused with Fastify's own 503 body.
     return503OnClosing: false,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(overrides, options),

@@ -28,6 +28,27 @@ const deeplyNested = (depth: number): string => `{"labels": ${'['.repeat(depth)}
 
 const cases: Case[] = [
   {
+    name: 'a 5,000-character id (over the path parameter limit)',
+    method: 'get',
+    path: `/v1/incidents/${long(5000)}`,
+    status: 414,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'a URL that does not percent-decode',
+    method: 'get',
+    path: '/v1/incidents/%E0%A4%A',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'a 60 KB URL (over the header size limit)',
+    method: 'get',
+    path: `/v1/incidents?source=${long(60_000)}`,
+    status: 431,
+    code: 'VALIDATION_ERROR',
+  },
+  {
     name: 'labels nested 10,000 arrays deep (alert)',
     method: 'post',
     path: '/v1/alerts',
