@@ -4,13 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
 import { Clock } from '../clock/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { Alert, Incident, isActiveState } from '../domain';
+import { Alert, Incident, SEVERITIES, isActiveState } from '../domain';
 import { EventPublisher, EventRecorder } from '../events/event-publisher.service';
 import { EventType } from '../events/event.types';
 import { addTimeline, createIncident, resolveIncident } from '../incidents/incident-lifecycle';
 import { IncidentStatsService } from '../incidents/incident-stats.service';
 import { IncidentsService } from '../incidents/incidents.service';
-import { Metric } from '../metrics/metric-names';
+import { IncidentOrigin, Metric } from '../metrics/metric-names';
+import { zeroSeries } from '../metrics/zero-series';
 import type { Tx } from '../storage/database.types';
 import { AckStatus, AlertAck, AlertInput, AlertOrigin } from './alert-input';
 import { incidentFromAlert } from './alert-to-incident';
@@ -51,7 +52,10 @@ export class AlertIngestionService {
     @InjectMetric(Metric.AlertsReceived) private readonly alertsReceived: Counter<string>,
     @InjectMetric(Metric.Deduplications) private readonly deduplications: Counter<string>,
     @InjectMetric(Metric.IncidentsCreated) private readonly incidentsCreated: Counter<string>,
-  ) {}
+  ) {
+    zeroSeries(alertsReceived, { origin: Object.values(AlertOrigin), status: Object.values(AckStatus) });
+    zeroSeries(incidentsCreated, { severity: SEVERITIES, origin: [IncidentOrigin.Alert] });
+  }
 
   async ingest(input: AlertInput): Promise<AlertAck> {
     const outcome = await this.unitOfWork(async (tx, events, out) => {
@@ -89,7 +93,7 @@ export class AlertIngestionService {
     });
     for (const incident of outcome.created) {
       this.stats.created(incident);
-      this.incidentsCreated.inc({ severity: incident.severity, origin: 'alert' });
+      this.incidentsCreated.inc({ severity: incident.severity, origin: IncidentOrigin.Alert });
     }
     for (const { before, after } of outcome.changed) this.stats.changed(before, after);
     for (const { ack, origin } of outcome.acks) {

@@ -3,3 +3,4 @@ export * from './incident';
 export * from './incident-state';
 export * from './incident-type';
 export * from './severity';
+export * from './escalation-trigger';

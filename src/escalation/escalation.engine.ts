@@ -3,7 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter } from 'prom-client';
 import { Clock } from '../clock/clock';
 import { NotFoundError } from '../common/api-error';
-import { Incident, isActiveState } from '../domain';
+import { EscalationTrigger, Incident, isActiveState } from '../domain';
 import { EventPublisher } from '../events/event-publisher.service';
 import { EventType } from '../events/event.types';
 import { addTimeline, changeSeverity } from '../incidents/incident-lifecycle';
@@ -229,7 +229,7 @@ export class EscalationEngine implements OnApplicationBootstrap {
 
   /** Counts the escalation and posts it to the level's webhook targets (queued; nothing here waits). */
   private notify({ incident, level, fromSeverity, reason }: Fired): void {
-    this.escalations.inc({ trigger: 'policy' });
+    this.escalations.inc({ trigger: EscalationTrigger.Policy });
     const targets = level.targets.map(describeTarget);
     for (const target of level.targets) {
       if (target.url === null) continue;

@@ -3,10 +3,20 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter } from 'prom-client';
 import { Clock } from '../clock/clock';
 import { InvalidStateTransitionError, NotFoundError } from '../common/api-error';
-import { Incident, IncidentNote, Severity, isActiveState, isMoreSevere } from '../domain';
+import {
+  ESCALATION_TRIGGERS,
+  EscalationTrigger,
+  Incident,
+  IncidentNote,
+  SEVERITIES,
+  Severity,
+  isActiveState,
+  isMoreSevere,
+} from '../domain';
 import { EventPublisher, EventRecorder } from '../events/event-publisher.service';
 import { EventType } from '../events/event.types';
-import { Metric } from '../metrics/metric-names';
+import { IncidentOrigin, Metric } from '../metrics/metric-names';
+import { zeroSeries } from '../metrics/zero-series';
 import type { Tx } from '../storage/database.types';
 import { AddCommentDto } from './dto/add-comment.dto';
 import { CreateIncidentDto } from './dto/create-incident.dto';
@@ -49,7 +59,10 @@ export class IncidentsService {
     private readonly stats: IncidentStatsService,
     @InjectMetric(Metric.IncidentsCreated) private readonly createdCounter: Counter<string>,
     @InjectMetric(Metric.Escalations) private readonly escalations: Counter<string>,
-  ) {}
+  ) {
+    zeroSeries(createdCounter, { severity: SEVERITIES, origin: [IncidentOrigin.Api] });
+    zeroSeries(escalations, { trigger: ESCALATION_TRIGGERS });
+  }
 
   async create(dto: CreateIncidentDto): Promise<Incident> {
     const incident = await this.publisher.run(async (tx, events) => {
@@ -71,7 +84,7 @@ export class IncidentsService {
       return created;
     });
     this.stats.created(incident);
-    this.createdCounter.inc({ severity: incident.severity, origin: 'api' });
+    this.createdCounter.inc({ severity: incident.severity, origin: IncidentOrigin.Api });
     return incident;
   }
 
@@ -170,7 +183,7 @@ export class IncidentsService {
       }
       if (previousSeverity !== null && isMoreSevere(incident.severity, previousSeverity)) {
         this.recordEscalation(incident, events, previousSeverity, `Severity raised by ${actor}`, actor, now);
-        this.escalations.inc({ trigger: 'severity_change' });
+        this.escalations.inc({ trigger: EscalationTrigger.SeverityChange });
       }
       return true;
     });
@@ -225,7 +238,11 @@ export class IncidentsService {
   }
 
   /** Raises the severity of an active incident; a target that is not more severe is an invalid transition. */
-  async escalate(id: string, dto: EscalateIncidentDto, trigger = 'manual'): Promise<Incident> {
+  async escalate(
+    id: string,
+    dto: EscalateIncidentDto,
+    trigger: EscalationTrigger = EscalationTrigger.Manual,
+  ): Promise<Incident> {
     const actor = dto.actor ?? DEFAULT_ACTOR;
     const incident = await this.change(id, (incident, events, now) => {
       if (!isActiveState(incident.state)) {

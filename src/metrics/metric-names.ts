@@ -27,3 +27,9 @@ export const Metric = {
   MessagesDropped: 'llm_incident_manager_messages_dropped_total',
   SlowConsumersClosed: 'llm_incident_manager_slow_consumers_closed_total',
 } as const;
+
+/** Where an incident came from (the `origin` label of the incidents-created metric). */
+export const IncidentOrigin = { Api: 'api', Alert: 'alert' } as const;
+
+/** How a playbook run ended (the `outcome` label of the playbook-executions metric). */
+export const PlaybookOutcome = { Success: 'success', Failure: 'failure' } as const;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../clock/clock';
 import { ApiException } from '../common/api-error';
 import { LIMITS } from '../common/string-map.validator';
-import { Incident, isMoreSevere } from '../domain';
+import { EscalationTrigger, Incident, isMoreSevere } from '../domain';
 import { EventType } from '../events/event.types';
 import { assertNotClosed, changeLabels } from '../incidents/incident-lifecycle';
 import { IncidentsService } from '../incidents/incidents.service';
@@ -99,7 +99,7 @@ export class PlaybookActionsService {
             reason: `Playbook "${context.playbookName}" step "${context.stepName}"`,
             actor: context.actor,
           },
-          'playbook',
+          EscalationTrigger.Playbook,
         );
         return { success: true, message: `severity ${incident.severity} -> ${target}` };
       }

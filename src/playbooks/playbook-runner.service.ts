@@ -15,7 +15,8 @@ import type { Incident } from '../domain';
 import { EventType } from '../events/event.types';
 import { addTimeline } from '../incidents/incident-lifecycle';
 import { IncidentsService } from '../incidents/incidents.service';
-import { Metric } from '../metrics/metric-names';
+import { Metric, PlaybookOutcome } from '../metrics/metric-names';
+import { zeroSeries } from '../metrics/zero-series';
 import {
   Playbook,
   PlaybookRun,
@@ -52,7 +53,9 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
     private readonly incidents: IncidentsService,
     private readonly actions: PlaybookActionsService,
     @InjectMetric(Metric.PlaybookExecutions) private readonly executions: Counter<string>,
-  ) {}
+  ) {
+    zeroSeries(executions, { outcome: Object.values(PlaybookOutcome) });
+  }
 
   /** Runs left queued or running by a crash or a restart are failed (and announced) rather than left hanging. */
   async onApplicationBootstrap(): Promise<void> {
@@ -331,7 +334,7 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
     run.success = success;
     run.error = error;
     run.finished_at = now;
-    this.executions.inc({ outcome: success ? 'success' : 'failure' });
+    this.executions.inc({ outcome: success ? PlaybookOutcome.Success : PlaybookOutcome.Failure });
     if (!announce) {
       await this.runs.update(run);
       return;

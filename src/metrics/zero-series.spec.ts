@@ -1,0 +1,33 @@
+import { Counter, Registry } from 'prom-client';
+import { zeroSeries } from './zero-series';
+
+describe('zeroSeries', () => {
+  it('exposes every combination of the known label values at 0', async () => {
+    const registry = new Registry();
+    const counter = new Counter({
+      name: 'test_total',
+      help: 'test',
+      labelNames: ['origin', 'status'],
+      registers: [registry],
+    });
+    zeroSeries(counter, { origin: ['native', 'alertmanager'], status: ['Accepted', 'Duplicate'] });
+    const { values } = await counter.get();
+    expect(values.map((v) => [v.labels.origin, v.labels.status, v.value]).sort()).toEqual([
+      ['alertmanager', 'Accepted', 0],
+      ['alertmanager', 'Duplicate', 0],
+      ['native', 'Accepted', 0],
+      ['native', 'Duplicate', 0],
+    ]);
+  });
+
+  it('keeps counts that already exist', async () => {
+    const counter = new Counter({ name: 'kept_total', help: 'test', labelNames: ['trigger'], registers: [] });
+    counter.inc({ trigger: 'policy' }, 3);
+    zeroSeries(counter, { trigger: ['policy', 'manual'] });
+    const { values } = await counter.get();
+    expect(Object.fromEntries(values.map((v) => [v.labels.trigger, v.value]))).toEqual({
+      policy: 3,
+      manual: 0,
+    });
+  });
+});
