@@ -408,12 +408,28 @@ describe('escalation engine', () => {
       .put(`/v1/escalation-policies/${p.id}`)
       .send({ name: 'to-disable', enabled: false, levels: [level(1, 0.01)] })
       .expect(200);
-    await clock.advanceUntil(
-      async () => (await escalation(incident.id)).status === 'cancelled',
-      'the cancelled escalation',
-      { firstMs: 600 },
-    );
-    expect((await escalation(incident.id)).stop_reason).toBe('policy_disabled');
+    // Cancelled by the request itself: no `active` status with a due time that will never fire.
+    expect(await escalation(incident.id)).toMatchObject({
+      status: 'cancelled',
+      stop_reason: 'policy_disabled',
+      next_due_at: null,
+      next_level: null,
+    });
+    await clock.advance(600);
+    expect(escalations(incident.id)).toEqual([]);
+  });
+
+  it('cancels the escalations of a deleted policy at once', async () => {
+    const p = await policy({ name: 'to-delete', levels: [level(1, 0.01)] });
+    const incident = await create();
+    await attached(incident.id);
+    await request(t.baseUrl).delete(`/v1/escalation-policies/${p.id}`).expect(204);
+    expect(await escalation(incident.id)).toMatchObject({
+      status: 'cancelled',
+      stop_reason: 'policy_deleted',
+      next_due_at: null,
+    });
+    await clock.advance(600);
     expect(escalations(incident.id)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../clock/clock';
+import { EventPublisher } from '../events/event-publisher.service';
 import { ValidationError } from '../common/api-error';
 import type { Incident } from '../domain';
 import { restoreMaskedHeaders } from '../notifications/secret-headers';
@@ -7,16 +8,34 @@ import { assertSendableHeaders } from '../notifications/webhook.client';
 import { EscalationPolicyDto } from './dto/escalation-policy.dto';
 import { DefinitionCatalog } from '../storage/definition-catalog';
 import { EscalationPoliciesRepository } from './escalation-policies.repository';
-import { EscalationPolicy, selectPolicy } from './escalation-policy';
+import { EscalationPolicy, StopReason, selectPolicy } from './escalation-policy';
+import { EscalationStatesRepository } from './escalation-states.repository';
 
 /**
  * Escalation policy CRUD. Policies are also kept in memory (this process is their only writer) so that choosing a
- * policy for a new incident costs no database round trip.
+ * policy for a new incident costs no database round trip. Disabling or deleting a policy cancels the escalations
+ * that follow it at once, so that none reads `active` with a `next_due_at` that will never fire.
  */
 @Injectable()
 export class EscalationPoliciesService extends DefinitionCatalog<EscalationPolicy, EscalationPolicyDto> {
-  constructor(repository: EscalationPoliciesRepository, clock: Clock) {
-    super(repository, 'Escalation policy', build, clock);
+  constructor(
+    repository: EscalationPoliciesRepository,
+    private readonly time: Clock,
+    private readonly publisher: EventPublisher,
+    private readonly states: EscalationStatesRepository,
+  ) {
+    super(repository, 'Escalation policy', build, time);
+  }
+
+  override async replace(id: string, dto: EscalationPolicyDto): Promise<EscalationPolicy> {
+    const policy = await super.replace(id, dto);
+    if (!policy.enabled) await this.cancelEscalations(id, StopReason.PolicyDisabled);
+    return policy;
+  }
+
+  override async delete(id: string): Promise<void> {
+    await super.delete(id);
+    await this.cancelEscalations(id, StopReason.PolicyDeleted);
   }
 
   /** The policy that applies to a new incident, if any (from memory). */
@@ -26,6 +45,11 @@ export class EscalationPoliciesService extends DefinitionCatalog<EscalationPolic
 
   get anyEnabled(): boolean {
     return this.definitions.some((p) => p.enabled);
+  }
+
+  /** In a unit of work of its own, so that it is ordered with the engine's firing of the same escalations. */
+  private async cancelEscalations(policyId: string, reason: StopReason): Promise<void> {
+    await this.publisher.run((tx) => this.states.cancelForPolicy(tx, policyId, reason, this.time.nowIso()));
   }
 }
 

@@ -40,7 +40,25 @@ export class EscalationStatesRepository {
         updated_at: now,
       })
       .where('incident_id', '=', incidentId)
+      .where('status', '=', EscalationStatus.Active)
       .execute();
+  }
+
+  /** Cancels every active escalation that follows this policy (disabled or deleted); returns their incident ids. */
+  async cancelForPolicy(
+    executor: Executor,
+    policyId: string,
+    reason: StopReason,
+    now: string,
+  ): Promise<string[]> {
+    const rows = await executor
+      .updateTable('escalation_states')
+      .set({ status: EscalationStatus.Cancelled, stop_reason: reason, next_due_at: null, updated_at: now })
+      .where('policy_id', '=', policyId)
+      .where('status', '=', EscalationStatus.Active)
+      .returning('incident_id')
+      .execute();
+    return rows.map((r) => r.incident_id);
   }
 
   async finish(
