@@ -12,6 +12,8 @@ interface Case {
   body?: unknown;
   status: number;
   code: string;
+  /** What the message must say, when the case is about a clear answer. */
+  message?: RegExp;
 }
 
 const long = (n: number): string => 'x'.repeat(n);
@@ -496,6 +498,122 @@ const cases: Case[] = [
     code: 'VALIDATION_ERROR',
   },
   {
+    name: 'a NUL character in source (PostgreSQL text cannot hold one)',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ source: '\u0000' }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message: /^source must not contain a NUL character/,
+  },
+  {
+    name: 'a NUL character in a label value',
+    method: 'post',
+    path: '/v1/incidents',
+    body: incidentBody({ labels: { env: 'pr\u0000od' } }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message: /^labels\.env must not contain a NUL character/,
+  },
+  {
+    name: 'a NUL character in a label key',
+    method: 'patch',
+    path: incident(),
+    body: { labels: { 'e\u0000nv': 'prod' } },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message: /^labels has a key with a NUL character/,
+  },
+  {
+    name: 'a NUL character in a definition name',
+    method: 'post',
+    path: '/v1/notification-channels',
+    body: { name: 'a\u0000b', type: 'webhook', url: 'http://127.0.0.1:9/x' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message: /^name must not contain a NUL character/,
+  },
+  {
+    name: 'a NUL character in a query parameter',
+    method: 'get',
+    path: '/v1/incidents?source=%00',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message: /^source must not contain a NUL character/,
+  },
+  {
+    name: 'a NUL character in an Alertmanager label',
+    method: 'post',
+    path: '/v1/integrations/alertmanager',
+    body: { version: '4', alerts: [{ status: 'firing', labels: { alertname: '\u0000' } }] },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message: /^alerts\[0\]\.labels\.alertname must not contain a NUL character/,
+  },
+  ...['constructor', 'prototype'].map((key): Case => ({
+    name: `a "${key}" label key (was silently dropped)`,
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ labels: { [key]: 'x', env: 'prod' } }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message: new RegExp(`^labels has the reserved key "${key}"`),
+  })),
+  {
+    name: 'a "constructor" annotation key on an incident update',
+    method: 'put',
+    path: incident(),
+    body: { labels: { constructor: 'x' } },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message: /^labels has the reserved key "constructor"/,
+  },
+  {
+    name: 'a "prototype" label key in an Alertmanager alert',
+    method: 'post',
+    path: '/v1/integrations/alertmanager',
+    body: { version: '4', alerts: [{ status: 'firing', labels: { prototype: 'x' } }] },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message: /^alerts\[0\]\.labels has the reserved key "prototype"/,
+  },
+  {
+    name: 'an empty alert: the missing required fields are named',
+    method: 'post',
+    path: '/v1/alerts',
+    body: {},
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message: /^(?!.*shorter)(?=.*\bsource is required)(?=.*\btitle is required)(?=.*\bseverity is required)/,
+  },
+  {
+    name: 'a present but invalid value keeps its informative message',
+    method: 'post',
+    path: '/v1/alerts',
+    body: alertBody({ description: { a: 1 } }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message: /^description must be a string$/,
+  },
+  {
+    name: 'resolve without resolved_by names it as required',
+    method: 'post',
+    path: incident('/resolve'),
+    body: { method: 'Manual', notes: '' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message: /^resolved_by is required$/,
+  },
+  {
+    name: 'an Alertmanager alert without status names the nested field',
+    method: 'post',
+    path: '/v1/integrations/alertmanager',
+    body: { version: '4', alerts: [{ labels: {} }] },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message: /^alerts\.0\.status is required$/,
+  },
+  {
     name: 'unknown route',
     method: 'post',
     path: '/v1/nothing-here',
@@ -535,6 +653,7 @@ describe('malformed requests', () => {
         status: c.status,
         body: { error: { code: c.code, message: expect.any(String), status: c.status } },
       });
+      if (c.message) expect(res.body.error.message).toMatch(c.message);
     },
   );
 
