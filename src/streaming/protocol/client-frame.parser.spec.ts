@@ -25,6 +25,18 @@ describe('parseClientFrame', () => {
     ['{}', 'missing field `type`'],
     ['{"type":"Ping"}', 'unknown message type "Ping"'],
     ['{"type":["ping"]}', 'unknown message type'],
+    [
+      '{"type":"subscribe","filters":{"__proto__":{"severities":["P0"]}}}',
+      'filters has the reserved key "__proto__"',
+    ],
+    ['{"type":"subscribe","filters":{"constructor":{}}}', 'filters has the reserved key "constructor"'],
+    [
+      '{"type":"subscribe","filters":{"labels":{"prototype":"x"}}}',
+      'filters.labels has the reserved key "prototype"',
+    ],
+    ['{"__proto__":{},"type":"ping"}', 'the message has the reserved key "__proto__"'],
+    ['{"type":"subscribe","subscription_id":"a\\u0000"}', 'subscription_id must not contain a NUL character'],
+    [`{"type":"ack","x":${'['.repeat(40)}${']'.repeat(40)}}`, 'nested deeper than 32 levels'],
   ])('routes %s to the invalid-frame handler with the reason', (frame, reason) => {
     const parsed = text(frame);
     expect(parsed.event).toBe('invalid_frame');

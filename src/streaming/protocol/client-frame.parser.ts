@@ -1,4 +1,5 @@
 import type { RawData } from 'ws';
+import { findUnacceptableJson } from '../../common/untrusted-json';
 import { CLIENT_MESSAGE_TYPES, ClientMessageType, RejectedFrame } from './stream-protocol';
 
 /** What the adapter dispatches: a gateway message pattern and its body. */
@@ -9,8 +10,10 @@ export type ParsedFrame =
 
 /**
  * Maps every inbound frame to a gateway handler: a well-formed message to its `type`'s handler, anything else
- * (bad JSON, not an object, missing or unknown `type`) to the invalid-frame handler with the reason, and a binary
- * frame to the binary-frame handler. Nothing is dropped, so every frame gets an answer.
+ * (bad JSON, not an object, missing or unknown `type`, or what REST bodies refuse too: a reserved key such as
+ * `__proto__`, a NUL character, nesting beyond 32 levels) to the invalid-frame handler with the reason, and a binary
+ * frame to the binary-frame handler. Nothing is dropped, so every frame gets an answer. A reserved key must not
+ * reach validation: class-transformer drops it, and a `{"filters":{"__proto__":{...}}}` subscribed to everything.
  */
 export function parseClientFrame(data: RawData, isBinary: boolean): ParsedFrame {
   if (isBinary) return { event: RejectedFrame.Binary, data: null };
@@ -23,6 +26,8 @@ export function parseClientFrame(data: RawData, isBinary: boolean): ParsedFrame 
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
     return { event: RejectedFrame.Invalid, data: 'a message must be a JSON object' };
   }
+  const problem = findUnacceptableJson(message, 'the message');
+  if (problem !== undefined) return { event: RejectedFrame.Invalid, data: problem };
   const type = (message as { type?: unknown }).type;
   if (type === undefined) return { event: RejectedFrame.Invalid, data: 'missing field `type`' };
   if (typeof type !== 'string' || !CLIENT_MESSAGE_TYPES.includes(type)) {
