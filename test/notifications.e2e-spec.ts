@@ -174,7 +174,15 @@ describe('notification channels: REST and delivery', () => {
 
     await eventually(() => notificationEvents(events, incident.id).length === 1, 3000, 'notification_sent');
     expect(notificationEvents(events, incident.id)).toEqual([
-      { event_type: 'notification_sent', incident_id: incident.id, channel: 'generic', success: true },
+      {
+        event_type: 'notification_sent',
+        incident_id: incident.id,
+        channel: 'generic',
+        success: true,
+        attempt: 1,
+        status_code: 200,
+        error: null,
+      },
     ]);
     const stored = (await request(t.baseUrl).get(`/v1/incidents/${incident.id}`).expect(200)).body;
     const entries = stored.timeline.filter(
@@ -212,6 +220,9 @@ describe('notification channels: REST and delivery', () => {
         incident_id: incident.id,
         channel: 'ws-visible',
         success: true,
+        attempt: 1,
+        status_code: 200,
+        error: null,
       });
       await eventually(
         () => notificationEvents(events, other.id).length === 1,
@@ -384,6 +395,7 @@ describe('notification queue bound', () => {
       undefined,
       { clock },
     );
+    const events = new EventCapture(t.app);
     // It never answers: each delivery holds the only worker until its 1 s deadline on the clock.
     const slow = await HttpReceiver.start({ delayMs: 60_000 });
     try {
@@ -398,6 +410,29 @@ describe('notification queue bound', () => {
       expect(await metrics()).toMatch(
         /llm_incident_manager_notifications_total\{channel="narrow",outcome="dropped"\} 3/,
       );
+      // Each drop is also told: a failed notification_sent and a timeline entry on its incident.
+      const drops = await eventually(
+        () => {
+          const found = events.envelopes
+            .map((e) => e.event)
+            .filter((e) => e.event_type === 'notification_sent' && e.error === 'dropped');
+          return found.length === 3 && found;
+        },
+        3000,
+        'three dropped notifications',
+      );
+      for (const drop of drops) {
+        expect(drop).toMatchObject({ channel: 'narrow', success: false, attempt: 0, status_code: null });
+        if (drop.event_type !== 'notification_sent') throw new Error('not a notification_sent');
+        const stored = (await request(t.baseUrl).get(`/v1/incidents/${drop.incident_id}`).expect(200)).body;
+        expect(stored.timeline).toContainEqual(
+          expect.objectContaining({
+            event_type: 'NotificationSent',
+            description: expect.stringContaining('dropped'),
+            metadata: expect.objectContaining({ outcome: 'dropped', channel: 'narrow' }),
+          }),
+        );
+      }
       await slow.waitFor(1);
       await clock.advance(1000);
       await slow.waitFor(2);

@@ -79,6 +79,12 @@ export interface NotificationSentEvent {
   incident_id: string;
   channel: string;
   success: boolean;
+  /** 1 for the first try; 0 for a delivery dropped before any attempt. */
+  attempt: number;
+  /** The receiver's HTTP status, null when none came back. */
+  status_code: number | null;
+  /** Why it failed (`dropped` when the queue was full), null on success. */
+  error: string | null;
 }
 export interface AssignmentChangedEvent {
   event_type: typeof EventType.AssignmentChanged;

@@ -10,7 +10,7 @@ import { IncidentsService } from '../incidents/incidents.service';
 import { Metric } from '../metrics/metric-names';
 import type { ChannelType } from './notification-channel';
 import { NotificationContent, buildPayload } from './notification-content';
-import { WebhookClient, WebhookResult } from './webhook.client';
+import { WebhookClient } from './webhook.client';
 
 /** Where one notification goes. `label` names it in `notification_sent`, the timeline and the metrics. */
 export interface Destination {
@@ -36,6 +36,15 @@ interface Delivery {
   settle: (outcome: DeliveryOutcome) => void;
 }
 
+/** What became of one attempt, or of a delivery dropped before any. */
+interface Outcome {
+  kind: 'success' | 'failure' | 'dropped';
+  attempt: number;
+  status: number | null;
+  message: string;
+  deliveryId?: string;
+}
+
 export const NOTIFICATION_ACTOR = 'notification-service';
 const MAX_BACKOFF_MS = 5 * 60_000;
 
@@ -43,8 +52,8 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  * Sends notifications from a bounded in-memory queue with a fixed number of concurrent deliveries (at most half of
  * them to any one destination), retrying a failed delivery with exponential backoff. Every attempt's outcome is stored on the incident (a NotificationSent timeline
  * entry) and published (`notification_sent`). Enqueuing never waits for the network, so a dead or slow receiver
- * never holds up whoever triggered the notification; when the queue is full the new delivery is dropped and
- * counted (outcome `dropped`).
+ * never holds up whoever triggered the notification; when the queue is full the new delivery is dropped, counted
+ * (outcome `dropped`) and recorded like a failed attempt (`notification_sent` with `error: "dropped"`).
  */
 @Injectable()
 export class NotificationQueueService implements BeforeApplicationShutdown {
@@ -82,6 +91,13 @@ export class NotificationQueueService implements BeforeApplicationShutdown {
       this.logger.warn(
         `notification queue full (${this.depth}); dropped a notification to ${destination.label}`,
       );
+      // Not awaited: whoever notifies must not wait on a write when the queue is already overloaded.
+      void this.record(destination, content, {
+        kind: 'dropped',
+        attempt: 0,
+        status: null,
+        message: 'dropped',
+      });
       return Promise.resolve(this.dropped(destination, 'notification queue is full'));
     }
     return new Promise<DeliveryOutcome>((settle) => {
@@ -166,7 +182,13 @@ export class NotificationQueueService implements BeforeApplicationShutdown {
       signal: this.shutdown.signal,
     });
     this.attemptsCounter.inc({ channel: destination.label, outcome: result.ok ? 'success' : 'failure' });
-    await this.record(delivery, result);
+    await this.record(destination, delivery.content, {
+      kind: result.ok ? 'success' : 'failure',
+      attempt: delivery.attempts,
+      status: result.status,
+      message: result.message,
+      deliveryId: delivery.id,
+    });
 
     const maxAttempts = this.config.notifications.maxAttempts;
     if (result.ok || delivery.attempts >= maxAttempts || this.shutdown.signal.aborted) {
@@ -190,10 +212,20 @@ export class NotificationQueueService implements BeforeApplicationShutdown {
     this.retries.set(timer, delivery);
   }
 
-  /** The attempt's outcome on the incident's timeline and as a `notification_sent` event, in one unit of work. */
-  private async record(delivery: Delivery, result: WebhookResult): Promise<void> {
-    const { destination, content } = delivery;
+  /**
+   * An attempt's outcome, or a drop, on the incident's timeline and as a `notification_sent` event, in one unit of
+   * work. Never throws: a notification that cannot be recorded is logged.
+   */
+  private async record(
+    destination: Destination,
+    content: NotificationContent,
+    outcome: Outcome,
+  ): Promise<void> {
     const maxAttempts = this.config.notifications.maxAttempts;
+    const summary =
+      outcome.kind === 'dropped'
+        ? 'dropped: the notification queue is full'
+        : `${outcome.kind === 'success' ? 'delivered' : 'failed'}: ${outcome.message} (attempt ${outcome.attempt} of ${maxAttempts})`;
     try {
       await this.incidents.change(content.incident.id, (incident, events, now) => {
         addTimeline(
@@ -201,15 +233,15 @@ export class NotificationQueueService implements BeforeApplicationShutdown {
           now,
           'NotificationSent',
           NOTIFICATION_ACTOR,
-          `Notification (${content.trigger}) to ${destination.label} ${result.ok ? 'delivered' : 'failed'}: ${result.message} (attempt ${delivery.attempts} of ${maxAttempts})`,
+          `Notification (${content.trigger}) to ${destination.label} ${summary}`,
           {
             channel: destination.label,
             channel_type: destination.type,
             trigger: content.trigger,
-            outcome: result.ok ? 'success' : 'failure',
-            attempt: String(delivery.attempts),
-            status: result.status === null ? '' : String(result.status),
-            delivery_id: delivery.id,
+            outcome: outcome.kind,
+            attempt: String(outcome.attempt),
+            status: outcome.status === null ? '' : String(outcome.status),
+            delivery_id: outcome.deliveryId ?? '',
           },
         );
         events.record(
@@ -217,7 +249,10 @@ export class NotificationQueueService implements BeforeApplicationShutdown {
             event_type: EventType.NotificationSent,
             incident_id: incident.id,
             channel: destination.label,
-            success: result.ok,
+            success: outcome.kind === 'success',
+            attempt: outcome.attempt,
+            status_code: outcome.status,
+            error: outcome.kind === 'success' ? null : outcome.message,
           },
           incident,
         );
