@@ -18,7 +18,7 @@ async function bootstrap(): Promise<void> {
   const app = await createApp();
   const config = app.get<AppConfig>(APP_CONFIG);
   installShutdownDeadline(config.http.shutdownGraceMs);
-  await app.listen(config.http.port, '0.0.0.0');
+  await app.listen(config.http.port, config.http.host);
   new Logger('Bootstrap').log(`listening on :${config.http.port} (WebSocket path ${config.streaming.path})`);
 }
 

@@ -2,6 +2,8 @@ import type { LogLevel } from './env.schema';
 
 /** Typed configuration, one object per feature; built once from the environment in `loadConfig`. */
 export interface HttpConfig {
+  /** Listen address (`0.0.0.0`: every IPv4 interface). */
+  host: string;
   port: number;
   bodyLimitBytes: number;
   /** Requests per second per client on /v1 (bursts up to twice that); 0 disables the limit. */

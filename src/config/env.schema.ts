@@ -1,5 +1,18 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidationOptions,
+  isFQDN,
+  isIP,
+  registerDecorator,
+} from 'class-validator';
 
 const toNumber = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
@@ -12,6 +25,24 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
   return value;
 };
 
+/** An address to listen on: an IP address (`0.0.0.0`, `::`, `127.0.0.1`) or a host name (`localhost`). */
+function IsListenAddress(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isListenAddress',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: `${String(propertyName)} must be an IP address (such as 0.0.0.0 or ::) or a host name (such as localhost)`,
+        ...options,
+      },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && (isIP(value) || isFQDN(value, { require_tld: false })),
+      },
+    });
+}
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -21,10 +52,13 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  */
 export class EnvironmentVariables {
   @Transform(toNumber)
-  @IsInt()
+  @IsInt({ message: 'PORT must be an integer' })
   @Min(0)
   @Max(65535)
   PORT = 8080;
+
+  @IsListenAddress()
+  HOST = '0.0.0.0';
 
   @IsString()
   @Matches(/^\/[A-Za-z0-9/_-]*$/, { message: 'WS_PATH must be an absolute URL path such as /ws' })

@@ -11,7 +11,15 @@ describe('loadConfig', () => {
     expect(config.dedup.windowMs).toBe(900_000);
     expect(config.database.url).toBe('file:./data/incidents.db');
     expect(config.http.bodyLimitBytes).toBe(1_048_576);
+    expect(config.http.host).toBe('0.0.0.0');
   });
+
+  it.each(['127.0.0.1', '::', '::1', 'localhost', 'api.internal.example.com'])(
+    'listens on HOST=%s',
+    (host) => {
+      expect(loadConfig({ HOST: host }).http.host).toBe(host);
+    },
+  );
 
   it('accepts fractional intervals and boolean spellings', () => {
     const config = loadConfig({ WS_HEARTBEAT_INTERVAL: '0.2', WS_ENABLE_COMPRESSION: 'true' });
@@ -26,9 +34,26 @@ describe('loadConfig', () => {
     ['WS_ENABLE_COMPRESSION', 'maybe'],
     ['DATABASE_URL', 'mysql://x'],
     ['LOG_LEVEL', 'loud'],
+    ['HOST', 'not a host'],
+    ['HOST', '0.0.0.0:8080'],
     ['DEDUP_WINDOW_SECS', '-1'],
   ])('rejects %s=%s naming the variable', (key, value) => {
     expect(() => loadConfig({ [key]: value })).toThrow(ConfigValidationError);
     expect(() => loadConfig({ [key]: value })).toThrow(new RegExp(key));
+  });
+
+  it.each([
+    ['PORT', 'eighty', 'PORT must be an integer'],
+    ['PORT', '80.5', 'PORT must be an integer'],
+    ['PORT', '70000', 'PORT must not be greater than 65535'],
+    [
+      'WS_HEARTBEAT_INTERVAL',
+      'often',
+      'WS_HEARTBEAT_INTERVAL must be a number conforming to the specified constraints',
+    ],
+  ])('gives one clear message for %s=%s', (key, value, message) => {
+    expect(() => loadConfig({ [key]: value })).toThrow(
+      new ConfigValidationError([`${key}=${JSON.stringify(value)}: ${message}`]),
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { relevantConstraintMessages } from '../common/validation';
 import { AppConfig } from './app-config';
 import { ENV_KEYS, EnvironmentVariables } from './env.schema';
 
@@ -11,7 +12,8 @@ export class ConfigValidationError extends Error {
 
 /**
  * Validates the environment (only the variables we own) and builds the typed configuration.
- * Throws ConfigValidationError naming every invalid variable.
+ * Throws ConfigValidationError naming every invalid variable, with one message each: a value of the wrong type is
+ * told so (`PORT="eighty": PORT must be an integer`), not also every range it misses.
  */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const raw: Record<string, string> = {};
@@ -25,13 +27,14 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     throw new ConfigValidationError(
       errors.map(
         (e) =>
-          `${e.property}=${JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join(', ')}`,
+          `${e.property}=${JSON.stringify(raw[e.property])}: ${relevantConstraintMessages(e.constraints).join(', ')}`,
       ),
     );
   }
   const seconds = (s: number): number => Math.round(s * 1000);
   return {
     http: {
+      host: vars.HOST,
       port: vars.PORT,
       bodyLimitBytes: vars.HTTP_BODY_LIMIT_BYTES,
       rateLimitPerSecond: vars.HTTP_RATE_LIMIT_PER_SECOND,
