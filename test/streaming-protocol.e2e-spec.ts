@@ -415,6 +415,21 @@ describe('WebSocket limits', () => {
     expect(closing.reason).toEqual(expect.any(String));
     expect((await client.waitClosed()).code).toBe(4029);
   });
+
+  it('tells a client flooding 10,000 messages at once that it is rate limited before closing it 4029', async () => {
+    const client = await WsTestClient.connect(t.wsUrl);
+    clients.push(client);
+    const ping = JSON.stringify({ type: 'ping', timestamp: '2025-01-01T00:00:00Z' });
+    for (let i = 0; i < 10_000; i++) client.send(ping);
+    const closing = await client.next('closing', 10_000);
+    expect((await client.waitClosed(10_000)).code).toBe(4029);
+    const beforeClosing = client.frames.slice(1, client.frames.indexOf(closing));
+    const rateLimited = beforeClosing.filter((f) => f.type === 'error' && f.code === 'RATE_LIMITED');
+    expect(rateLimited.length).toBeGreaterThanOrEqual(1);
+    // Bounded: no more replies than messages up to the abuse threshold (3 x the limit of 5).
+    expect(beforeClosing.length).toBeLessThanOrEqual(15);
+    expect(client.frames.at(-1)).toBe(closing);
+  });
 });
 
 describe('WebSocket compression', () => {

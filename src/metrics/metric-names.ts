@@ -26,6 +26,7 @@ export const Metric = {
   MessagesShed: 'llm_incident_manager_messages_shed_total',
   MessagesDropped: 'llm_incident_manager_messages_dropped_total',
   SlowConsumersClosed: 'llm_incident_manager_slow_consumers_closed_total',
+  SlowConsumerCloseTimeouts: 'llm_incident_manager_slow_consumer_close_timeouts_total',
 } as const;
 
 /** Where an incident came from (the `origin` label of the incidents-created metric). */

@@ -113,4 +113,8 @@ export const metricProviders = [
     name: Metric.SlowConsumersClosed,
     help: 'Connections closed as slow consumers (4008)',
   }),
+  makeCounterProvider({
+    name: Metric.SlowConsumerCloseTimeouts,
+    help: 'Slow consumers terminated because their close handshake did not complete within the close deadline',
+  }),
 ];

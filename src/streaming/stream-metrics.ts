@@ -43,6 +43,8 @@ export class StreamMetrics {
     @InjectMetric(Metric.MessagesShed) private readonly messagesShed: Counter<string>,
     @InjectMetric(Metric.MessagesDropped) private readonly messagesDropped: Counter<string>,
     @InjectMetric(Metric.SlowConsumersClosed) private readonly slowConsumersClosed: Counter<string>,
+    @InjectMetric(Metric.SlowConsumerCloseTimeouts)
+    private readonly slowConsumerCloseTimeouts: Counter<string>,
   ) {}
 
   connectionOpened(): void {
@@ -114,6 +116,10 @@ export class StreamMetrics {
 
   slowConsumerClosed(): void {
     this.slowConsumersClosed.inc();
+  }
+
+  slowConsumerCloseTimedOut(): void {
+    this.slowConsumerCloseTimeouts.inc();
   }
 
   /** Events waiting for fan-out in the last flush pass, divided by the broadcast capacity. */

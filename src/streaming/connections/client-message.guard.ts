@@ -10,6 +10,11 @@ import { RateVerdict } from './rate-limiter';
  * The first thing every client frame meets: counts it, records the session's activity and applies the
  * connection's message rate limit (RATE_LIMITED, or a 4029 close on sustained abuse). Frames of a socket that is
  * not (or no longer) an open connection are not handled.
+ *
+ * Every message over the limit is answered RATE_LIMITED until the abuse threshold (so at most `ABUSE_FACTOR - 1`
+ * times the limit per window, however large the flood). The abuse close writes what is queued first: a burst
+ * arrives in one turn, before any flush, so the replies to the messages before it (RATE_LIMITED among them) would
+ * otherwise be dropped and the client would only ever see the 4029.
  */
 @Injectable()
 export class ClientMessageGuard implements CanActivate {
@@ -35,7 +40,7 @@ export class ClientMessageGuard implements CanActivate {
         );
       case RateVerdict.Abusive:
         this.metrics.connectionError('rate_limit');
-        connection.close(CloseCode.LimitExceeded, 'message rate limit exceeded', false);
+        connection.close(CloseCode.LimitExceeded, 'message rate limit exceeded', true);
         return false;
     }
   }

@@ -2,7 +2,7 @@ import { EventPriority } from '../../events/event-priority';
 import { CONTROL_PRIORITY, OutboundFrame } from '../transport/outbound-frame';
 import { Offer, SendQueue } from './send-queue';
 
-function frame(name: string, priority: number): OutboundFrame {
+function frame(name: string, priority: number, sequence = Number.NaN): OutboundFrame {
   const isControl = priority === CONTROL_PRIORITY;
   return new OutboundFrame(
     Buffer.from(name),
@@ -10,6 +10,7 @@ function frame(name: string, priority: number): OutboundFrame {
     priority as EventPriority,
     isControl ? null : 'system_event',
     0,
+    sequence,
   );
 }
 
@@ -90,5 +91,45 @@ describe('SendQueue', () => {
       expect(drained[0]).toBe('0');
       expect(drained[2499]).toBe('2499');
     }
+  });
+
+  it('tallies what it sheds for the next gap: how many, and the lowest and highest sequence among them', () => {
+    const queue = new SendQueue(2);
+    queue.offerEvent(frame('l5', Low, 5));
+    queue.offerEvent(frame('n6', Normal, 6));
+    expect(queue.shedCount).toBe(0);
+    // The incoming frame is shed (nothing less important is queued) ...
+    expect(queue.offerEvent(frame('l7', Low, 7))).toBe(Low);
+    // ... or an older, less important one makes room for it: the range is min..max, not the order of shedding.
+    expect(queue.offerEvent(frame('h8', High, 8))).toBe(Low);
+    expect(queue.offerEvent(frame('n9', Normal, 9))).toBe(Normal);
+    expect({ count: queue.shedCount, from: queue.shedFrom, to: queue.shedTo }).toEqual({
+      count: 3,
+      from: 5,
+      to: 9,
+    });
+    expect(drain(queue)).toEqual(['n6', 'h8']);
+
+    queue.shedReported();
+    expect(queue.shedCount).toBe(0);
+    queue.offerEvent(frame('n10', Normal, 10));
+    queue.offerEvent(frame('n11', Normal, 11));
+    queue.offerEvent(frame('n12', Normal, 12));
+    expect({ count: queue.shedCount, from: queue.shedFrom, to: queue.shedTo }).toEqual({
+      count: 1,
+      from: 12,
+      to: 12,
+    });
+  });
+
+  it('forgets the shed tally when cleared, and a Critical overflow is not counted as shed', () => {
+    const queue = new SendQueue(1);
+    queue.offerEvent(frame('x1', Critical, 1));
+    expect(queue.offerEvent(frame('x2', Critical, 2))).toBe(Offer.Overflow);
+    expect(queue.shedCount).toBe(0);
+    queue.offerEvent(frame('n3', Normal, 3));
+    expect(queue.shedCount).toBe(1);
+    queue.clear();
+    expect(queue.shedCount).toBe(0);
   });
 });

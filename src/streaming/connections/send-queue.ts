@@ -86,8 +86,16 @@ const LANES = CONTROL_PRIORITY + 1;
  * the lowest priority below the incoming one is shed (Low, then Normal, then High); an incoming frame that is not
  * more important than anything queued is itself shed; a Critical one that finds only Critical frames overflows.
  * Lanes are created on first use so that an idle connection costs almost nothing.
+ *
+ * Shed frames are tallied for the connection's next `gap` message: how many, and the lowest and highest `sequence`
+ * among them, since the last `shedReported` (three numbers, touched only when something is shed).
  */
 export class SendQueue {
+  /** Event frames shed since the last `shedReported`; 0 when there is nothing to report. */
+  shedCount = 0;
+  /** Lowest and highest `sequence` of those frames (meaningful while shedCount > 0). */
+  shedFrom = 0;
+  shedTo = 0;
   private readonly lanes: (Lane | undefined)[] = new Array<Lane | undefined>(LANES);
   private events = 0;
   private controls = 0;
@@ -101,6 +109,10 @@ export class SendQueue {
 
   get eventCount(): number {
     return this.events;
+  }
+
+  get controlCount(): number {
+    return this.controls;
   }
 
   get isEmpty(): boolean {
@@ -117,11 +129,18 @@ export class SendQueue {
     }
     const lowest = this.lowestQueuedEventPriority();
     if (lowest < priority) {
-      this.lane(lowest).shift();
+      this.recordShed(this.lane(lowest).shift());
       this.push(frame);
       return lowest;
     }
-    return priority === EventPriority.Critical ? Offer.Overflow : priority;
+    if (priority === EventPriority.Critical) return Offer.Overflow;
+    this.recordShed(frame);
+    return priority;
+  }
+
+  /** Forgets the shed tally once a `gap` has reported it. */
+  shedReported(): void {
+    this.shedCount = 0;
   }
 
   /** Queues a control frame; false when the control part is full (the peer is not reading at all). */
@@ -156,7 +175,21 @@ export class SendQueue {
     for (const lane of this.lanes) dropped += lane?.clear() ?? 0;
     this.events = 0;
     this.controls = 0;
+    this.shedCount = 0;
     return dropped;
+  }
+
+  private recordShed(frame: OutboundFrame): void {
+    const sequence = frame.sequence;
+    if (this.shedCount === 0) {
+      this.shedFrom = sequence;
+      this.shedTo = sequence;
+    } else if (sequence < this.shedFrom) {
+      this.shedFrom = sequence;
+    } else if (sequence > this.shedTo) {
+      this.shedTo = sequence;
+    }
+    this.shedCount += 1;
   }
 
   private push(frame: OutboundFrame): void {

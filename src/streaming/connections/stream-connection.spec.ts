@@ -4,7 +4,11 @@ import WebSocket from 'ws';
 import { EventPriority } from '../../events/event-priority';
 import { OutboundFrame, controlFrame } from '../transport/outbound-frame';
 import { Session } from './session';
-import { SOCKET_HIGH_WATER_BYTES, StreamConnection } from './stream-connection';
+import {
+  SLOW_CONSUMER_CLOSE_DEADLINE_MS,
+  SOCKET_HIGH_WATER_BYTES,
+  StreamConnection,
+} from './stream-connection';
 import type { StreamSocket } from '../transport/stream-socket';
 import { PING_FRAME } from '../transport/websocket-framing';
 
@@ -71,12 +75,20 @@ function surroundings() {
       dropped: jest.fn(),
       sendError: jest.fn(),
       slowConsumerClosed: jest.fn(),
+      slowConsumerCloseTimedOut: jest.fn(),
     },
   };
 }
 
-function event(name: string, priority: EventPriority, size = 10): OutboundFrame {
-  return new OutboundFrame(Buffer.from(name.padEnd(size, ' ')), 'event', priority, 'system_event', 0);
+function event(name: string, priority: EventPriority, size = 10, sequence = Number.NaN): OutboundFrame {
+  return new OutboundFrame(
+    Buffer.from(name.padEnd(size, ' ')),
+    'event',
+    priority,
+    'system_event',
+    0,
+    sequence,
+  );
 }
 
 function setup(maxPendingMessages = 10) {
@@ -201,6 +213,87 @@ describe('StreamConnection', () => {
     expect(connection.isOpen).toBe(false);
     connection.deliver(event('late', EventPriority.Critical));
     expect(transport.written).toHaveLength(2);
+  });
+
+  it('once the queue has room again, sends one gap with the range and count of the events it shed', () => {
+    const { transport, connection } = setup(2);
+    connection.deliver(event('big', EventPriority.Normal, SOCKET_HIGH_WATER_BYTES, 1));
+    connection.flush();
+    for (let sequence = 2; sequence <= 6; sequence++) {
+      connection.deliver(event(`n${sequence}`, EventPriority.Normal, 10, sequence));
+    }
+    // Still full: nothing to report yet.
+    connection.flush();
+    expect(transport.written).toHaveLength(1);
+
+    transport.drainAll();
+    connection.flush();
+    connection.flush();
+    expect(payloads(transport).slice(1)).toEqual([
+      'n2',
+      'n3',
+      '{"type":"gap","from_sequence":4,"to_sequence":6,"dropped":3}',
+    ]);
+    // Reported once; later traffic without shedding brings no other gap.
+    connection.deliver(event('n7', EventPriority.Normal, 10, 7));
+    connection.flush();
+    connection.flush();
+    expect(payloads(transport).slice(4)).toEqual(['n7']);
+  });
+
+  it('on a flushing close, reports what was shed in a gap before closing', () => {
+    const { transport, connection } = setup(1);
+    connection.deliver(event('big', EventPriority.Normal, SOCKET_HIGH_WATER_BYTES, 1));
+    connection.flush();
+    connection.deliver(event('n2', EventPriority.Normal, 10, 2));
+    connection.deliver(event('n3', EventPriority.Normal, 10, 3));
+    connection.close(1001, 'server shutdown', true);
+    expect(payloads(transport).slice(1)).toEqual([
+      'n2',
+      '{"type":"gap","from_sequence":3,"to_sequence":3,"dropped":1}',
+      '{"type":"closing","reason":"server shutdown"}',
+    ]);
+  });
+
+  it('writes a burst of replies larger than the queue within one turn instead of closing a slow consumer', () => {
+    const { transport, metrics, connection } = setup(5);
+    for (let i = 0; i < 12; i++) connection.reply({ type: 'pong', timestamp: `t${i}` });
+    expect(metrics.slowConsumerClosed).not.toHaveBeenCalled();
+    connection.flush();
+    expect(transport.written).toHaveLength(12);
+  });
+
+  describe('slow-consumer close deadline', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    function closedAsSlowConsumer() {
+      const parts = setup(1);
+      parts.connection.deliver(event('big', EventPriority.Normal, SOCKET_HIGH_WATER_BYTES));
+      parts.connection.flush();
+      parts.connection.deliver(event('x1', EventPriority.Critical));
+      parts.connection.deliver(event('x2', EventPriority.Critical));
+      expect(parts.socket.close).toHaveBeenCalledWith(4008, 'slow consumer');
+      return parts;
+    }
+
+    it('terminates a peer that has not completed the close handshake by the deadline, and counts it', () => {
+      const { socket, metrics } = closedAsSlowConsumer();
+      jest.advanceTimersByTime(SLOW_CONSUMER_CLOSE_DEADLINE_MS - 1);
+      expect(socket.terminate).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(1);
+      expect(socket.terminate).toHaveBeenCalledTimes(1);
+      expect(metrics.slowConsumerCloseTimedOut).toHaveBeenCalledTimes(1);
+    });
+
+    it('leaves alone a peer whose socket closed in time', () => {
+      const { socket, metrics, connection } = closedAsSlowConsumer();
+      (socket as unknown as { readyState: number }).readyState = WebSocket.CLOSED;
+      connection.release();
+      jest.advanceTimersByTime(SLOW_CONSUMER_CLOSE_DEADLINE_MS);
+      expect(socket.terminate).not.toHaveBeenCalled();
+      expect(metrics.slowConsumerCloseTimedOut).not.toHaveBeenCalled();
+    });
   });
 
   it('on a slow-consumer close, drops the backlog and still announces closing', () => {

@@ -22,6 +22,12 @@ export const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
 const TEXT_FRAME = { binary: false } as const;
 /** Polling for a drain that 'drain' does not announce (see awaitDrain): transport-level, not the app's clock. */
 const DRAIN_RETRY_MS = 5;
+/**
+ * How long a slow consumer has to complete the close handshake before its socket is cut (see closeSlowConsumer).
+ * Shorter than `ws`'s own close timeout (the backstop for every other close) because the peer is known not to read,
+ * and each one still holds its socket's buffers. A deadline on the wire, not application time: a real timer.
+ */
+export const SLOW_CONSUMER_CLOSE_DEADLINE_MS = 2000;
 const PERMESSAGE_DEFLATE = 'permessage-deflate';
 
 const logger = new Logger('Streaming');
@@ -34,7 +40,7 @@ export interface FlushRequests {
 /** The metrics a connection updates itself. */
 export type ConnectionMetrics = Pick<
   StreamMetrics,
-  'frameWritten' | 'shed' | 'dropped' | 'sendError' | 'slowConsumerClosed'
+  'frameWritten' | 'shed' | 'dropped' | 'sendError' | 'slowConsumerClosed' | 'slowConsumerCloseTimedOut'
 >;
 
 export interface ConnectionLimits {
@@ -50,6 +56,7 @@ export interface ConnectionLimits {
  * Frames are queued, then written in batches (`flush`) under one cork so that everything due to this connection in
  * one turn goes out in one write; the socket's `bufferedAmount` decides how much it takes, the rest waits in the
  * queue until the socket drains. A peer that lets its queue overflow is a slow consumer and is closed with 4008.
+ * Events the queue sheds to make room are reported to the peer in one `gap` message once the queue has room again.
  */
 export class StreamConnection {
   /** Subscription id -> its filters. */
@@ -69,6 +76,7 @@ export class StreamConnection {
   private pingDue = false;
   private closingSent = false;
   private closeStarted = false;
+  private closeDeadline: NodeJS.Timeout | null = null;
   /**
    * Without permessage-deflate, frames are written to the TCP socket pre-encoded (`OutboundFrame.wire`, one buffer
    * shared by all recipients) instead of through `ws.send`, which would build a header and make two writes per
@@ -137,6 +145,8 @@ export class StreamConnection {
 
   sendControl(frame: OutboundFrame): void {
     if (!this.isOpen) return;
+    // As for events: replies piling up within one turn (a burst of client messages) are written, not a slow consumer.
+    if (this.queue.controlCount >= this.queue.capacity && !this.waitingForDrain) this.flush();
     if (!this.queue.offerControl(frame)) {
       this.closeSlowConsumer();
       return;
@@ -194,12 +204,14 @@ export class StreamConnection {
     } finally {
       if (corked) this.transport.uncork();
     }
+    if (this.queue.shedCount !== 0 && this.queue.eventCount < this.queue.capacity) this.reportGap();
   }
 
   /**
-   * Closes the connection as the server: optionally writes everything still queued (shutdown, expiry), else drops
-   * it (a slow consumer's backlog is abandoned), then `closing`, then the close frame. `ws` terminates the socket
-   * if the peer does not complete the close handshake within its close timeout.
+   * Closes the connection as the server: optionally writes everything still queued (shutdown, expiry, rate limit),
+   * with a `gap` for whatever it shed, else drops it (a slow consumer's backlog is abandoned), then `closing`, then
+   * the close frame. `ws` terminates the socket if the peer does not complete the close handshake within its close
+   * timeout (a slow consumer has a shorter deadline, see closeSlowConsumer).
    */
   close(code: number, reason: string, flushQueued: boolean): void {
     if (this.closeStarted) return;
@@ -213,6 +225,7 @@ export class StreamConnection {
       try {
         let frame: OutboundFrame | undefined;
         while ((frame = this.queue.shift()) !== undefined) this.write(frame);
+        if (this.queue.shedCount !== 0) this.write(this.gapFrame());
       } finally {
         this.transport.uncork();
       }
@@ -233,6 +246,7 @@ export class StreamConnection {
   /** Drops the connection without a close handshake (a dead peer). */
   terminate(): void {
     this.closeStarted = true;
+    this.clearCloseDeadline();
     this.metrics.dropped(this.queue.clear());
     this.socket.terminate();
   }
@@ -240,6 +254,7 @@ export class StreamConnection {
   /** Forgets queued frames once the socket is gone. */
   release(): void {
     this.closeStarted = true;
+    this.clearCloseDeadline();
     this.metrics.dropped(this.queue.clear());
     if (this.waitingForDrain) this.transport.removeListener('drain', this.onDrain);
   }
@@ -250,12 +265,56 @@ export class StreamConnection {
     logger.debug(`write to ${this.id} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 
-  /** The slow-consumer rule: a peer whose queue overflows is closed (4008) and its backlog abandoned. */
+  /**
+   * The slow-consumer rule: a peer whose queue overflows is closed (4008) and its backlog abandoned, so that
+   * `closing` and the close frame are written right behind what the socket already holds (at most the high-water
+   * mark and one frame), past the mark: the peer sees 4008 as soon as it reads that far. One that has not completed
+   * the close handshake by the deadline is cut (what it never read is lost; it sees 1006), and counted.
+   */
   private closeSlowConsumer(): void {
     if (!this.isOpen) return;
     this.metrics.slowConsumerClosed();
     logger.warn(`closing slow consumer ${this.id} (${this.remoteAddress})`);
     this.close(CloseCode.SlowConsumer, 'slow consumer', false);
+    if (this.isClosed) return;
+    this.closeDeadline = setTimeout(this.closeDeadlinePassed, SLOW_CONSUMER_CLOSE_DEADLINE_MS);
+    this.closeDeadline.unref();
+  }
+
+  private readonly closeDeadlinePassed = (): void => {
+    this.closeDeadline = null;
+    if (this.isClosed) return;
+    this.metrics.slowConsumerCloseTimedOut();
+    logger.warn(`slow consumer ${this.id} did not complete the close handshake in time: terminated`);
+    this.socket.terminate();
+  };
+
+  private clearCloseDeadline(): void {
+    if (this.closeDeadline === null) return;
+    clearTimeout(this.closeDeadline);
+    this.closeDeadline = null;
+  }
+
+  /**
+   * Tells the peer, once its queue has room again, which events were shed since the last `gap` (contract section
+   * 7). Queued behind what is already queued, so it may follow events newer than the range it reports.
+   */
+  private reportGap(): void {
+    if (!this.queue.offerControl(this.gapFrame())) return; // not even replies get through: a later flush retries
+    this.requestFlush();
+  }
+
+  /** The `gap` message for what the queue shed since the last one; the queue forgets it. */
+  private gapFrame(): OutboundFrame {
+    const queue = this.queue;
+    const frame = controlFrame({
+      type: ServerMessageType.Gap,
+      from_sequence: queue.shedFrom,
+      to_sequence: queue.shedTo,
+      dropped: queue.shedCount,
+    });
+    queue.shedReported();
+    return frame;
   }
 
   private requestFlush(): void {

@@ -30,6 +30,7 @@ export const ServerMessageType = {
   Event: 'event',
   Error: 'error',
   Closing: 'closing',
+  Gap: 'gap',
 } as const;
 export type ServerMessageType = (typeof ServerMessageType)[keyof typeof ServerMessageType];
 
@@ -102,10 +103,26 @@ export interface ClosingMessage {
   type: typeof ServerMessageType.Closing;
   reason: string;
 }
+/**
+ * Events this connection's queue shed since the last `gap` (contract section 7): the lowest and highest `sequence`
+ * among them and how many they were (the range may include events that were delivered or never matched).
+ */
+export interface GapMessage {
+  type: typeof ServerMessageType.Gap;
+  from_sequence: number;
+  to_sequence: number;
+  dropped: number;
+}
 
 /**
  * Every server message except `event`, which is serialized once per publish by the fan-out (see
  * outbound-frame.ts) rather than built per connection.
  */
 export type ControlMessage =
-  WelcomeMessage | SubscribedMessage | UnsubscribedMessage | PongMessage | ErrorMessage | ClosingMessage;
+  | WelcomeMessage
+  | SubscribedMessage
+  | UnsubscribedMessage
+  | PongMessage
+  | ErrorMessage
+  | ClosingMessage
+  | GapMessage;

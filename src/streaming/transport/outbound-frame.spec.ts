@@ -36,5 +36,7 @@ describe('eventFrame', () => {
     });
     expect(frame.eventType).toBe(EventType.SystemEvent);
     expect(frame.publishedAt).toBe(7);
+    // Kept on the frame so that a queue that sheds it can report it in a `gap`.
+    expect(frame.sequence).toBe(42);
   });
 });

@@ -26,6 +26,8 @@ export class OutboundFrame {
     readonly eventType: EventType | null,
     /** performance.now() at publish for `event` frames (latency starts there), NaN otherwise. */
     readonly publishedAt: number,
+    /** The event's `sequence` for `event` frames (what a `gap` reports when the frame is shed), NaN otherwise. */
+    readonly sequence: number = Number.NaN,
   ) {}
 
   /** The complete WebSocket frame (header and payload), encoded on first use and then shared by all recipients. */
@@ -49,6 +51,7 @@ export function eventFrame(envelope: EventEnvelope): OutboundFrame {
     envelope.priority,
     envelope.event.event_type,
     envelope.publishedAt,
+    envelope.sequence,
   );
 }
 
@@ -58,6 +61,7 @@ export function controlFrame(message: ControlMessage): OutboundFrame {
     message.type,
     CONTROL_PRIORITY,
     null,
+    Number.NaN,
     Number.NaN,
   );
 }
