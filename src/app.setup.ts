@@ -12,6 +12,7 @@ import { apiValidationPipe } from './common/validation';
 import { memoizeValidationMetadata } from './common/validation-metadata.memo';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { registerAccessLog } from './logging/access-log.hook';
+import { QuietFrameworkLogger } from './logging/quiet-framework.logger';
 import { HttpMetrics } from './metrics/http-metrics';
 import { StreamWsAdapter } from './streaming/transport/ws-adapter';
 
@@ -48,7 +49,7 @@ export async function createApp(
   );
   const config = app.get<AppConfig>(APP_CONFIG);
   const logger = app.get(Logger);
-  app.useLogger(logger);
+  app.useLogger(new QuietFrameworkLogger(logger));
   const fastify = adapter.getInstance();
   registerAccessLog(fastify, logger, config.logLevel);
   app.get(HttpMetrics).register(fastify);

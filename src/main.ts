@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './app.setup';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { ConfigValidationError, loadConfig } from './config/load-config';
@@ -19,7 +20,21 @@ async function bootstrap(): Promise<void> {
   const config = app.get<AppConfig>(APP_CONFIG);
   installShutdownDeadline(config.http.shutdownGraceMs);
   await app.listen(config.http.port, config.http.host);
-  new Logger('Bootstrap').log(`listening on :${config.http.port} (WebSocket path ${config.streaming.path})`);
+  const address = app.getHttpServer().address() as AddressInfo;
+  new Logger('Bootstrap').log({
+    msg: `listening on ${config.http.host}:${address.port}, WebSocket path ${config.streaming.path}, store ${describeStore(config.database.url)}`,
+    host: config.http.host,
+    port: address.port,
+    ws_path: config.streaming.path,
+    store: describeStore(config.database.url),
+  });
+}
+
+/** The store as a log may show it: the SQLite file, or the PostgreSQL server and database without credentials. */
+function describeStore(url: string): string {
+  if (url.startsWith('file:')) return `sqlite ${url.slice('file:'.length)}`;
+  const parsed = new URL(url);
+  return `postgresql ${parsed.host}${parsed.pathname}`;
 }
 
 /** If graceful shutdown hangs (a stuck client, a dead database), exit anyway after the grace period. */
