@@ -144,8 +144,11 @@ describe('notification channels: REST and delivery', () => {
     const res = await request(t.baseUrl)
       .post('/v1/notification-channels')
       .send({ name: 'dup', type: 'slack', url: 'http://127.0.0.1:9/y' })
-      .expect(400);
-    expect(res.body.error.message).toMatch(/already exists/);
+      .expect(409);
+    expect(res.body.error).toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/already exists/),
+    });
   });
 
   it('posts the incident to a webhook channel on creation and records notification_sent and a timeline entry', async () => {

@@ -6,6 +6,7 @@ export const ErrorCode = {
   Authorization: 'AUTHORIZATION_ERROR',
   NotFound: 'NOT_FOUND',
   InvalidStateTransition: 'INVALID_STATE_TRANSITION',
+  Conflict: 'CONFLICT',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   RateLimitExceeded: 'RATE_LIMIT_EXCEEDED',
   Internal: 'INTERNAL_ERROR',
@@ -61,6 +62,13 @@ export class NotFoundError extends ApiException {
 export class InvalidStateTransitionError extends ApiException {
   constructor(message: string) {
     super(ErrorCode.InvalidStateTransition, message, 409);
+  }
+}
+
+/** The request clashes with what is stored, e.g. a definition name already taken. */
+export class ConflictError extends ApiException {
+  constructor(message: string) {
+    super(ErrorCode.Conflict, message, 409);
   }
 }
 

@@ -29,12 +29,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
 export function toErrorBody(exception: unknown): ErrorBody {
   if (exception instanceof ApiException) return exception.getResponse() as ErrorBody;
-  // Storage's errors about user definitions: the same answers as NotFoundError and ValidationError.
+  // Storage's errors about user definitions: the same answers as NotFoundError and ConflictError.
   if (exception instanceof DefinitionNotFoundError) {
     return errorBody(ErrorCode.NotFound, exception.message, 404);
   }
   if (exception instanceof DefinitionNameTakenError) {
-    return errorBody(ErrorCode.Validation, exception.message, 400);
+    return errorBody(ErrorCode.Conflict, exception.message, 409);
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();

@@ -1,5 +1,5 @@
 import { ManualClock } from '../../test/support/manual-clock';
-import { NotFoundError, ValidationError } from '../common/api-error';
+import { ConflictError, NotFoundError } from '../common/api-error';
 import { toErrorBody } from '../common/api-exception.filter';
 import { DefinitionCatalog } from './definition-catalog';
 import { DefinitionNameTakenError, DefinitionNotFoundError } from './definition-errors';
@@ -70,13 +70,50 @@ describe('DefinitionCatalog', () => {
     await expect(catalog.create({ name: 'taken', size: 2 })).rejects.toThrow(DefinitionNameTakenError);
   });
 
-  it('answers those errors over HTTP exactly as NotFoundError and ValidationError did', () => {
+  it.each([
+    [
+      'PostgreSQL',
+      Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }),
+    ],
+    [
+      'SQLite',
+      Object.assign(new Error('UNIQUE constraint failed: things.name'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }),
+    ],
+  ])(
+    'turns a unique violation of %s on a racing write into DefinitionNameTakenError',
+    async (_store, violation) => {
+      const store = memoryStore();
+      const catalog = new ThingCatalog(store, new ManualClock());
+      const existing = await catalog.create({ name: 'a', size: 1 });
+      // The name looked free when checked; another request stored it before this write.
+      store.insert = () => Promise.reject(violation);
+      store.update = () => Promise.reject(violation);
+      await expect(catalog.create({ name: 'raced', size: 1 })).rejects.toThrow(
+        new DefinitionNameTakenError('Thing', 'raced'),
+      );
+      await expect(catalog.replace(existing.id, { name: 'raced', size: 1 })).rejects.toThrow(
+        DefinitionNameTakenError,
+      );
+    },
+  );
+
+  it('lets other storage failures through', async () => {
+    const store = memoryStore();
+    const catalog = new ThingCatalog(store, new ManualClock());
+    store.insert = () => Promise.reject(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' }));
+    await expect(catalog.create({ name: 'a', size: 1 })).rejects.toThrow('disk I/O error');
+  });
+
+  it('answers those errors over HTTP exactly as NotFoundError and ConflictError do', () => {
     expect(JSON.stringify(toErrorBody(new DefinitionNotFoundError('Thing', missing)))).toBe(
       JSON.stringify(toErrorBody(new NotFoundError(`Thing ${missing}`))),
     );
     expect(JSON.stringify(toErrorBody(new DefinitionNameTakenError('Thing', 'taken')))).toBe(
-      JSON.stringify(toErrorBody(new ValidationError('Thing named "taken" already exists'))),
+      JSON.stringify(toErrorBody(new ConflictError('Thing named "taken" already exists'))),
     );
+    expect(toErrorBody(new DefinitionNameTakenError('Thing', 'taken'))).toEqual({
+      error: { code: 'CONFLICT', message: 'Thing named "taken" already exists', status: 409 },
+    });
     expect(toErrorBody(new DefinitionNotFoundError('Thing', missing))).toEqual({
       error: { code: 'NOT_FOUND', message: `Thing ${missing} not found`, status: 404 },
     });

@@ -1,6 +1,6 @@
 /**
  * What can go wrong with a user definition (escalation policy, playbook, notification channel), in storage terms.
- * Storage knows nothing of HTTP: ApiExceptionFilter renders these as the contract's 404 and 400.
+ * Storage knows nothing of HTTP: ApiExceptionFilter renders these as the contract's 404 and 409 CONFLICT.
  */
 export abstract class DefinitionError extends Error {
   protected constructor(
@@ -31,4 +31,14 @@ export class DefinitionNameTakenError extends DefinitionError {
   ) {
     super(kind, `${kind} named "${definitionName}" already exists`);
   }
+}
+
+/**
+ * Whether a write failed on a unique index (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE): two requests that
+ * both found a name free raced to store it, and the database kept one.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
