@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter } from 'prom-client';
 import { Clock } from '../clock/clock';
@@ -48,6 +48,7 @@ interface Fired {
  */
 @Injectable()
 export class EscalationEngine implements OnApplicationBootstrap {
+  private readonly logger = new Logger(EscalationEngine.name);
   /** Incidents with an active escalation: lets incident updates skip the database when there is nothing to stop. */
   private readonly active = new Set<string>();
 
@@ -230,6 +231,13 @@ export class EscalationEngine implements OnApplicationBootstrap {
   /** Counts the escalation and posts it to the level's webhook targets (queued; nothing here waits). */
   private notify({ incident, level, fromSeverity, reason }: Fired): void {
     this.escalations.inc({ trigger: EscalationTrigger.Policy });
+    this.logger.log({
+      msg: `escalation fired: ${reason}`,
+      incident_id: incident.id,
+      level: level.level,
+      from_severity: fromSeverity,
+      to_severity: incident.severity,
+    });
     const targets = level.targets.map(describeTarget);
     for (const target of level.targets) {
       if (target.url === null) continue;

@@ -192,6 +192,16 @@ export class NotificationQueueService implements BeforeApplicationShutdown {
 
     const maxAttempts = this.config.notifications.maxAttempts;
     if (result.ok || delivery.attempts >= maxAttempts || this.shutdown.signal.aborted) {
+      if (!result.ok) {
+        this.logger.warn({
+          msg: `notification failed after ${delivery.attempts} attempt(s): ${result.message}`,
+          incident_id: delivery.content.incident.id,
+          channel: destination.label,
+          attempts: delivery.attempts,
+          status_code: result.status,
+          delivery_id: delivery.id,
+        });
+      }
       delivery.settle({
         channel: destination.label,
         success: result.ok,

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../clock/clock';
 import { ApiException } from '../common/api-error';
 import { LIMITS } from '../common/string-map.validator';
@@ -34,6 +34,8 @@ export interface ActionResult {
 /** Executes one playbook action against an incident. Never throws: failures are results. */
 @Injectable()
 export class PlaybookActionsService {
+  private readonly logger = new Logger(PlaybookActionsService.name);
+
   constructor(
     private readonly clock: Clock,
     private readonly incidents: IncidentsService,
@@ -73,6 +75,17 @@ export class PlaybookActionsService {
           timeoutMs: context.timeoutMs,
           signal: context.signal,
         });
+        if (!result.ok) {
+          this.logger.warn({
+            msg: `playbook webhook failed: ${result.message}`,
+            incident_id: context.incidentId,
+            playbook: context.playbookName,
+            run_id: context.runId,
+            step: context.stepName,
+            url: action.url,
+            status_code: result.status,
+          });
+        }
         return { success: result.ok, message: `POST ${action.url}: ${result.message}` };
       }
       case ActionType.Wait:

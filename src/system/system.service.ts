@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { Clock } from '../clock/clock';
 import { EventPublisher } from '../events/event-publisher.service';
@@ -11,7 +11,7 @@ import { PublishedSystemEvent, ServerCategory } from './system-event';
  * Events are stored in the event log like every other, so a client that replays the log sees them too.
  */
 @Injectable()
-export class SystemService implements OnApplicationBootstrap {
+export class SystemService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SystemService.name);
 
   constructor(
@@ -30,6 +30,11 @@ export class SystemService implements OnApplicationBootstrap {
       return Promise.resolve();
     });
     return { category, message, metadata, timestamp };
+  }
+
+  /** One line when shutdown begins (the stored `system_event` comes from the streaming shutdown). */
+  beforeApplicationShutdown(signal?: string): void {
+    this.logger.log({ msg: 'shutdown started', signal: signal ?? null });
   }
 
   async onApplicationBootstrap(): Promise<void> {
