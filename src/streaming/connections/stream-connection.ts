@@ -225,7 +225,10 @@ export class StreamConnection {
       try {
         let frame: OutboundFrame | undefined;
         while ((frame = this.queue.shift()) !== undefined) this.write(frame);
-        if (this.queue.shedCount !== 0) this.write(this.gapFrame());
+        if (this.queue.shedCount !== 0) {
+          this.write(this.gapFrame());
+          this.queue.shedReported();
+        }
       } finally {
         this.transport.uncork();
       }
@@ -300,21 +303,21 @@ export class StreamConnection {
    * 7). Queued behind what is already queued, so it may follow events newer than the range it reports.
    */
   private reportGap(): void {
-    if (!this.queue.offerControl(this.gapFrame())) return; // not even replies get through: a later flush retries
+    // When not even replies get through (the control part is full), the tally stays for a later flush.
+    if (!this.queue.offerControl(this.gapFrame())) return;
+    this.queue.shedReported();
     this.requestFlush();
   }
 
-  /** The `gap` message for what the queue shed since the last one; the queue forgets it. */
+  /** The `gap` message for what the queue shed since the last one. */
   private gapFrame(): OutboundFrame {
     const queue = this.queue;
-    const frame = controlFrame({
+    return controlFrame({
       type: ServerMessageType.Gap,
       from_sequence: queue.shedFrom,
       to_sequence: queue.shedTo,
       dropped: queue.shedCount,
     });
-    queue.shedReported();
-    return frame;
   }
 
   private requestFlush(): void {
