@@ -3,12 +3,14 @@ import { Logger } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.setup';
 import { APP_CONFIG, AppConfig } from './config/app-config';
+import { readEnvironment } from './config/environment';
 import { ConfigValidationError, loadConfig } from './config/load-config';
 
 async function bootstrap(): Promise<void> {
-  // Validate the environment before anything else starts: an invalid value stops the server naming the variable.
+  // Validate the environment (and .env) before anything else starts: an invalid value stops the server naming
+  // the variable.
   try {
-    loadConfig(process.env);
+    loadConfig(readEnvironment());
   } catch (error) {
     if (error instanceof ConfigValidationError) {
       process.stderr.write(`${error.message}\n`);

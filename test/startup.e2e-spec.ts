@@ -1,14 +1,29 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Runs src/main.ts (transpiled on the fly) with the given environment; resolves with its exit code and stderr. */
-function runMain(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+/**
+ * Runs src/main.ts (transpiled on the fly) with the given environment, in `cwd` (where it reads `.env`); resolves
+ * with its exit code and stderr.
+ */
+function runMain(
+  env: Record<string, string>,
+  cwd = process.cwd(),
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['-r', 'ts-node/register/transpile-only', join(__dirname, '../src/main.ts')],
+      ['-r', require.resolve('ts-node/register/transpile-only'), join(__dirname, '../src/main.ts')],
       {
-        env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+        cwd,
+        // From another working directory ts-node would not find the project's tsconfig by itself.
+        env: {
+          ...process.env,
+          TS_NODE_PROJECT: join(__dirname, '../tsconfig.json'),
+          LOG_LEVEL: 'silent',
+          ...env,
+        },
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
@@ -35,5 +50,20 @@ describe('startup with an invalid environment', () => {
     expect(code).toBe(1);
     expect(stderr).toContain(key);
     expect(stderr).toContain('Invalid configuration');
+  });
+});
+
+describe('startup with an invalid value in .env', () => {
+  it('stops with exit code 1 and the same message as for the environment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-im-dotenv-'));
+    try {
+      writeFileSync(join(dir, '.env'), 'WS_HEARTBEAT_INTERVAL=often\n');
+      const { code, stderr } = await runMain({}, dir);
+      expect(code).toBe(1);
+      expect(stderr).toContain('Invalid configuration');
+      expect(stderr).toContain('WS_HEARTBEAT_INTERVAL');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
