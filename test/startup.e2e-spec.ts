@@ -41,7 +41,7 @@ function runMain(
 }
 
 describe('startup with an invalid environment', () => {
-  it.each([
+  it.concurrent.each([
     ['PORT', 'eighty'],
     ['WS_MAX_CONNECTIONS', '-5'],
     ['DATABASE_URL', 'mysql://nope'],
@@ -54,7 +54,7 @@ describe('startup with an invalid environment', () => {
 });
 
 describe('startup with an invalid value in .env', () => {
-  it('stops with exit code 1 and the same message as for the environment', async () => {
+  it.concurrent('stops with exit code 1 and the same message as for the environment', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'llm-im-dotenv-'));
     try {
       writeFileSync(join(dir, '.env'), 'WS_HEARTBEAT_INTERVAL=often\n');
