@@ -31,6 +31,14 @@ describe('metrics with known label values exist from the start', () => {
       'llm_incident_manager_incidents_created_total{severity="P4",origin="alert"}',
       'llm_incident_manager_playbook_executions_total{outcome="success"}',
       'llm_incident_manager_playbook_executions_total{outcome="failure"}',
+      'websocket_connection_errors_total{reason="rate_limit"}',
+      'websocket_connection_errors_total{reason="heartbeat_timeout"}',
+      'websocket_connection_errors_total{reason="connection_limit"}',
+      'websocket_messages_sent_total{type="gap"}',
+      'websocket_messages_received_total{type="invalid_frame"}',
+      'websocket_events_broadcast_total{event_type="escalated"}',
+      'websocket_events_delivered_total{event_type="notification_sent"}',
+      'llm_incident_manager_messages_shed_total{priority="low"}',
     ]) {
       expect([name, series(text, name)]).toEqual([name, 0]);
     }

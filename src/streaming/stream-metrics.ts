@@ -5,6 +5,8 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { EventPriority } from '../events/event-priority';
 import { EVENT_TYPES, EventType } from '../events/event.types';
 import { Metric } from '../metrics/metric-names';
+import { zeroSeries } from '../metrics/zero-series';
+import { CLIENT_MESSAGE_TYPES, RejectedFrame, ServerMessageType } from './protocol/stream-protocol';
 import type { OutboundFrame } from './transport/outbound-frame';
 import { EVENT_TYPE_INDEX } from './routing/subscription-index';
 
@@ -15,11 +17,23 @@ const PRIORITY_NAMES: Record<number, string> = {
   [EventPriority.Critical]: 'critical',
 };
 
+/** Why a connection failed or was refused: the `reason` label of websocket_connection_errors_total. */
+export const ConnectionErrorReason = {
+  MessageTooLarge: 'message_too_large',
+  ProtocolError: 'protocol_error',
+  SocketError: 'socket_error',
+  ConnectionLimit: 'connection_limit',
+  RateLimit: 'rate_limit',
+  HeartbeatTimeout: 'heartbeat_timeout',
+} as const;
+export type ConnectionErrorReason = (typeof ConnectionErrorReason)[keyof typeof ConnectionErrorReason];
+
 /**
  * The streaming metrics (contract section 5), updated where things happen. Per-frame writes are the hot path:
  * they are tallied in plain numbers and added to the Prometheus counters once per flush pass (`commitWrites`), and
  * the latency histogram gets one observation per event frame per flush pass (every recipient written in one pass
- * shares that write time) instead of one per recipient.
+ * shares that write time) instead of one per recipient. Every series with known label values exists from the
+ * start, at 0.
  */
 @Injectable()
 export class StreamMetrics {
@@ -45,7 +59,14 @@ export class StreamMetrics {
     @InjectMetric(Metric.SlowConsumersClosed) private readonly slowConsumersClosed: Counter<string>,
     @InjectMetric(Metric.SlowConsumerCloseTimeouts)
     private readonly slowConsumerCloseTimeouts: Counter<string>,
-  ) {}
+  ) {
+    zeroSeries(connectionErrors, { reason: Object.values(ConnectionErrorReason) });
+    zeroSeries(messagesSent, { type: Object.values(ServerMessageType) });
+    zeroSeries(messagesReceived, { type: [...CLIENT_MESSAGE_TYPES, ...Object.values(RejectedFrame)] });
+    zeroSeries(eventsBroadcast, { event_type: EVENT_TYPES });
+    zeroSeries(eventsDelivered, { event_type: EVENT_TYPES });
+    zeroSeries(messagesShed, { priority: Object.values(PRIORITY_NAMES) });
+  }
 
   connectionOpened(): void {
     this.activeConnections.inc();
@@ -58,7 +79,7 @@ export class StreamMetrics {
     this.sessionDuration.observe(sessionSeconds);
   }
 
-  connectionError(reason: string): void {
+  connectionError(reason: ConnectionErrorReason): void {
     this.connectionErrors.inc({ reason });
   }
 

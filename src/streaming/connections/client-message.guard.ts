@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Clock } from '../../clock/clock';
 import { StreamError } from '../protocol/stream-error';
 import { CloseCode, StreamErrorCode } from '../protocol/stream-protocol';
-import { StreamMetrics } from '../stream-metrics';
+import { ConnectionErrorReason, StreamMetrics } from '../stream-metrics';
 import type { StreamSocket } from '../transport/stream-socket';
 import { RateVerdict } from './rate-limiter';
 
@@ -39,7 +39,7 @@ export class ClientMessageGuard implements CanActivate {
           `more than ${connection.rate.limit} messages per second; message ignored`,
         );
       case RateVerdict.Abusive:
-        this.metrics.connectionError('rate_limit');
+        this.metrics.connectionError(ConnectionErrorReason.RateLimit);
         connection.close(CloseCode.LimitExceeded, 'message rate limit exceeded', true);
         return false;
     }

@@ -6,7 +6,7 @@ import { Clock } from '../../clock/clock';
 import { APP_CONFIG, AppConfig, StreamingConfig } from '../../config/app-config';
 import { CloseCode, ServerMessageType } from '../protocol/stream-protocol';
 import { SubscriptionIndex } from '../routing/subscription-index';
-import { StreamMetrics } from '../stream-metrics';
+import { ConnectionErrorReason, StreamMetrics } from '../stream-metrics';
 import { clientAddress } from '../transport/client-address';
 import { controlFrame } from '../transport/outbound-frame';
 import type { StreamSocket } from '../transport/stream-socket';
@@ -65,7 +65,7 @@ export class ConnectionService implements OnModuleDestroy {
       return null;
     }
     if (this.connections.size >= this.config.maxConnections) {
-      this.metrics.connectionError('connection_limit');
+      this.metrics.connectionError(ConnectionErrorReason.ConnectionLimit);
       this.refuse(socket, CloseCode.LimitExceeded, 'connection limit reached');
       return null;
     }
@@ -127,8 +127,8 @@ export class ConnectionService implements OnModuleDestroy {
 const MAX_USER_AGENT_LENGTH = 256;
 
 /** A bounded set of labels for connection errors. */
-function errorReason(error: Error & { code?: string }): string {
-  if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return 'message_too_large';
-  if (error.code?.startsWith('WS_ERR_') === true) return 'protocol_error';
-  return 'socket_error';
+function errorReason(error: Error & { code?: string }): ConnectionErrorReason {
+  if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return ConnectionErrorReason.MessageTooLarge;
+  if (error.code?.startsWith('WS_ERR_') === true) return ConnectionErrorReason.ProtocolError;
+  return ConnectionErrorReason.SocketError;
 }

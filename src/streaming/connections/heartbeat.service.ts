@@ -3,7 +3,7 @@ import { Subscription } from 'rxjs';
 import { Clock, Timer } from '../../clock/clock';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { ServerMessageType } from '../protocol/stream-protocol';
-import { StreamMetrics } from '../stream-metrics';
+import { ConnectionErrorReason, StreamMetrics } from '../stream-metrics';
 import { OutboundFrame, controlFrame } from '../transport/outbound-frame';
 import { ConnectionService } from './connection.service';
 import type { StreamConnection } from './stream-connection';
@@ -100,7 +100,7 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
     }
     if (!connection.isOpen) return true;
     if (connection.missedPings >= MAX_MISSED_PINGS) {
-      this.metrics.connectionError('heartbeat_timeout');
+      this.metrics.connectionError(ConnectionErrorReason.HeartbeatTimeout);
       connection.terminate();
       return true;
     }
