@@ -11,6 +11,7 @@ import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PlaybooksModule } from './playbooks/playbooks.module';
+import { HttpShutdownService } from './shutdown/http-shutdown.service';
 import { StorageModule } from './storage/storage.module';
 import { StreamingModule } from './streaming/streaming.module';
 import { SystemModule } from './system/system.module';
@@ -46,6 +47,8 @@ export class AppModule {
         PlaybooksModule,
         SystemModule,
       ],
+      // In the root module because Nest runs the root module's shutdown hooks first: HTTP stops before the rest.
+      providers: [HttpShutdownService],
     };
   }
 }

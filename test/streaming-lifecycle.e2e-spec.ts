@@ -1,7 +1,9 @@
 import type { Incident } from '../src/domain';
 import type { DomainEvent } from '../src/events/event.types';
-import { makeIncident } from './support/fixtures';
+import type { Server } from 'node:http';
+import { alertBody, makeIncident } from './support/fixtures';
 import { publishAll } from './support/publish';
+import { RawHttpConnection, requestsReceived } from './support/raw-http-connection';
 import { WsTestClient, closeAll } from './support/ws-test-client';
 import { ConnectionService } from '../src/streaming/connections/connection.service';
 import type { StreamConnection } from '../src/streaming/connections/stream-connection';
@@ -165,6 +167,38 @@ describe('graceful shutdown', () => {
       await closing;
     } finally {
       await closeAll([everything, incidentsOnly]);
+    }
+  });
+
+  it('delivers the events of alerts acknowledged while shutdown begins before the shutdown system_event, closing and 1001', async () => {
+    const t = await startTestApp();
+    const subscriber = await WsTestClient.connect(t.wsUrl);
+    const senders = await Promise.all(Array.from({ length: 8 }, () => RawHttpConnection.open(t.baseUrl)));
+    try {
+      await subscriber.subscribe('all');
+      const received = requestsReceived(t.app.getHttpServer(), senders.length);
+      // Bodies held back: the alerts are in flight when shutdown begins, and are stored only after it has.
+      const inFlight = senders.map((sender) => sender.post('/v1/alerts', alertBody(), 10));
+      await received;
+      const closing = t.cleanup();
+      for (const request of inFlight) request.finish();
+
+      expect((await subscriber.waitClosed(5000)).code).toBe(1001);
+      await closing;
+      const answers = await Promise.all(senders.map(async (sender) => (await sender.responsesUntil(1))[0]));
+      expect(answers.map((answer) => answer.status)).toEqual(senders.map(() => 200));
+      const frames = subscriber.frames.slice(2);
+      const delivered = new Set(
+        frames.filter((f) => f.event?.event_type === 'alert_received').map((f) => f.event.alert.id as string),
+      );
+      for (const answer of answers) {
+        expect(delivered).toContain((JSON.parse(answer.body) as { alert_id: string }).alert_id);
+      }
+      expect(frames.at(-2)?.event).toMatchObject({ event_type: 'system_event', category: 'shutdown' });
+      expect(frames.at(-1)).toEqual({ type: 'closing', reason: 'server shutdown' });
+    } finally {
+      for (const sender of senders) sender.destroy();
+      await closeAll([subscriber]);
     }
   });
 });

@@ -56,6 +56,9 @@ export class WalCheckpointer {
 
   /** Stops checkpointing and closes the worker's connection. */
   async stop(): Promise<void> {
+    // Unreferenced, the worker would not keep the process alive until it exits: with nothing else left to run,
+    // the process ended here, in the middle of shutdown, before the database closed.
+    this.worker.ref();
     this.worker.postMessage('stop');
     await this.exited;
   }

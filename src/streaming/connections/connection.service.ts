@@ -38,7 +38,9 @@ export class ConnectionService implements OnModuleDestroy {
     this.config = config.streaming;
   }
 
+  /** Shutdown, right after HTTP has stopped (the first step): no new WebSocket connection from here on. */
   onModuleDestroy(): void {
+    this.stopAccepting();
     this.openedSubject.complete();
   }
 
