@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import request from 'supertest';
 import { alertBody } from './support/fixtures';
 import { RawHttpConnection, RawResponse, requestsReceived } from './support/raw-http-connection';

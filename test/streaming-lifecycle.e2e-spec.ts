@@ -1,6 +1,5 @@
 import type { Incident } from '../src/domain';
 import type { DomainEvent } from '../src/events/event.types';
-import type { Server } from 'node:http';
 import { alertBody, makeIncident } from './support/fixtures';
 import { publishAll } from './support/publish';
 import { RawHttpConnection, requestsReceived } from './support/raw-http-connection';
