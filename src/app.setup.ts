@@ -60,6 +60,19 @@ export async function createApp(
   app.useGlobalPipes(apiValidationPipe());
   app.useWebSocketAdapter(new StreamWsAdapter(app, config.streaming));
   setupOpenApi(app);
+  // Shutdown order (SIGTERM/SIGINT and app.close() run the same Nest hooks). Nest calls each phase module by
+  // module: the root module first, then feature modules in reverse import order, the global ones (events, then
+  // storage) last; then, between beforeApplicationShutdown and onApplicationShutdown, it closes the WebSocket
+  // server (terminating any client left) and the HTTP server.
+  // 1. onModuleDestroy, root: HttpShutdownService stops the listener (no new HTTP or WebSocket connection), answers
+  //    the requests in flight with `Connection: close` (their events are committed and published), closes idle
+  //    keep-alive connections. Then ConnectionService refuses new WebSockets; listeners and timers stop.
+  // 2. beforeApplicationShutdown: the playbook runner, escalation scheduler and notification queue stop (their
+  //    modules are imported after StreamingModule); then StreamShutdownService publishes the shutdown
+  //    `system_event` behind everything committed and writes each client's queue, that event last, `closing`,
+  //    1001.
+  // 3. Nest closes the WebSocket and HTTP servers: nothing is left on them.
+  // 4. onApplicationShutdown: EventPublisher commits what is queued, then refuses work; the database closes last.
   app.enableShutdownHooks();
   return app;
 }

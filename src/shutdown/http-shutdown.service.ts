@@ -49,8 +49,9 @@ export class HttpShutdownService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
-    for (const response of this.inFlight)
-      {if (!response.headersSent) response.setHeader('Connection', 'close');}
+    for (const response of this.inFlight) {
+      if (!response.headersSent) response.setHeader('Connection', 'close');
+    }
     // http.Server#close would also destroy every idle keep-alive connection at once, resetting the ones a client
     // is sending a request on at that moment; net.Server#close only stops the listener.
     NetServer.prototype.close.call(this.server);

@@ -80,8 +80,9 @@ export class RawHttpConnection {
       new Promise<RawResponse[]>((resolve, reject) => {
         const check = (): void => {
           if (this.responses.length >= count) resolve(this.responses);
-          else if (this.end !== null)
-            {reject(new Error(`connection ended (${this.end}) after ${this.responses.length} responses`));}
+          else if (this.end !== null) {
+            reject(new Error(`connection ended (${this.end}) after ${this.responses.length} responses`));
+          }
         };
         this.wake = check;
         check();

@@ -10,9 +10,11 @@ import { FlushScheduler } from './flush-scheduler';
 const MAX_CLOSE_WAIT_MS = 5000;
 
 /**
- * Graceful shutdown of the stream, before the database closes (Nest runs onApplicationShutdown after this):
- * stop accepting connections, publish the shutdown `system_event` (a real, stored event), then to every client
- * write what is queued, `closing`, and close 1001; wait for the close handshakes, at most the close wait.
+ * Graceful shutdown of the stream (step 2 of the order in app.setup.ts): HTTP has already stopped and answered its
+ * requests in flight, so every event they committed is queued to the clients. Publish the shutdown `system_event`
+ * (a real, stored event, serialized behind every unit of work committed before it), then to every client write
+ * what is queued, that event last, `closing`, and close 1001; wait for the close handshakes, at most the close
+ * wait. The database closes after this (onApplicationShutdown).
  */
 @Injectable()
 export class StreamShutdownService implements BeforeApplicationShutdown {
@@ -29,6 +31,7 @@ export class StreamShutdownService implements BeforeApplicationShutdown {
   }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
+    // Already done when the module was destroyed; kept so that this step holds on its own.
     this.connections.stopAccepting();
     try {
       await this.publisher.run((_tx, events) => {
