@@ -14,6 +14,8 @@ module.exports = {
   // Measured on the 2-core CI machine (unit + e2e): 2 workers 24 s, --runInBand 39 s; Jest's default (cores - 1)
   // would mean in band there.
   maxWorkers: Math.max(2, availableParallelism() - 1),
+  // A global option: Jest ignores it inside a project. E2e specs start real servers and processes.
+  testTimeout: 30000,
   projects: [
     {
       ...common,
@@ -26,7 +28,6 @@ module.exports = {
       displayName: 'e2e',
       roots: ['<rootDir>/test'],
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 30000,
     },
   ],
 };
