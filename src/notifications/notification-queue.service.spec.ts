@@ -73,7 +73,15 @@ describe('NotificationQueueService', () => {
     });
     expect(post).toHaveBeenCalledTimes(1);
     expect(recorded).toEqual([
-      { event_type: 'notification_sent', incident_id: 'i-1', channel: 'ops', success: true },
+      {
+        event_type: 'notification_sent',
+        incident_id: 'i-1',
+        channel: 'ops',
+        success: true,
+        attempt: 1,
+        status_code: 200,
+        error: null,
+      },
     ]);
     expect(counter.inc).toHaveBeenCalledWith({ channel: 'ops', outcome: 'success' });
     await new Promise((resolve) => setImmediate(resolve));
