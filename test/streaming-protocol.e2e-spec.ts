@@ -93,8 +93,8 @@ describe('WebSocket protocol (/ws): every client and server message type and err
     ['no type', '{"timestamp":"2025-11-12T10:30:00Z"}', 'type'],
     ['an unknown type', '{"type":"shout"}', 'shout'],
     ['a non-string type', '{"type":7}', 'type'],
-    ['subscribe without subscription_id', '{"type":"subscribe","filters":{}}', 'subscription_id'],
-    ['subscribe without filters', '{"type":"subscribe","subscription_id":"s"}', 'filters'],
+    ['subscribe without subscription_id', '{"type":"subscribe","filters":{}}', 'subscription_id is required'],
+    ['subscribe without filters', '{"type":"subscribe","subscription_id":"s"}', 'filters is required'],
     ['subscribe with null filters', '{"type":"subscribe","subscription_id":"s","filters":null}', 'filters'],
     ['subscribe with array filters', '{"type":"subscribe","subscription_id":"s","filters":[]}', 'filters'],
     [
@@ -107,9 +107,9 @@ describe('WebSocket protocol (/ws): every client and server message type and err
       '{"type":"subscribe","subscription_id":5,"filters":{}}',
       'subscription_id',
     ],
-    ['unsubscribe without subscription_id', '{"type":"unsubscribe"}', 'subscription_id'],
-    ['ping without timestamp', '{"type":"ping"}', 'timestamp'],
-    ['ack without message_id', '{"type":"ack"}', 'message_id'],
+    ['unsubscribe without subscription_id', '{"type":"unsubscribe"}', 'subscription_id is required'],
+    ['ping without timestamp', '{"type":"ping"}', 'timestamp is required'],
+    ['ack without message_id', '{"type":"ack"}', 'message_id is required'],
     ['ack with a numeric message_id', '{"type":"ack","message_id":1}', 'message_id'],
   ])('answers %s with INVALID_MESSAGE and keeps the socket open', async (_name, frame, mentions) => {
     const client = await connect();

@@ -13,7 +13,8 @@ export class StreamValidationPipe extends ValidationPipe {
     super({
       transform: true,
       forbidUnknownValues: true,
-      validationError: { target: false, value: false },
+      // The value lets an absent field read `<field> is required` (it is never echoed back).
+      validationError: { target: false, value: true },
       exceptionFactory: (errors) => StreamError.invalidMessage(flattenValidationErrors(errors).join('; ')),
     });
   }
