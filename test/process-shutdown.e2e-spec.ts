@@ -50,7 +50,7 @@ function postAlert(port: number, agent: Agent): Promise<Outcome> {
   });
 }
 
-describe('SIGTERM to the real server process under keep-alive load', () => {
+describe('stopping the real server process under keep-alive load', () => {
   let child: ChildProcess | undefined;
   let dir: string;
 
@@ -63,7 +63,11 @@ describe('SIGTERM to the real server process under keep-alive load', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers or refuses every request (no reset), exits on the signal, and has stored every acknowledged alert', async () => {
+  /**
+   * Starts src/main.ts on a fresh SQLite file, keeps 16 keep-alive clients posting alerts in a closed loop, sends
+   * `signal` once 200 were answered, and returns what the clients saw and how the process ended.
+   */
+  async function runUntilSignal(signal: NodeJS.Signals) {
     const port = await freePort();
     const dbPath = join(dir, 'incidents.db');
     child = spawn(
@@ -81,13 +85,13 @@ describe('SIGTERM to the real server process under keep-alive load', () => {
         stdio: 'ignore',
       },
     );
+    const server = child;
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child?.once('exit', (code, signal) => resolve({ code, signal })),
+      server.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal })),
     );
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
     await eventually(async () => 'alertId' in (await postAlert(port, agent)), 20_000, 'the server to start');
 
-    // 16 clients in a closed loop, each on its own keep-alive connection, until the server stops answering.
     const outcomes: Outcome[] = [];
     let stopping = false;
     const loops = Array.from({ length: 16 }, async () => {
@@ -99,25 +103,43 @@ describe('SIGTERM to the real server process under keep-alive load', () => {
     });
     await eventually(() => outcomes.length >= 200, 20_000, '200 answered alerts');
     stopping = true;
-    child.kill('SIGTERM');
+    server.kill(signal);
     await Promise.all(loops);
-    // Nest closes the application, then re-raises the signal so that the exit status says what stopped it.
-    expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
+    const exit = await exited;
     agent.destroy();
+    return {
+      exit,
+      errors: outcomes.flatMap((o) => ('error' in o ? [o.error] : [])),
+      acknowledged: outcomes.flatMap((o) => ('alertId' in o ? [o.alertId] : [])),
+      storedAlertIds: () => {
+        const db = new Database(dbPath, { readonly: true });
+        try {
+          return new Set(
+            (db.prepare('SELECT id FROM alerts').all() as { id: string }[]).map((row) => row.id),
+          );
+        } finally {
+          db.close();
+        }
+      },
+    };
+  }
 
-    const errors = outcomes.flatMap((o) => ('error' in o ? [o.error] : []));
+  it('on SIGTERM answers or refuses every request (no reset), exits on the signal, and has stored every acknowledged alert', async () => {
+    const run = await runUntilSignal('SIGTERM');
+    // Nest closes the application, then re-raises the signal so that the exit status says what stopped it.
+    expect(run.exit).toEqual({ code: null, signal: 'SIGTERM' });
     // Once the listener has closed, a new connection is refused; a request already sent is never cut off.
-    expect(errors.filter((e) => e !== 'ECONNREFUSED')).toEqual([]);
-    const acknowledged = outcomes.flatMap((o) => ('alertId' in o ? [o.alertId] : []));
-    expect(acknowledged.length).toBeGreaterThanOrEqual(200);
-    const db = new Database(dbPath, { readonly: true });
-    try {
-      const stored = new Set(
-        (db.prepare('SELECT id FROM alerts').all() as { id: string }[]).map((row) => row.id),
-      );
-      expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
-    } finally {
-      db.close();
-    }
+    expect(run.errors.filter((e) => e !== 'ECONNREFUSED')).toEqual([]);
+    expect(run.acknowledged.length).toBeGreaterThanOrEqual(200);
+    const stored = run.storedAlertIds();
+    expect(run.acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+  });
+
+  it('on kill -9 loses no acknowledged alert: an answer is only sent after its commit', async () => {
+    const run = await runUntilSignal('SIGKILL');
+    expect(run.exit).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(run.acknowledged.length).toBeGreaterThanOrEqual(200);
+    const stored = run.storedAlertIds();
+    expect(run.acknowledged.filter((id) => !stored.has(id))).toEqual([]);
   });
 });
