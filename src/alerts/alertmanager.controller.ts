@@ -4,12 +4,15 @@ import { AlertAck } from './alert-input';
 import { AlertIngestionService } from './alert-ingestion.service';
 import { mapAlertmanagerAlert } from './alertmanager.mapper';
 import { AlertmanagerWebhookDto } from './dto/alertmanager-webhook.dto';
+import { RequireScope } from '../auth/access.decorator';
+import { Scope } from '../auth/scopes';
 
 @ApiTags('integrations')
 @Controller('v1/integrations/alertmanager')
 export class AlertmanagerController {
   constructor(private readonly ingestion: AlertIngestionService) {}
 
+  @RequireScope(Scope.AlertsWrite)
   @Post()
   @HttpCode(200)
   async receive(@Body() webhook: AlertmanagerWebhookDto): Promise<{ acks: AlertAck[] }> {

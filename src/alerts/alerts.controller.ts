@@ -6,6 +6,8 @@ import { AlertAck } from './alert-input';
 import { AlertIngestionService } from './alert-ingestion.service';
 import { AlertsService } from './alerts.service';
 import { CreateAlertDto } from './dto/create-alert.dto';
+import { RequireScope } from '../auth/access.decorator';
+import { Scope } from '../auth/scopes';
 
 @ApiTags('alerts')
 @Controller('v1/alerts')
@@ -15,6 +17,7 @@ export class AlertsController {
     private readonly alerts: AlertsService,
   ) {}
 
+  @RequireScope(Scope.AlertsWrite)
   @Post()
   @HttpCode(200)
   submit(@Body() dto: CreateAlertDto): Promise<AlertAck> {
@@ -32,6 +35,7 @@ export class AlertsController {
     });
   }
 
+  @RequireScope(Scope.IncidentsRead)
   @Get(':id')
   get(@UuidParam() id: string): Promise<Alert> {
     return this.alerts.get(id);

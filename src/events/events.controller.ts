@@ -4,6 +4,8 @@ import { UuidParam } from '../common/uuid-param.pipe';
 import { ListEventsQuery } from './dto/list-events.query';
 import type { StoredLogEntry } from './event-log.repository';
 import { EventLogService } from './event-log.service';
+import { RequireScope } from '../auth/access.decorator';
+import { Scope } from '../auth/scopes';
 
 /**
  * The persistent event log over REST: a client that reconnects asks for everything after the last `sequence` it
@@ -14,11 +16,13 @@ import { EventLogService } from './event-log.service';
 export class EventsController {
   constructor(private readonly log: EventLogService) {}
 
+  @RequireScope(Scope.IncidentsRead)
   @Get('events')
   async list(@Query() query: ListEventsQuery): Promise<{ events: StoredLogEntry[] }> {
     return { events: await this.log.list({ afterSequence: query.after_sequence, limit: query.limit }) };
   }
 
+  @RequireScope(Scope.IncidentsRead)
   @Get('incidents/:id/events')
   async forIncident(
     @UuidParam() id: string,

@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { DatabaseHealthIndicator } from './database.health';
+import { Public } from '../auth/access.decorator';
 
 @ApiTags('health')
 @Controller('health')
@@ -12,6 +13,7 @@ export class HealthController {
   ) {}
 
   /** Overall health: every dependency. */
+  @Public()
   @Get()
   @HealthCheck()
   check(): Promise<HealthCheckResult> {
@@ -19,6 +21,7 @@ export class HealthController {
   }
 
   /** Liveness: the process answers. Never depends on the database, so a slow database does not restart us. */
+  @Public()
   @Get('live')
   @HealthCheck()
   live(): Promise<HealthCheckResult> {
@@ -26,6 +29,7 @@ export class HealthController {
   }
 
   /** Readiness: able to serve requests, i.e. the database answers. */
+  @Public()
   @Get('ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {

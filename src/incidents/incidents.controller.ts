@@ -10,57 +10,68 @@ import { ListIncidentsQuery } from './dto/list-incidents.query';
 import { ResolveIncidentDto } from './dto/resolve-incident.dto';
 import { UpdateIncidentDto } from './dto/update-incident.dto';
 import { IncidentPage, IncidentsService } from './incidents.service';
+import { RequireScope } from '../auth/access.decorator';
+import { Scope } from '../auth/scopes';
 
 @ApiTags('incidents')
 @Controller('v1/incidents')
 export class IncidentsController {
   constructor(private readonly incidents: IncidentsService) {}
 
+  @RequireScope(Scope.IncidentsWrite)
   @Post()
   @HttpCode(201)
   create(@Body() dto: CreateIncidentDto): Promise<Incident> {
     return this.incidents.create(dto);
   }
 
+  @RequireScope(Scope.IncidentsRead)
   @Get()
   @ApiOkResponse({ description: '{incidents, total, page, page_size}, newest first' })
   list(@Query() query: ListIncidentsQuery): Promise<IncidentPage> {
     return this.incidents.list(query);
   }
 
+  @RequireScope(Scope.IncidentsRead)
   @Get(':id')
   get(@UuidParam() id: string): Promise<Incident> {
     return this.incidents.get(id);
   }
 
+  @RequireScope(Scope.IncidentsWrite)
   @Patch(':id')
   update(@UuidParam() id: string, @Body() dto: UpdateIncidentDto): Promise<Incident> {
     return this.incidents.update(id, dto);
   }
 
+  @RequireScope(Scope.IncidentsWrite)
   @Put(':id')
   replace(@UuidParam() id: string, @Body() dto: UpdateIncidentDto): Promise<Incident> {
     return this.incidents.update(id, dto);
   }
 
+  @RequireScope(Scope.IncidentsWrite)
   @Post(':id/resolve')
   @HttpCode(200)
   resolve(@UuidParam() id: string, @Body() dto: ResolveIncidentDto): Promise<Incident> {
     return this.incidents.resolve(id, dto);
   }
 
+  @RequireScope(Scope.IncidentsWrite)
   @Post(':id/close')
   @HttpCode(200)
   close(@UuidParam() id: string, @Body() dto: CloseIncidentDto): Promise<Incident> {
     return this.incidents.close(id, dto.actor);
   }
 
+  @RequireScope(Scope.IncidentsWrite)
   @Post(':id/comments')
   @HttpCode(201)
   comment(@UuidParam() id: string, @Body() dto: AddCommentDto): Promise<IncidentNote> {
     return this.incidents.addComment(id, dto);
   }
 
+  @RequireScope(Scope.IncidentsWrite)
   @Post(':id/escalate')
   @HttpCode(200)
   escalate(@UuidParam() id: string, @Body() dto: EscalateIncidentDto): Promise<Incident> {

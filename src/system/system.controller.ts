@@ -3,6 +3,8 @@ import { ApiTags } from '@nestjs/swagger';
 import { SystemEventDto } from './dto/system-event.dto';
 import type { PublishedSystemEvent } from './system-event';
 import { SystemService } from './system.service';
+import { RequireScope } from '../auth/access.decorator';
+import { Scope } from '../auth/scopes';
 
 @ApiTags('system')
 @Controller('v1/system')
@@ -10,6 +12,7 @@ export class SystemController {
   constructor(private readonly system: SystemService) {}
 
   /** Operators' notices (maintenance, freezes...), published to subscribers as `system_event`. */
+  @RequireScope(Scope.Admin)
   @Post('events')
   @HttpCode(201)
   publish(@Body() dto: SystemEventDto): Promise<PublishedSystemEvent> {
