@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { alertBody, createIncident, incidentBody } from './support/fixtures';
 import { startTestApp, TestApp } from './support/test-app';
@@ -8,8 +9,10 @@ interface Case {
   name: string;
   method: Method;
   path: string | ((incidentId: string) => string);
-  /** An object is sent as JSON; a string is sent raw with content-type application/json. */
+  /** An object is sent as JSON; a string is sent raw with content-type application/json (or `contentType`). */
   body?: unknown;
+  /** The Content-Type of a string body, when it is not application/json. */
+  contentType?: string;
   status: number;
   code: string;
   /** What the message must say, when the case is about a clear answer. */
@@ -621,6 +624,71 @@ const cases: Case[] = [
     status: 404,
     code: 'NOT_FOUND',
   },
+  // A browser sends these three content types cross-site without a CORS preflight: none of them may act.
+  {
+    name: 'a JSON alert sent as text/plain',
+    method: 'post',
+    path: '/v1/alerts',
+    body: JSON.stringify(alertBody()),
+    contentType: 'text/plain',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: /application\/json/,
+  },
+  {
+    name: 'a system event sent as text/plain;charset=UTF-8 (what fetch sends for a string body)',
+    method: 'post',
+    path: '/v1/system/events',
+    body: JSON.stringify({ category: 'maintenance', message: 'm' }),
+    contentType: 'text/plain;charset=UTF-8',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'a notification channel sent as a form (application/x-www-form-urlencoded)',
+    method: 'post',
+    path: '/v1/notification-channels',
+    body: 'name=x&type=webhook&url=http%3A%2F%2F127.0.0.1%3A9%2F',
+    contentType: 'application/x-www-form-urlencoded',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'an incident sent as multipart/form-data',
+    method: 'post',
+    path: '/v1/incidents',
+    body: '--b\r\nContent-Disposition: form-data; name="title"\r\n\r\nt\r\n--b--\r\n',
+    contentType: 'multipart/form-data; boundary=b',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'an empty text/plain body on close (an empty cross-site form)',
+    method: 'post',
+    path: incident('/close'),
+    body: '',
+    contentType: 'text/plain',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'application/json-seq (records, not one JSON value)',
+    method: 'post',
+    path: '/v1/alerts',
+    body: `\u001e${JSON.stringify(alertBody())}\n`,
+    contentType: 'application/json-seq',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'a Content-Type that is not a media type',
+    method: 'post',
+    path: '/v1/alerts',
+    body: JSON.stringify(alertBody()),
+    contentType: 'json',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
 ];
 
 describe('malformed requests', () => {
@@ -645,8 +713,9 @@ describe('malformed requests', () => {
     async (_name, c) => {
       const path = typeof c.path === 'function' ? c.path(incidentId) : c.path;
       let req = request(t.baseUrl)[c.method](path);
-      if (typeof c.body === 'string') req = req.set('content-type', 'application/json').send(c.body);
-      else if (c.body !== undefined) req = req.send(c.body as object);
+      if (typeof c.body === 'string') {
+        req = req.set('content-type', c.contentType ?? 'application/json').send(c.body);
+      } else if (c.body !== undefined) req = req.send(c.body as object);
       const res = await req;
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect({ status: res.status, body: res.body }).toEqual({
@@ -691,5 +760,83 @@ describe('malformed requests', () => {
       },
     });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('request bodies are accepted only as JSON', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await t.cleanup();
+  });
+
+  /** A POST written with node:http, which adds no Content-Type of its own (supertest and fetch do). */
+  const rawPost = (path: string, body: string): Promise<{ status: number; body: unknown }> =>
+    new Promise((resolve, reject) => {
+      const { hostname, port } = new URL(t.baseUrl);
+      const req = httpRequest(
+        {
+          host: hostname,
+          port,
+          path,
+          method: 'POST',
+          headers: { 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  it('refuses a body sent without Content-Type: 415, and nothing is created', async () => {
+    const res = await rawPost('/v1/system/events', JSON.stringify({ category: 'maintenance', message: 'm' }));
+    expect(res).toEqual({
+      status: 415,
+      body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.any(String), status: 415 } },
+    });
+    const events = (await request(t.baseUrl).get('/v1/events?after_sequence=0&limit=1000').expect(200)).body
+      .events as { event: { event_type: string; message?: string } }[];
+    expect(events.filter((e) => e.event.event_type === 'system_event' && e.event.message === 'm')).toEqual(
+      [],
+    );
+  });
+
+  it('creates nothing from a cross-site form or text/plain POST', async () => {
+    await request(t.baseUrl)
+      .post('/v1/notification-channels')
+      .set('content-type', 'text/plain')
+      .send(JSON.stringify({ name: 'csrf', type: 'webhook', url: 'http://127.0.0.1:9/x' }))
+      .expect(415);
+    const { channels } = (await request(t.baseUrl).get('/v1/notification-channels').expect(200)).body;
+    expect(channels).toEqual([]);
+  });
+
+  it('still runs a request without a body and without Content-Type (close with nothing)', async () => {
+    const { id } = await createIncident(t.baseUrl);
+    const res = await request(t.baseUrl).post(`/v1/incidents/${id}/close`).expect(200);
+    expect(res.body.state).toBe('Closed');
+  });
+
+  it.each([
+    ['application/json; charset=utf-8'],
+    ['Application/JSON'],
+    ['application/vnd.incident+json'],
+    ['application/merge-patch+json; charset=utf-8'],
+  ])('accepts a JSON body sent as %s', async (contentType) => {
+    const res = await request(t.baseUrl)
+      .post('/v1/alerts')
+      .set('content-type', contentType)
+      .send(JSON.stringify(alertBody()))
+      .expect(200);
+    expect(res.body.status).toMatch(/^(Accepted|Duplicate)$/);
   });
 });

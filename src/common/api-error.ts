@@ -8,6 +8,7 @@ export const ErrorCode = {
   InvalidStateTransition: 'INVALID_STATE_TRANSITION',
   Conflict: 'CONFLICT',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   RateLimitExceeded: 'RATE_LIMIT_EXCEEDED',
   Internal: 'INTERNAL_ERROR',
 } as const;
@@ -35,6 +36,8 @@ export function codeForStatus(status: number): ErrorCode {
       return ErrorCode.InvalidStateTransition;
     case 413:
       return ErrorCode.PayloadTooLarge;
+    case 415:
+      return ErrorCode.UnsupportedMediaType;
     case 429:
       return ErrorCode.RateLimitExceeded;
     default:
