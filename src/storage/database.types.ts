@@ -78,6 +78,18 @@ export interface PlaybookRunsTable {
   document: string;
 }
 
+/** API keys: the SHA-256 (hex) of the key, never the key; `scopes` and `constraint_filter` are JSON text. */
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  scopes: string;
+  constraint_filter: string | null;
+  expires_at: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -87,6 +99,7 @@ export interface Database {
   playbooks: DefinitionTable;
   playbook_runs: PlaybookRunsTable;
   notification_channels: DefinitionTable;
+  api_keys: ApiKeysTable;
 }
 
 export type Db = Kysely<Database>;

@@ -185,6 +185,28 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
         }
       },
     },
+    '0005_api_keys': {
+      // API keys are stored as the SHA-256 of the key, never the key. `constraint_filter` rather than `constraint`,
+      // an SQL keyword that any hand-written query would have to quote.
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('api_keys')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('name', 'varchar(255)', (c) => c.notNull())
+          .addColumn('key_hash', 'varchar(64)', (c) => c.notNull())
+          .addColumn('scopes', 'text', (c) => c.notNull())
+          .addColumn('constraint_filter', 'text')
+          .addColumn('expires_at', 'varchar(40)')
+          .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('revoked_at', 'varchar(40)')
+          .execute();
+        await db.schema.createIndex('api_keys_name').on('api_keys').column('name').unique().execute();
+        await db.schema.createIndex('api_keys_key_hash').on('api_keys').column('key_hash').unique().execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('api_keys').execute();
+      },
+    },
   };
 }
 
