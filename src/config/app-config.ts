@@ -8,6 +8,8 @@ export interface HttpConfig {
   bodyLimitBytes: number;
   /** Requests per second per client on /v1 (bursts up to twice that); 0 disables the limit. */
   rateLimitPerSecond: number;
+  /** Origins (normalized, or `*`) whose pages get CORS headers; empty: no CORS headers at all. */
+  corsOrigins: string[];
   shutdownGraceMs: number;
 }
 
@@ -20,6 +22,9 @@ export interface StreamingConfig {
   broadcastCapacity: number;
   enableCompression: boolean;
   maxConnections: number;
+  maxConnectionsPerIp: number;
+  /** Origins (normalized, or `*`) a browser may open a WebSocket from besides the server's own. */
+  allowedOrigins: string[];
   maxSubscriptions: number;
   maxMessagesPerSecond: number;
   maxMessageBytes: number;

@@ -13,6 +13,7 @@ import {
   isIP,
   registerDecorator,
 } from 'class-validator';
+import { IsOriginList } from './origin-list';
 
 const toNumber = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
@@ -99,6 +100,16 @@ export class EnvironmentVariables {
   @Min(1)
   WS_MAX_CONNECTIONS = 10000;
 
+  /** WebSocket connections per client address, so that one address cannot take every slot. */
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  WS_MAX_CONNECTIONS_PER_IP = 1000;
+
+  /** Origins browser pages may open /ws from, besides the server's own; `*`: any. */
+  @IsOriginList()
+  WS_ALLOWED_ORIGINS = '';
+
   @Transform(toNumber)
   @IsInt()
   @Min(1)
@@ -137,6 +148,10 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(0)
   HTTP_RATE_LIMIT_PER_SECOND = 5000;
+
+  /** Origins browser pages may call the REST API from (CORS); empty: none but the server's own. */
+  @IsOriginList()
+  CORS_ORIGINS = '';
 
   @Transform(toNumber)
   @IsNumber()

@@ -3,6 +3,7 @@ import { validateSync } from 'class-validator';
 import { relevantConstraintMessages } from '../common/validation';
 import { AppConfig } from './app-config';
 import { ENV_KEYS, EnvironmentVariables } from './env.schema';
+import { parseOriginList } from './origin-list';
 
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
@@ -38,6 +39,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       port: vars.PORT,
       bodyLimitBytes: vars.HTTP_BODY_LIMIT_BYTES,
       rateLimitPerSecond: vars.HTTP_RATE_LIMIT_PER_SECOND,
+      corsOrigins: parseOriginList(vars.CORS_ORIGINS),
       shutdownGraceMs: seconds(vars.SHUTDOWN_GRACE_SECS),
     },
     streaming: {
@@ -49,6 +51,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       broadcastCapacity: vars.WS_BROADCAST_CAPACITY,
       enableCompression: vars.WS_ENABLE_COMPRESSION,
       maxConnections: vars.WS_MAX_CONNECTIONS,
+      maxConnectionsPerIp: vars.WS_MAX_CONNECTIONS_PER_IP,
+      allowedOrigins: parseOriginList(vars.WS_ALLOWED_ORIGINS),
       maxSubscriptions: vars.WS_MAX_SUBSCRIPTIONS,
       maxMessagesPerSecond: vars.WS_MAX_MESSAGES_PER_SECOND,
       maxMessageBytes: vars.WS_MAX_MESSAGE_BYTES,
