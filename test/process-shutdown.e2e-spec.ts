@@ -80,6 +80,7 @@ describe('stopping the real server process under keep-alive load', () => {
           HOST: '127.0.0.1',
           DATABASE_URL: `file:${dbPath}`,
           LOG_LEVEL: 'silent',
+          AUTH_MODE: 'none',
           HTTP_RATE_LIMIT_PER_SECOND: '0',
         },
         stdio: 'ignore',

@@ -67,6 +67,8 @@ export async function startServer(
         WS_ENABLE_COMPRESSION: String(target.deflate),
         // The bench is one HTTP client standing for many alert sources: the per-client limit would cap (d).
         HTTP_RATE_LIMIT_PER_SECOND: '1000000',
+        // Measured with the original's open protocol until the generator sends credentials (issue 12, then 17).
+        AUTH_MODE: 'none',
         ...productEnv,
       },
     });

@@ -31,8 +31,12 @@ export async function startTestApp(
   const app = await createApp(
     {
       LOG_LEVEL: 'silent',
+      // The original's open protocol: specs about authentication switch it on themselves.
+      AUTH_MODE: 'none',
       DATABASE_URL: `file:${dbPath}`,
       PORT: '0',
+      // Tests receive webhooks on 127.0.0.1; the outgoing-request guard is tested with this set to 'false'.
+      WEBHOOK_ALLOW_PRIVATE: 'true',
       ...overrides,
     },
     options,
