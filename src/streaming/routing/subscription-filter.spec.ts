@@ -83,3 +83,120 @@ describe('SubscriptionFilter', () => {
     expect(matches({ event_types: ['incident_created'] }, system)).toBe(false);
   });
 });
+
+describe('SubscriptionFilter.within (a credential constraint AND-ed in)', () => {
+  /** A small deterministic PRNG (mulberry32), so that a failure can be replayed. */
+  function prng(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  const EVENT_TYPES = [
+    'incident_created',
+    'incident_updated',
+    'alert_received',
+    'comment_added',
+    'system_event',
+  ];
+  const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'] as const;
+  const STATES = ['Detected', 'Investigating', 'Resolved'] as const;
+  const SOURCES = ['prometheus', 'siem', 'manual'];
+  const RESOURCES = ['db', 'api', 'vpn', 'cache'];
+  const LABEL_KEYS = ['env', 'team'];
+  const LABEL_VALUES = ['prod', 'dev', 'sre'];
+  const INCIDENT_IDS = [randomUUID(), randomUUID(), randomUUID()];
+
+  function someOf<T>(random: () => number, values: readonly T[]): T[] {
+    return random() < 0.5 ? [] : values.filter(() => random() < 0.4);
+  }
+
+  function randomFilters(random: () => number): SubscriptionFiltersDto {
+    const labels: Record<string, string> = {};
+    for (const key of LABEL_KEYS) {
+      if (random() < 0.25) labels[key] = LABEL_VALUES[Math.floor(random() * LABEL_VALUES.length)];
+    }
+    return {
+      event_types: someOf(random, EVENT_TYPES) as SubscriptionFiltersDto['event_types'],
+      severities: someOf(random, SEVERITIES),
+      states: someOf(random, STATES),
+      sources: someOf(random, SOURCES),
+      affected_resources: someOf(random, RESOURCES),
+      labels,
+      incident_ids: someOf(random, INCIDENT_IDS),
+    };
+  }
+
+  function randomEvent(random: () => number): EventEnvelope {
+    const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
+    const labels: Record<string, string> = {};
+    for (const key of LABEL_KEYS) if (random() < 0.6) labels[key] = pick(LABEL_VALUES);
+    const subject = incident({
+      id: pick(INCIDENT_IDS),
+      severity: pick(SEVERITIES),
+      state: pick(STATES),
+      source: pick(SOURCES),
+      affected_resources: RESOURCES.filter(() => random() < 0.35),
+      labels,
+    });
+    switch (pick(EVENT_TYPES)) {
+      case 'system_event':
+        return envelope({ event_type: 'system_event', category: 'c', message: 'm', metadata: {} }, null);
+      case 'comment_added':
+        return envelope(
+          { event_type: 'comment_added', incident_id: subject.id, author: 'a', comment: 'c', timestamp: '' },
+          random() < 0.8 ? subject : null,
+        );
+      case 'incident_updated':
+        return envelope({ event_type: 'incident_updated', incident: subject, previous_state: null }, subject);
+      default:
+        return envelope({ event_type: 'incident_created', incident: subject }, subject);
+    }
+  }
+
+  const delivered = (filter: SubscriptionFilter, env: EventEnvelope): boolean =>
+    filter.acceptsType(env.event.event_type) && filter.matches(matchSubjectOf(env));
+
+  it('delivers exactly what both the subscription and the constraint match (20,000 random cases)', () => {
+    const random = prng(20261201);
+    let constrainedDeliveries = 0;
+    for (let round = 0; round < 400; round++) {
+      const asked = SubscriptionFilter.from(randomFilters(random));
+      const constraint = SubscriptionFilter.from(randomFilters(random));
+      const effective = asked.within(constraint);
+      for (let i = 0; i < 50; i++) {
+        const env = randomEvent(random);
+        const expected = delivered(asked, env) && delivered(constraint, env);
+        expect([round, i, delivered(effective, env)]).toEqual([round, i, expected]);
+        // The property the credential relies on: nothing outside the constraint, whatever was asked.
+        if (delivered(effective, env)) {
+          expect(delivered(constraint, env)).toBe(true);
+          constrainedDeliveries += 1;
+        }
+      }
+    }
+    // The cases are not vacuous: plenty of events do get through.
+    expect(constrainedDeliveries).toBeGreaterThan(500);
+  });
+
+  it('matches nothing when the two conditions on a key cannot both hold', () => {
+    const effective = SubscriptionFilter.from({ severities: ['P0'] }).within(
+      SubscriptionFilter.from({ severities: ['P1'] }),
+    );
+    const inc = incident({ severity: 'P0' });
+    expect(delivered(effective, envelope({ event_type: 'incident_created', incident: inc }, inc))).toBe(
+      false,
+    );
+  });
+
+  it('groups apart from the same filters without the constraint, and echoes what the client asked for', () => {
+    const asked = SubscriptionFilter.from({ severities: ['P0', 'P1'] });
+    const effective = asked.within(SubscriptionFilter.from({ labels: { team: 'sre' } }));
+    expect(effective.key).not.toBe(asked.key);
+    expect(effective.echo).toEqual(asked.echo);
+  });
+});

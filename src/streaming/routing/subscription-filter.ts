@@ -93,7 +93,10 @@ export function matchSubjectOf(envelope: EventEnvelope): MatchSubject {
 
 /**
  * One subscription's filters, compiled for matching without allocation: each non-empty key becomes a Set (or a
- * list of label pairs); an empty or missing key is null and matches everything. Keys are AND-ed.
+ * list of label pairs); an empty or missing key is null and matches everything. Keys are AND-ed. A credential's
+ * constraint is AND-ed in with `within`: a single-valued key (type, severity, state, source, incident) keeps the
+ * intersection of both sets (empty: matches nothing), labels keep every pair of both, and `affected_resources`
+ * (any-of) keeps both sets, each of which must be met.
  */
 export class SubscriptionFilter {
   private constructor(
@@ -105,7 +108,8 @@ export class SubscriptionFilter {
     private readonly severities: ReadonlySet<Severity> | null,
     private readonly states: ReadonlySet<IncidentState> | null,
     private readonly sources: ReadonlySet<string> | null,
-    private readonly resources: ReadonlySet<string> | null,
+    /** Each set is an any-of condition on the affected resources; every one must hold. */
+    private readonly resourceSets: readonly ReadonlySet<string>[],
     private readonly labelPairs: readonly (readonly [string, string])[] | null,
     private readonly incidentIds: ReadonlySet<string> | null,
   ) {}
@@ -129,9 +133,28 @@ export class SubscriptionFilter {
       setOrNull(echo.severities),
       setOrNull(echo.states),
       setOrNull(echo.sources),
-      setOrNull(echo.affected_resources),
+      echo.affected_resources.length === 0 ? [] : [new Set(echo.affected_resources)],
       pairs.length === 0 ? null : pairs,
       setOrNull(echo.incident_ids),
+    );
+  }
+
+  /**
+   * This filter AND-ed with `constraint` (a credential's): matches exactly the events both match. Echoes this
+   * filter's own keys (what the client asked for); groups apart from the unconstrained filter.
+   */
+  within(constraint: SubscriptionFilter): SubscriptionFilter {
+    const pairs = [...(this.labelPairs ?? []), ...(constraint.labelPairs ?? [])];
+    return new SubscriptionFilter(
+      this.echo,
+      `${this.key}&${constraint.key}`,
+      intersect(this.eventTypes, constraint.eventTypes),
+      intersect(this.severities, constraint.severities),
+      intersect(this.states, constraint.states),
+      intersect(this.sources, constraint.sources),
+      [...this.resourceSets, ...constraint.resourceSets],
+      pairs.length === 0 ? null : pairs,
+      intersect(this.incidentIds, constraint.incidentIds),
     );
   }
 
@@ -153,7 +176,9 @@ export class SubscriptionFilter {
     ) {
       return false;
     }
-    if (this.resources !== null && !containsAny(this.resources, subject.resources)) return false;
+    for (let i = 0; i < this.resourceSets.length; i++) {
+      if (!containsAny(this.resourceSets[i], subject.resources)) return false;
+    }
     if (this.labelPairs !== null && !containsAllPairs(subject.labels, this.labelPairs)) return false;
     return true;
   }
@@ -174,6 +199,13 @@ function canonicalKey(filters: SubscriptionFilters): string {
 
 function setOrNull<T>(values: readonly T[]): ReadonlySet<T> | null {
   return values.length === 0 ? null : new Set(values);
+}
+
+/** Both conditions on a single-valued key: null is "anything"; an empty result matches nothing. */
+function intersect<T>(a: ReadonlySet<T> | null, b: ReadonlySet<T> | null): ReadonlySet<T> | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return new Set([...a].filter((value) => b.has(value)));
 }
 
 function containsAny(wanted: ReadonlySet<string>, actual: readonly string[] | null): boolean {
