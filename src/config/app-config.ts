@@ -1,4 +1,4 @@
-import type { LogLevel } from './env.schema';
+import type { AuthMode, LogLevel } from './env.schema';
 
 /** Typed configuration, one object per feature; built once from the environment in `loadConfig`. */
 export interface HttpConfig {
@@ -52,6 +52,23 @@ export interface NotificationConfig {
   timeoutMs: number;
 }
 
+/** Identity and access (contract section 6). Unset optional variables are null. */
+export interface AuthConfig {
+  mode: AuthMode;
+  /** HS256 JWTs are accepted when set. */
+  jwtSecret: string | null;
+  /** Path of a JWKS file: RS256/ES256 JWTs are accepted when set. */
+  jwksFile: string | null;
+  /** Required `iss` of JWTs when set. */
+  jwtIssuer: string | null;
+  /** Required `aud` of JWTs when set. */
+  jwtAudience: string | null;
+  /** Where the bootstrap admin key is written (mode 0600). */
+  adminKeyFile: string;
+  /** `/metrics` without a credential. */
+  metricsPublic: boolean;
+}
+
 export interface AppConfig {
   http: HttpConfig;
   streaming: StreamingConfig;
@@ -59,6 +76,7 @@ export interface AppConfig {
   database: DatabaseConfig;
   escalation: EscalationConfig;
   notifications: NotificationConfig;
+  auth: AuthConfig;
   logLevel: LogLevel;
 }
 

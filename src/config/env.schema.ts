@@ -8,6 +8,8 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
+  ValidateIf,
   ValidationOptions,
   isFQDN,
   isIP,
@@ -46,6 +48,9 @@ function IsListenAddress(options?: ValidationOptions): PropertyDecorator {
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const AUTH_MODES = ['required', 'none'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
 
 /**
  * The environment as the server accepts it. Every variable has a default so that `npm start` needs nothing;
@@ -190,6 +195,34 @@ export class EnvironmentVariables {
   @IsNumber()
   @Min(0.01)
   NOTIFICATION_TIMEOUT = 5;
+
+  /** `required`: every route but /health* and /docs* needs a credential; `none`: trusted network, all open. */
+  @IsIn(AUTH_MODES)
+  AUTH_MODE: AuthMode = 'required';
+
+  /** HS256 secret for JWTs; at least 32 characters (256 bits), as RFC 7518 asks of an HS256 key. */
+  @ValidateIf((vars: EnvironmentVariables) => vars.AUTH_JWT_SECRET !== '')
+  @IsString()
+  @MinLength(32, { message: 'AUTH_JWT_SECRET must be at least 32 characters long' })
+  AUTH_JWT_SECRET = '';
+
+  /** A JWKS JSON file with the public keys (RS256/ES256) JWTs are verified with; read at start. */
+  @IsString()
+  AUTH_JWKS_FILE = '';
+
+  @IsString()
+  AUTH_JWT_ISSUER = '';
+
+  @IsString()
+  AUTH_JWT_AUDIENCE = '';
+
+  @IsString()
+  @MinLength(1)
+  ADMIN_KEY_FILE = './data/admin.key';
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  METRICS_PUBLIC = false;
 }
 
 export const ENV_KEYS = Object.keys(new EnvironmentVariables()) as (keyof EnvironmentVariables)[];

@@ -67,6 +67,15 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       retryBackoffMs: seconds(vars.NOTIFICATION_RETRY_BACKOFF),
       timeoutMs: seconds(vars.NOTIFICATION_TIMEOUT),
     },
+    auth: {
+      mode: vars.AUTH_MODE,
+      jwtSecret: vars.AUTH_JWT_SECRET || null,
+      jwksFile: vars.AUTH_JWKS_FILE || null,
+      jwtIssuer: vars.AUTH_JWT_ISSUER || null,
+      jwtAudience: vars.AUTH_JWT_AUDIENCE || null,
+      adminKeyFile: vars.ADMIN_KEY_FILE,
+      metricsPublic: vars.METRICS_PUBLIC,
+    },
     logLevel: vars.LOG_LEVEL,
   };
 }
