@@ -64,6 +64,8 @@ export async function startServer(
         DATABASE_URL: `file:${dbPath}`,
         LOG_LEVEL: 'warn',
         WS_MAX_CONNECTIONS: String(maxConnections),
+        // Every subscriber of the bench connects from this one machine.
+        WS_MAX_CONNECTIONS_PER_IP: String(maxConnections),
         WS_ENABLE_COMPRESSION: String(target.deflate),
         // The bench is one HTTP client standing for many alert sources: the per-client limit would cap (d).
         HTTP_RATE_LIMIT_PER_SECOND: '1000000',

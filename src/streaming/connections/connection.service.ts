@@ -23,6 +23,8 @@ import { StreamConnection } from './stream-connection';
 export class ConnectionService implements OnModuleDestroy {
   private readonly config: StreamingConfig;
   private readonly connections = new Map<string, StreamConnection>();
+  /** Live connections per client address (an address leaves the map with its last connection). */
+  private readonly perAddress = new Map<string, number>();
   private accepting = true;
   private readonly openedSubject = new Subject<StreamConnection>();
   /** Every connection accepted, as it is registered. */
@@ -57,6 +59,11 @@ export class ConnectionService implements OnModuleDestroy {
     return this.connections.get(sessionId);
   }
 
+  /** Live connections from a client address. */
+  connectionsFrom(address: string): number {
+    return this.perAddress.get(address) ?? 0;
+  }
+
   /** Registers a new socket and greets it, or refuses it (`closing`, then 4029 or 1001). */
   accept(socket: StreamSocket, request: IncomingMessage): StreamConnection | null {
     socket.on('error', (error: Error & { code?: string }) =>
@@ -71,8 +78,14 @@ export class ConnectionService implements OnModuleDestroy {
       this.refuse(socket, CloseCode.LimitExceeded, 'connection limit reached');
       return null;
     }
-    const now = this.clock.now();
     const remoteAddress = clientAddress(request);
+    const fromAddress = this.connectionsFrom(remoteAddress);
+    if (fromAddress >= this.config.maxConnectionsPerIp) {
+      this.metrics.connectionError(ConnectionErrorReason.IpConnectionLimit);
+      this.refuse(socket, CloseCode.LimitExceeded, 'connection limit per address reached');
+      return null;
+    }
+    const now = this.clock.now();
     const session = new Session(randomUUID(), now, {
       remote_address: remoteAddress,
       user_agent: (request.headers['user-agent'] ?? '').slice(0, MAX_USER_AGENT_LENGTH),
@@ -91,6 +104,7 @@ export class ConnectionService implements OnModuleDestroy {
     );
     socket.connection = connection;
     this.connections.set(session.id, connection);
+    this.perAddress.set(remoteAddress, fromAddress + 1);
     this.metrics.connectionOpened();
     this.openedSubject.next(connection);
     connection.reply({
@@ -106,6 +120,9 @@ export class ConnectionService implements OnModuleDestroy {
     const connection = socket.connection;
     if (connection === undefined || this.connections.get(connection.id) !== connection) return;
     this.connections.delete(connection.id);
+    const fromAddress = this.connectionsFrom(connection.remoteAddress) - 1;
+    if (fromAddress > 0) this.perAddress.set(connection.remoteAddress, fromAddress);
+    else this.perAddress.delete(connection.remoteAddress);
     this.index.remove(connection);
     connection.release();
     const seconds = (this.clock.now() - connection.session.createdAt) / 1000;
