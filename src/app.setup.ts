@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
+import { corsOptions } from './common/cors';
 import { answerClientError, answerFrameworkError } from './common/framework-errors';
 import { registerHttpRateLimit } from './common/http-rate-limit.hook';
 import { registerJsonBodyParser } from './common/json-body.parser';
@@ -55,6 +56,7 @@ export async function createApp(
   app.get(HttpMetrics).register(fastify);
   if (config.http.rateLimitPerSecond > 0) registerHttpRateLimit(fastify, config.http.rateLimitPerSecond);
   registerJsonBodyParser(fastify, config.http.bodyLimitBytes);
+  if (config.http.corsOrigins.length > 0) app.enableCors(corsOptions(config.http.corsOrigins));
   app.useGlobalFilters(new ApiExceptionFilter());
   memoizeValidationMetadata();
   app.useGlobalPipes(apiValidationPipe());

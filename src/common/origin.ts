@@ -40,9 +40,10 @@ export class OriginAllowList {
     return !this.allowsAny && this.origins.size === 0;
   }
 
-  /** Whether an `Origin` header value is allowed; a value that is not an http(s) origin never is, even with `*`. */
+  /** Whether an `Origin` header value is allowed: with `*` any value (`null` included), else one of the list. */
   allows(originHeader: string): boolean {
+    if (this.allowsAny) return true;
     const origin = normalizeOrigin(originHeader);
-    return origin !== null && (this.allowsAny || this.origins.has(origin));
+    return origin !== null && this.origins.has(origin);
   }
 }

@@ -23,6 +23,9 @@ export const ConnectionErrorReason = {
   ProtocolError: 'protocol_error',
   SocketError: 'socket_error',
   ConnectionLimit: 'connection_limit',
+  IpConnectionLimit: 'ip_connection_limit',
+  /** An upgrade from a browser page whose Origin is not allowed (refused with HTTP 403, before the handshake). */
+  OriginNotAllowed: 'origin_not_allowed',
   RateLimit: 'rate_limit',
   HeartbeatTimeout: 'heartbeat_timeout',
 } as const;

@@ -2,11 +2,14 @@ import { INestApplicationContext, Logger } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { Observable, isObservable } from 'rxjs';
+import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocketServer } from 'ws';
 import type { StreamingConfig } from '../../config/app-config';
 import type { ControlMessage } from '../protocol/stream-protocol';
 import { parseClientFrame } from '../protocol/client-frame.parser';
+import { ConnectionErrorReason, StreamMetrics } from '../stream-metrics';
 import { StreamSocket } from './stream-socket';
+import { UpgradeOriginPolicy } from './upgrade-origin';
 
 /** How long `ws` waits for the peer's close frame before it destroys the socket. */
 const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
@@ -15,6 +18,8 @@ const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
  * The WebSocket transport, on the HTTP server's port:
  * - the `ws` server options come from the configuration (path, maximum frame size -> 1009, permessage-deflate
  *   only when enabled, our StreamSocket class);
+ * - an upgrade from a browser page of an origin that is not allowed is refused with HTTP 403 before the handshake
+ *   (`verifyUpgrade`);
  * - every frame is mapped to a handler by `parseClientFrame` (the stock adapter silently drops frames that are not
  *   `{event, data}` and anything whose handler is unknown);
  * - one client's frames are handled one after another, in arrival order (the stock adapter runs them
@@ -24,15 +29,20 @@ const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
  */
 export class StreamWsAdapter extends WsAdapter {
   private readonly streamLogger = new Logger('Streaming');
+  private readonly originPolicy: UpgradeOriginPolicy;
+  private metrics?: StreamMetrics;
 
   constructor(
-    app: INestApplicationContext,
+    private readonly appContext: INestApplicationContext,
     private readonly config: StreamingConfig,
   ) {
-    super(app);
+    super(appContext);
+    this.originPolicy = new UpgradeOriginPolicy(config.allowedOrigins);
   }
 
   override create(port: number, options: Record<string, unknown> = {}): WebSocketServer {
+    // The gateway's server is created once the modules are up.
+    this.metrics = this.appContext.get(StreamMetrics, { strict: false });
     return super.create(port, {
       ...options,
       path: this.config.path,
@@ -40,7 +50,20 @@ export class StreamWsAdapter extends WsAdapter {
       perMessageDeflate: this.config.enableCompression,
       WebSocket: StreamSocket,
       closeTimeout: CLOSE_HANDSHAKE_TIMEOUT_MS,
+      verifyClient: (info: { req: IncomingMessage }, done: VerifyDone) => this.verifyUpgrade(info.req, done),
     }) as WebSocketServer;
+  }
+
+  /** Runs before the handshake: a refusal here is a plain HTTP answer, and no connection is ever registered. */
+  private verifyUpgrade(request: IncomingMessage, done: VerifyDone): void {
+    if (!this.originPolicy.allows(request)) {
+      this.metrics?.connectionError(ConnectionErrorReason.OriginNotAllowed);
+      this.streamLogger.warn(
+        `WebSocket upgrade refused (403): origin ${JSON.stringify(request.headers.origin?.slice(0, 200))} not allowed`,
+      );
+      return done(false, 403, 'Forbidden');
+    }
+    done(true);
   }
 
   override bindMessageHandlers(
@@ -77,6 +100,9 @@ export class StreamWsAdapter extends WsAdapter {
     return server;
   }
 }
+
+/** The `ws` verifyClient callback: accept, or refuse with an HTTP status. */
+type VerifyDone = (accept: boolean, status?: number, message?: string) => void;
 
 /** A handler's reply: its return value, awaited; an observable's last value. */
 async function settle(result: unknown): Promise<unknown> {
