@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AlertsModule } from './alerts/alerts.module';
+import { AuthModule } from './auth/auth.module';
 import { Clock } from './clock/clock';
 import { ClockModule } from './clock/clock.module';
 import { ConfigModule } from './config/config.module';
@@ -37,6 +38,7 @@ export class AppModule {
         LoggingModule,
         MetricsModule,
         StorageModule,
+        AuthModule,
         EventsModule,
         HealthModule,
         IncidentsModule,
