@@ -369,7 +369,7 @@ describe('notification channels: REST and delivery', () => {
     const descriptions = stored.timeline
       .filter((e: { event_type: string }) => e.event_type === 'NotificationSent')
       .map((e: { description: string }) => e.description);
-    expect(descriptions.filter((d: string) => d.includes('connection refused'))).toHaveLength(3);
+    expect(descriptions.filter((d: string) => d.includes('connection failed'))).toHaveLength(3);
     expect(descriptions.filter((d: string) => d.includes('timed out'))).toHaveLength(3);
   });
 

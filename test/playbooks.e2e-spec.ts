@@ -333,7 +333,7 @@ describe('playbook runs', () => {
 
   it.each([
     ['answers 500', async (r: () => Promise<HttpReceiver>) => (await r()).url(), /HTTP 500/],
-    ['refuses connections', async () => refusingUrl(), /connection refused/],
+    ['refuses connections', async () => refusingUrl(), /connection failed/],
   ])(
     'fails the run when the webhook receiver %s, with the reason, and skips the rest',
     async (_what, url, reason) => {

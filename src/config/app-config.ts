@@ -69,6 +69,14 @@ export interface AuthConfig {
   metricsPublic: boolean;
 }
 
+/** Where outgoing requests (notification channels, escalation and playbook webhooks) may go. */
+export interface OutgoingConfig {
+  /** When true, internal (loopback, private, link-local...) destinations are allowed. */
+  allowPrivate: boolean;
+  /** Hosts allowed even when internal: lower-case names, or IP addresses without brackets. */
+  allowedHosts: string[];
+}
+
 export interface AppConfig {
   http: HttpConfig;
   streaming: StreamingConfig;
@@ -76,6 +84,7 @@ export interface AppConfig {
   database: DatabaseConfig;
   escalation: EscalationConfig;
   notifications: NotificationConfig;
+  outgoing: OutgoingConfig;
   auth: AuthConfig;
   logLevel: LogLevel;
 }

@@ -196,6 +196,15 @@ export class EnvironmentVariables {
   @Min(0.01)
   NOTIFICATION_TIMEOUT = 5;
 
+  /** Lets outgoing requests (notifications, escalation and playbook webhooks) reach internal addresses. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE = false;
+
+  /** Comma-separated host names or IP addresses that outgoing requests may reach even when they are internal. */
+  @IsString()
+  WEBHOOK_ALLOWED_HOSTS = '';
+
   /** `required`: every route but /health* and /docs* needs a credential; `none`: trusted network, all open. */
   @IsIn(AUTH_MODES)
   AUTH_MODE: AuthMode = 'required';

@@ -67,6 +67,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       retryBackoffMs: seconds(vars.NOTIFICATION_RETRY_BACKOFF),
       timeoutMs: seconds(vars.NOTIFICATION_TIMEOUT),
     },
+    outgoing: {
+      allowPrivate: vars.WEBHOOK_ALLOW_PRIVATE,
+      allowedHosts: parseHostList(vars.WEBHOOK_ALLOWED_HOSTS),
+    },
     auth: {
       mode: vars.AUTH_MODE,
       jwtSecret: vars.AUTH_JWT_SECRET || null,
@@ -78,4 +82,17 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     },
     logLevel: vars.LOG_LEVEL,
   };
+}
+
+/** `a.example.com, 10.0.0.5,[fd00::1]` -> names lower-cased, IPv6 brackets removed, empty entries dropped. */
+function parseHostList(value: string): string[] {
+  return value
+    .split(',')
+    .map((host) =>
+      host
+        .trim()
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1'),
+    )
+    .filter((host) => host !== '');
 }

@@ -3,7 +3,8 @@ import { Clock } from '../clock/clock';
 import { EventPublisher } from '../events/event-publisher.service';
 import { ValidationError } from '../common/api-error';
 import type { Incident } from '../domain';
-import { restoreMaskedHeaders } from '../notifications/secret-headers';
+import { DestinationGuard } from '../notifications/outgoing/destination-guard';
+import { restoreSecrets } from '../notifications/outgoing/secrets';
 import { assertSendableHeaders } from '../notifications/webhook.client';
 import { EscalationPolicyDto } from './dto/escalation-policy.dto';
 import { DefinitionCatalog } from '../storage/definition-catalog';
@@ -23,8 +24,14 @@ export class EscalationPoliciesService extends DefinitionCatalog<EscalationPolic
     private readonly time: Clock,
     private readonly publisher: EventPublisher,
     private readonly states: EscalationStatesRepository,
+    guard: DestinationGuard,
   ) {
-    super(repository, 'Escalation policy', build, time);
+    super(
+      repository,
+      'Escalation policy',
+      (id, dto, createdAt, updatedAt, previous) => build(guard, id, dto, createdAt, updatedAt, previous),
+      time,
+    );
   }
 
   override async replace(id: string, dto: EscalationPolicyDto): Promise<EscalationPolicy> {
@@ -54,6 +61,7 @@ export class EscalationPoliciesService extends DefinitionCatalog<EscalationPolic
 }
 
 function build(
+  guard: DestinationGuard,
   id: string,
   dto: EscalationPolicyDto,
   createdAt: string,
@@ -77,14 +85,20 @@ function build(
     levels: levels.map((level) => ({
       level: level.level,
       delay_minutes: level.delay_minutes,
-      targets: (level.targets ?? []).map((t) => {
+      targets: (level.targets ?? []).map((t, j) => {
         // Masked values sent back keep the stored ones of the same target (same level, same name).
         const stored = previous?.levels
           .find((l) => l.level === level.level)
-          ?.targets.find((p) => p.type === t.type && p.name === t.name)?.headers;
-        const headers = restoreMaskedHeaders(t.headers ?? {}, stored);
+          ?.targets.find((p) => p.type === t.type && p.name === t.name);
+        const field = `levels.${dto.levels.indexOf(level)}.targets.${j}.`;
+        const { url, headers } = restoreSecrets(
+          { url: t.url ?? null, headers: t.headers ?? {} },
+          stored,
+          field,
+        );
+        if (url !== null) guard.assertAllowed(url, `${field}url`);
         assertSendableHeaders(headers);
-        return { type: t.type, name: t.name, url: t.url ?? null, headers };
+        return { type: t.type, name: t.name, url, headers };
       }),
       raise_to_severity: level.raise_to_severity ?? null,
       stop_on_ack: level.stop_on_ack ?? true,

@@ -1,5 +1,5 @@
 import { Incident, Severity, isMoreSevere } from '../domain';
-import { maskHeaders } from '../notifications/secret-headers';
+import { maskHeaders, maskUrl } from '../notifications/outgoing/secrets';
 import type { Definition } from '../storage/definition.store';
 
 export const TargetType = { User: 'user', Team: 'team', Webhook: 'webhook' } as const;
@@ -12,7 +12,7 @@ export interface EscalationTarget {
   name: string;
   /** Webhook targets only. */
   url: string | null;
-  /** Webhook targets only: extra request headers (credentials); never returned. */
+  /** Webhook targets only: extra request headers (credentials); never returned, nor the URL's credentials. */
   headers: Record<string, string>;
 }
 
@@ -116,13 +116,17 @@ export function formatDelay(minutes: number): string {
   return `${Number((minutes * 60).toFixed(2))} s`;
 }
 
-/** The policy as the API shows it: webhook target header values masked. */
+/** The policy as the API shows it: webhook target header values and URL credentials masked. */
 export function toPolicyView(policy: EscalationPolicy): EscalationPolicy {
   return {
     ...policy,
     levels: policy.levels.map((level) => ({
       ...level,
-      targets: level.targets.map((target) => ({ ...target, headers: maskHeaders(target.headers ?? {}) })),
+      targets: level.targets.map((target) => ({
+        ...target,
+        url: target.url === null ? null : maskUrl(target.url),
+        headers: maskHeaders(target.headers ?? {}),
+      })),
     })),
   };
 }

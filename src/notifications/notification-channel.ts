@@ -1,7 +1,7 @@
 import type { Severity } from '../domain';
 import { EventType } from '../events/event.types';
 import type { Definition } from '../storage/definition.store';
-import { maskHeaders } from './secret-headers';
+import { maskHeaders, maskUrl } from './outgoing/secrets';
 
 export const ChannelType = { Webhook: 'webhook', Slack: 'slack' } as const;
 export type ChannelType = (typeof ChannelType)[keyof typeof ChannelType];
@@ -17,7 +17,8 @@ export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 /**
  * A notification channel: where (a generic JSON webhook or a Slack-compatible incoming webhook), on which incident
- * events and for which severities (empty = every severity). `headers` carry credentials; they are never returned.
+ * events and for which severities (empty = every severity). `headers` and the URL's user info carry credentials;
+ * they are never returned.
  */
 export interface NotificationChannel extends Definition {
   type: ChannelType;
@@ -28,13 +29,13 @@ export interface NotificationChannel extends Definition {
   headers: Record<string, string>;
 }
 
-/** The channel as the API returns it: header values are masked. */
+/** The channel as the API returns it: header values and URL credentials are masked. */
 export type NotificationChannelView = Omit<NotificationChannel, 'headers'> & {
   headers: Record<string, string>;
 };
 
 export function toChannelView(channel: NotificationChannel): NotificationChannelView {
-  return { ...channel, headers: maskHeaders(channel.headers) };
+  return { ...channel, url: maskUrl(channel.url), headers: maskHeaders(channel.headers) };
 }
 
 export function channelWants(channel: NotificationChannel, event: NotifyEvent, severity: Severity): boolean {

@@ -5,7 +5,8 @@ import { NOTIFY_EVENTS, NotificationChannel, NotifyEvent, channelWants } from '.
 import { DefinitionCatalog } from '../storage/definition-catalog';
 import { NotificationChannelsRepository } from './notification-channels.repository';
 import { NotificationChannelDto } from './dto/notification-channel.dto';
-import { restoreMaskedHeaders } from './secret-headers';
+import { DestinationGuard } from './outgoing/destination-guard';
+import { restoreSecrets } from './outgoing/secrets';
 import { assertSendableHeaders } from './webhook.client';
 
 /**
@@ -17,8 +18,13 @@ export class NotificationChannelsService extends DefinitionCatalog<
   NotificationChannel,
   NotificationChannelDto
 > {
-  constructor(repository: NotificationChannelsRepository, clock: Clock) {
-    super(repository, 'Notification channel', build, clock);
+  constructor(repository: NotificationChannelsRepository, clock: Clock, guard: DestinationGuard) {
+    super(
+      repository,
+      'Notification channel',
+      (id, dto, createdAt, updatedAt, previous) => build(guard, id, dto, createdAt, updatedAt, previous),
+      clock,
+    );
   }
 
   /** Enabled channels that want this event for an incident of this severity. */
@@ -42,13 +48,15 @@ export class NotificationChannelsService extends DefinitionCatalog<
 }
 
 function build(
+  guard: DestinationGuard,
   id: string,
   dto: NotificationChannelDto,
   createdAt: string,
   updatedAt: string,
   previous?: NotificationChannel,
 ): NotificationChannel {
-  const headers = restoreMaskedHeaders(dto.headers ?? {}, previous?.headers);
+  const { url, headers } = restoreSecrets({ url: dto.url, headers: dto.headers ?? {} }, previous);
+  guard.assertAllowed(url, 'url');
   assertSendableHeaders(headers);
   return {
     id,
@@ -56,7 +64,7 @@ function build(
     created_at: createdAt,
     updated_at: updatedAt,
     type: dto.type,
-    url: dto.url,
+    url,
     enabled: dto.enabled ?? true,
     events: dto.events ? [...new Set(dto.events)] : [...NOTIFY_EVENTS],
     severities: dto.severities ? [...new Set(dto.severities)] : [],

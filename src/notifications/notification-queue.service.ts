@@ -10,7 +10,7 @@ import { IncidentsService } from '../incidents/incidents.service';
 import { Metric } from '../metrics/metric-names';
 import type { ChannelType } from './notification-channel';
 import { NotificationContent, buildPayload } from './notification-content';
-import { WebhookClient } from './webhook.client';
+import { WebhookClient, WebhookMessage } from './webhook.client';
 
 /** Where one notification goes. `label` names it in `notification_sent`, the timeline and the metrics. */
 export interface Destination {
@@ -191,7 +191,9 @@ export class NotificationQueueService implements BeforeApplicationShutdown {
     });
 
     const maxAttempts = this.config.notifications.maxAttempts;
-    if (result.ok || delivery.attempts >= maxAttempts || this.shutdown.signal.aborted) {
+    // A refused destination is not retried: it would be refused again.
+    const final = result.ok || result.message === WebhookMessage.Blocked;
+    if (final || delivery.attempts >= maxAttempts || this.shutdown.signal.aborted) {
       if (!result.ok) {
         this.logger.warn({
           msg: `notification failed after ${delivery.attempts} attempt(s): ${result.message}`,
@@ -200,6 +202,7 @@ export class NotificationQueueService implements BeforeApplicationShutdown {
           attempts: delivery.attempts,
           status_code: result.status,
           delivery_id: delivery.id,
+          detail: result.detail,
         });
       }
       delivery.settle({

@@ -5,6 +5,8 @@ import { NotificationChannelsService } from './notification-channels.service';
 import { NotificationQueueService } from './notification-queue.service';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsListener } from './notifications.listener';
+import { DestinationGuard } from './outgoing/destination-guard';
+import { DnsResolver } from './outgoing/dns-resolver';
 import { WebhookClient } from './webhook.client';
 
 /** Notification channels (REST), the delivery queue, and the listener that notifies on incident events. */
@@ -12,12 +14,14 @@ import { WebhookClient } from './webhook.client';
   imports: [IncidentsModule],
   controllers: [NotificationsController],
   providers: [
+    DnsResolver,
+    DestinationGuard,
     WebhookClient,
     NotificationChannelsRepository,
     NotificationChannelsService,
     NotificationQueueService,
     NotificationsListener,
   ],
-  exports: [WebhookClient, NotificationChannelsService, NotificationQueueService],
+  exports: [DestinationGuard, WebhookClient, NotificationChannelsService, NotificationQueueService],
 })
 export class NotificationsModule {}

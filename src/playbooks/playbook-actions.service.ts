@@ -10,6 +10,7 @@ import { NotificationChannelsService } from '../notifications/notification-chann
 import { NotificationTrigger } from '../notifications/notification-content';
 import { NotificationQueueService } from '../notifications/notification-queue.service';
 import { destinationOf } from '../notifications/notifications.listener';
+import { maskUrl } from '../notifications/outgoing/secrets';
 import { WebhookClient } from '../notifications/webhook.client';
 import { ActionType, PlaybookAction, oneLevelUp } from './playbook';
 
@@ -62,6 +63,8 @@ export class PlaybookActionsService {
     switch (action.type) {
       case ActionType.Webhook: {
         const incident = await this.incidents.get(context.incidentId);
+        // The URL may hold credentials: messages and logs show it masked.
+        const shown = maskUrl(action.url);
         const result = await this.webhooks.post({
           url: action.url,
           headers: { ...action.headers, 'x-playbook-run-id': context.runId },
@@ -82,11 +85,12 @@ export class PlaybookActionsService {
             playbook: context.playbookName,
             run_id: context.runId,
             step: context.stepName,
-            url: action.url,
+            url: shown,
             status_code: result.status,
+            detail: result.detail,
           });
         }
-        return { success: result.ok, message: `POST ${action.url}: ${result.message}` };
+        return { success: result.ok, message: `POST ${shown}: ${result.message}` };
       }
       case ActionType.Wait:
         await this.clock.sleep(action.seconds * 1000, context.signal);

@@ -1,5 +1,5 @@
 import { Incident, IncidentState, IncidentType, SEVERITIES, Severity, severityRank } from '../domain';
-import { maskHeaders } from '../notifications/secret-headers';
+import { maskHeaders, maskUrl } from '../notifications/outgoing/secrets';
 import type { Definition } from '../storage/definition.store';
 
 export const ActionType = {
@@ -124,7 +124,10 @@ export function oneLevelUp(severity: Severity): Severity {
 /** The step as the API shows it: webhook header values masked. */
 export function maskStep(step: PlaybookStep): PlaybookStep {
   return step.action.type === ActionType.Webhook
-    ? { ...step, action: { ...step.action, headers: maskHeaders(step.action.headers) } }
+    ? {
+        ...step,
+        action: { ...step.action, url: maskUrl(step.action.url), headers: maskHeaders(step.action.headers) },
+      }
     : step;
 }
 

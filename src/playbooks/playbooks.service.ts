@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../clock/clock';
 import { ValidationError } from '../common/api-error';
 import type { Incident } from '../domain';
-import { restoreMaskedHeaders } from '../notifications/secret-headers';
+import { DestinationGuard } from '../notifications/outgoing/destination-guard';
+import { restoreSecrets } from '../notifications/outgoing/secrets';
 import { assertSendableHeaders } from '../notifications/webhook.client';
 import { ActionDto, ConditionDto, PlaybookDto, TriggersDto } from './dto/playbook.dto';
 import { IncidentMatcher, Playbook, PlaybookAction, PlaybookStep, matches } from './playbook';
@@ -15,8 +16,13 @@ import { PlaybooksRepository } from './playbooks.repository';
  */
 @Injectable()
 export class PlaybooksService extends DefinitionCatalog<Playbook, PlaybookDto> {
-  constructor(repository: PlaybooksRepository, clock: Clock) {
-    super(repository, 'Playbook', build, clock);
+  constructor(repository: PlaybooksRepository, clock: Clock, guard: DestinationGuard) {
+    super(
+      repository,
+      'Playbook',
+      (id, dto, createdAt, updatedAt, previous) => build(guard, id, dto, createdAt, updatedAt, previous),
+      clock,
+    );
   }
 
   /** Enabled playbooks whose triggers match a new incident, oldest first (from memory). */
@@ -26,6 +32,7 @@ export class PlaybooksService extends DefinitionCatalog<Playbook, PlaybookDto> {
 }
 
 function build(
+  guard: DestinationGuard,
   id: string,
   dto: PlaybookDto,
   createdAt: string,
@@ -42,7 +49,7 @@ function build(
     triggers: matcher(dto.triggers),
     steps: dto.steps.map((step, i): PlaybookStep => ({
       name: step.name ?? step.action.type,
-      action: action(step.action, i, previous?.steps[i]?.action),
+      action: action(guard, step.action, i, previous?.steps[i]?.action),
       condition: step.condition ? matcher(step.condition) : null,
       retries: step.retries ?? 0,
       retry_delay_seconds: step.retry_delay_seconds ?? 1,
@@ -62,18 +69,28 @@ function matcher(dto: TriggersDto | ConditionDto | undefined): IncidentMatcher {
 }
 
 /** The validated DTO as the typed action its `type` names (the DTO validated the fields that type needs). */
-function action(dto: ActionDto, index: number, previous: PlaybookAction | undefined): PlaybookAction {
+function action(
+  guard: DestinationGuard,
+  dto: ActionDto,
+  index: number,
+  previous: PlaybookAction | undefined,
+): PlaybookAction {
   const required = <T>(value: T | undefined, field: string): T => {
     if (value === undefined) throw new ValidationError(`steps.${index}.action.${field} is required`);
     return value;
   };
   switch (dto.type) {
     case 'webhook': {
-      // Masked values sent back keep what the step at the same position had.
-      const stored = previous?.type === 'webhook' ? previous.headers : undefined;
-      const headers = restoreMaskedHeaders(dto.headers ?? {}, stored);
+      // Masked values sent back keep what the step at the same position had, if it still goes to the same URL.
+      const field = `steps.${index}.action.`;
+      const { url, headers } = restoreSecrets(
+        { url: required(dto.url, 'url'), headers: dto.headers ?? {} },
+        previous?.type === 'webhook' ? previous : undefined,
+        field,
+      );
+      guard.assertAllowed(url, `${field}url`);
       assertSendableHeaders(headers);
-      return { type: dto.type, url: required(dto.url, 'url'), headers };
+      return { type: dto.type, url, headers };
     }
     case 'wait':
       return { type: dto.type, seconds: required(dto.seconds, 'seconds') };
