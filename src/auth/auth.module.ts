@@ -1,4 +1,6 @@
 import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AccessGuard } from './access.guard';
 import { AdminKeyBootstrap } from './admin-key.bootstrap';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -13,7 +15,15 @@ import { JwtVerifier } from './jwt-verifier';
 @Global()
 @Module({
   controllers: [ApiKeysController],
-  providers: [ApiKeysRepository, ApiKeysService, JwtVerifier, AuthService, AdminKeyBootstrap],
+  providers: [
+    ApiKeysRepository,
+    ApiKeysService,
+    JwtVerifier,
+    AuthService,
+    AdminKeyBootstrap,
+    // Every HTTP route's declared access, applied to every request.
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
   exports: [AuthService, ApiKeysService],
 })
 export class AuthModule {}

@@ -11,6 +11,7 @@ import { ResolveIncidentDto } from './dto/resolve-incident.dto';
 import { UpdateIncidentDto } from './dto/update-incident.dto';
 import { IncidentPage, IncidentsService } from './incidents.service';
 import { RequireScope } from '../auth/access.decorator';
+import { CallerName } from '../auth/caller.decorator';
 import { Scope } from '../auth/scopes';
 
 @ApiTags('incidents')
@@ -40,14 +41,22 @@ export class IncidentsController {
 
   @RequireScope(Scope.IncidentsWrite)
   @Patch(':id')
-  update(@UuidParam() id: string, @Body() dto: UpdateIncidentDto): Promise<Incident> {
-    return this.incidents.update(id, dto);
+  update(
+    @UuidParam() id: string,
+    @Body() dto: UpdateIncidentDto,
+    @CallerName() caller?: string,
+  ): Promise<Incident> {
+    return this.incidents.update(id, { ...dto, actor: dto.actor ?? caller });
   }
 
   @RequireScope(Scope.IncidentsWrite)
   @Put(':id')
-  replace(@UuidParam() id: string, @Body() dto: UpdateIncidentDto): Promise<Incident> {
-    return this.incidents.update(id, dto);
+  replace(
+    @UuidParam() id: string,
+    @Body() dto: UpdateIncidentDto,
+    @CallerName() caller?: string,
+  ): Promise<Incident> {
+    return this.incidents.update(id, { ...dto, actor: dto.actor ?? caller });
   }
 
   @RequireScope(Scope.IncidentsWrite)
@@ -60,8 +69,12 @@ export class IncidentsController {
   @RequireScope(Scope.IncidentsWrite)
   @Post(':id/close')
   @HttpCode(200)
-  close(@UuidParam() id: string, @Body() dto: CloseIncidentDto): Promise<Incident> {
-    return this.incidents.close(id, dto.actor);
+  close(
+    @UuidParam() id: string,
+    @Body() dto: CloseIncidentDto,
+    @CallerName() caller?: string,
+  ): Promise<Incident> {
+    return this.incidents.close(id, dto.actor ?? caller);
   }
 
   @RequireScope(Scope.IncidentsWrite)
@@ -74,7 +87,11 @@ export class IncidentsController {
   @RequireScope(Scope.IncidentsWrite)
   @Post(':id/escalate')
   @HttpCode(200)
-  escalate(@UuidParam() id: string, @Body() dto: EscalateIncidentDto): Promise<Incident> {
-    return this.incidents.escalate(id, dto);
+  escalate(
+    @UuidParam() id: string,
+    @Body() dto: EscalateIncidentDto,
+    @CallerName() caller?: string,
+  ): Promise<Incident> {
+    return this.incidents.escalate(id, { ...dto, actor: dto.actor ?? caller });
   }
 }

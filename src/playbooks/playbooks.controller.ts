@@ -7,6 +7,7 @@ import { Playbook, PlaybookRun, RunTrigger, toPlaybookView, toRunView } from './
 import { PlaybookRunnerService } from './playbook-runner.service';
 import { PlaybooksService } from './playbooks.service';
 import { RequireScope } from '../auth/access.decorator';
+import { CallerName } from '../auth/caller.decorator';
 import { Scope } from '../auth/scopes';
 
 @ApiTags('playbooks')
@@ -58,10 +59,13 @@ export class PlaybooksController {
     @UuidParam() id: string,
     @UuidParam('playbookId') playbookId: string,
     @Body() dto: RunPlaybookDto,
+    @CallerName() caller?: string,
   ): Promise<PlaybookRun> {
     const incident = await this.incidents.get(id);
     const playbook = await this.playbooks.get(playbookId);
-    return toRunView(await this.runner.start(incident, playbook, RunTrigger.Manual, dto.actor ?? 'api'));
+    return toRunView(
+      await this.runner.start(incident, playbook, RunTrigger.Manual, dto.actor ?? caller ?? 'api'),
+    );
   }
 
   @RequireScope(Scope.IncidentsRead)

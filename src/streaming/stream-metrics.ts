@@ -28,6 +28,10 @@ export const ConnectionErrorReason = {
   OriginNotAllowed: 'origin_not_allowed',
   RateLimit: 'rate_limit',
   HeartbeatTimeout: 'heartbeat_timeout',
+  /** No valid credential at the upgrade, a revoked key or an expired token (4001). */
+  Unauthorized: 'unauthorized',
+  /** A valid credential without `stream:read` (4003). */
+  Forbidden: 'forbidden',
 } as const;
 export type ConnectionErrorReason = (typeof ConnectionErrorReason)[keyof typeof ConnectionErrorReason];
 

@@ -4,6 +4,8 @@ import { ConnectionService } from './connections/connection.service';
 import { FlushScheduler } from './connections/flush-scheduler';
 import { HeartbeatService } from './connections/heartbeat.service';
 import { SessionService } from './connections/session.service';
+import { CredentialLifetimeService } from './connections/credential-lifetime.service';
+import { StreamAuthenticator } from './connections/stream-authenticator';
 import { StreamShutdownService } from './connections/stream-shutdown.service';
 import { StreamExceptionFilter } from './protocol/stream-exception.filter';
 import { StreamValidationPipe } from './protocol/stream-validation.pipe';
@@ -29,6 +31,8 @@ import { StreamGateway } from './stream.gateway';
   providers: [
     StreamGateway,
     ConnectionService,
+    StreamAuthenticator,
+    CredentialLifetimeService,
     FlushScheduler,
     SessionService,
     HeartbeatService,

@@ -12,6 +12,7 @@ import { controlFrame } from '../transport/outbound-frame';
 import type { StreamSocket } from '../transport/stream-socket';
 import { FlushScheduler } from './flush-scheduler';
 import { Session } from './session';
+import { StreamAuthenticator } from './stream-authenticator';
 import { StreamConnection } from './stream-connection';
 
 /**
@@ -36,6 +37,7 @@ export class ConnectionService implements OnModuleDestroy {
     private readonly flushes: FlushScheduler,
     private readonly index: SubscriptionIndex<StreamConnection>,
     private readonly metrics: StreamMetrics,
+    private readonly authenticator: StreamAuthenticator,
   ) {
     this.config = config.streaming;
   }
@@ -85,6 +87,15 @@ export class ConnectionService implements OnModuleDestroy {
       this.refuse(socket, CloseCode.LimitExceeded, 'connection limit per address reached');
       return null;
     }
+    const admission = this.authenticator.admissionOf(request);
+    if (!admission.admitted) {
+      const forbidden = admission.code === 'forbidden';
+      this.metrics.connectionError(
+        forbidden ? ConnectionErrorReason.Forbidden : ConnectionErrorReason.Unauthorized,
+      );
+      this.refuse(socket, forbidden ? CloseCode.Forbidden : CloseCode.Unauthorized, admission.code);
+      return null;
+    }
     const now = this.clock.now();
     const session = new Session(randomUUID(), now, {
       remote_address: remoteAddress,
@@ -101,6 +112,8 @@ export class ConnectionService implements OnModuleDestroy {
         maxPendingMessages: this.config.maxPendingMessages,
         maxMessagesPerSecond: this.config.maxMessagesPerSecond,
       },
+      admission.principal,
+      admission.constraint,
     );
     socket.connection = connection;
     this.connections.set(session.id, connection);

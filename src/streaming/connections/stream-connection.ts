@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
+import { OPEN_PRINCIPAL, Principal } from '../../auth/principal';
+import type { Timer } from '../../clock/clock';
 import type { ControlMessage } from '../protocol/stream-protocol';
 import { CloseCode, ServerMessageType } from '../protocol/stream-protocol';
 import type { RouteKeys } from '../routing/subscription-index';
@@ -69,6 +71,8 @@ export class StreamConnection {
   missedPings = 0;
   /** Epoch ms at which the next heartbeat is due. */
   heartbeatDueAt = 0;
+  /** Closes the connection when its credential expires (CredentialLifetimeService); cancelled with it. */
+  credentialTimer: Timer | null = null;
   /** Whether the connection is on the scheduler's list of connections to flush. */
   flushScheduled = false;
   private waitingForDrain = false;
@@ -99,6 +103,10 @@ export class StreamConnection {
     private readonly flushes: FlushRequests,
     private readonly metrics: ConnectionMetrics,
     limits: ConnectionLimits,
+    /** Who connected (the open principal in AUTH_MODE=none). */
+    readonly principal: Principal = OPEN_PRINCIPAL,
+    /** The credential's constraint, AND-ed into every subscription of this connection; null: none. */
+    readonly constraint: SubscriptionFilter | null = null,
   ) {
     this.queue = new SendQueue(limits.maxPendingMessages);
     this.rate = new RateLimiter(limits.maxMessagesPerSecond);
@@ -257,6 +265,7 @@ export class StreamConnection {
   /** Forgets queued frames once the socket is gone. */
   release(): void {
     this.closeStarted = true;
+    this.credentialTimer?.cancel();
     this.clearCloseDeadline();
     this.metrics.dropped(this.queue.clear());
     if (this.waitingForDrain) this.transport.removeListener('drain', this.onDrain);

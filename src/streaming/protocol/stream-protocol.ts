@@ -46,10 +46,12 @@ export type StreamErrorCode = (typeof StreamErrorCode)[keyof typeof StreamErrorC
 /** The contract's prefix for every INVALID_MESSAGE error. */
 export const INVALID_MESSAGE_PREFIX = 'Failed to process message: ';
 
-/** WebSocket close codes the server sends (authentication will add 4001 and 4003). */
+/** WebSocket close codes the server sends. */
 export const CloseCode = {
   GoingAway: 1001,
   MessageTooBig: 1009,
+  Unauthorized: 4001,
+  Forbidden: 4003,
   SlowConsumer: 4008,
   SessionExpired: 4010,
   LimitExceeded: 4029,

@@ -36,7 +36,9 @@ export class SubscriptionService {
         `at most ${this.maxSubscriptions} subscriptions per connection`,
       );
     }
-    const filter = SubscriptionFilter.from(message.filters);
+    const asked = SubscriptionFilter.from(message.filters);
+    // A credential's constraint narrows every subscription; a client can narrow it further, never widen it.
+    const filter = connection.constraint === null ? asked : asked.within(connection.constraint);
     subscriptions.set(message.subscription_id, filter);
     this.index.update(connection, subscriptions.values());
     if (isNew) this.metrics.subscriptionsChanged(1);

@@ -8,6 +8,7 @@ import type { StreamingConfig } from '../../config/app-config';
 import type { ControlMessage } from '../protocol/stream-protocol';
 import { parseClientFrame } from '../protocol/client-frame.parser';
 import { ConnectionErrorReason, StreamMetrics } from '../stream-metrics';
+import { StreamAuthenticator } from '../connections/stream-authenticator';
 import { StreamSocket } from './stream-socket';
 import { UpgradeOriginPolicy } from './upgrade-origin';
 
@@ -19,7 +20,7 @@ const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
  * - the `ws` server options come from the configuration (path, maximum frame size -> 1009, permessage-deflate
  *   only when enabled, our StreamSocket class);
  * - an upgrade from a browser page of an origin that is not allowed is refused with HTTP 403 before the handshake
- *   (`verifyUpgrade`);
+ *   (`verifyUpgrade`), which also authenticates the credential (answered after the handshake: 4001/4003);
  * - every frame is mapped to a handler by `parseClientFrame` (the stock adapter silently drops frames that are not
  *   `{event, data}` and anything whose handler is unknown);
  * - one client's frames are handled one after another, in arrival order (the stock adapter runs them
@@ -31,6 +32,7 @@ export class StreamWsAdapter extends WsAdapter {
   private readonly streamLogger = new Logger('Streaming');
   private readonly originPolicy: UpgradeOriginPolicy;
   private metrics?: StreamMetrics;
+  private authenticator?: StreamAuthenticator;
 
   constructor(
     private readonly appContext: INestApplicationContext,
@@ -43,6 +45,7 @@ export class StreamWsAdapter extends WsAdapter {
   override create(port: number, options: Record<string, unknown> = {}): WebSocketServer {
     // The gateway's server is created once the modules are up.
     this.metrics = this.appContext.get(StreamMetrics, { strict: false });
+    this.authenticator = this.appContext.get(StreamAuthenticator, { strict: false });
     return super.create(port, {
       ...options,
       path: this.config.path,
@@ -63,7 +66,15 @@ export class StreamWsAdapter extends WsAdapter {
       );
       return done(false, 403, 'Forbidden');
     }
-    done(true);
+    if (this.authenticator === undefined) return done(true);
+    // The credential is checked now (JWTs verify asynchronously) and answered once the socket is open (4001/4003).
+    this.authenticator.authenticate(request).then(
+      () => done(true),
+      (error: unknown) => {
+        this.streamLogger.error(`WebSocket upgrade authentication failed: ${String(error)}`);
+        done(false, 500, 'Internal Server Error');
+      },
+    );
   }
 
   override bindMessageHandlers(

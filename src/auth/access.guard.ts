@@ -1,0 +1,58 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { APP_CONFIG, AppConfig, AuthConfig } from '../config/app-config';
+import { ACCESS_METADATA, Access } from './access.decorator';
+import { AuthenticationError, AuthorizationError } from './auth-errors';
+import { AuthService } from './auth.service';
+import { AuthenticationFailedError, OPEN_PRINCIPAL, Principal, hasScope } from './principal';
+
+/** A request once the guard has let it through: who is calling. */
+export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
+
+/**
+ * Applies every HTTP route's declared access (`@Public`, `@MetricsAccess`, `@RequireScope`): authenticates the
+ * bearer credential (401 without a valid one), checks the scope (403), and leaves the principal on the request for
+ * the actor and the constraint. A route that declares nothing is refused: a new route is never open by accident.
+ * With AUTH_MODE=none every route is open and the caller is the open principal.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  private readonly config: AuthConfig;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly reflector: Reflector,
+    private readonly auth: AuthService,
+  ) {
+    this.config = config.auth;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    // WebSocket messages are admitted per connection, at the upgrade (see the streaming connections).
+    if (context.getType() !== 'http') return true;
+    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (access === undefined) throw new AuthorizationError(null);
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (this.config.mode === 'none') {
+      request.principal = OPEN_PRINCIPAL;
+      return true;
+    }
+    if (access.kind === 'public' || (access.kind === 'metrics' && this.config.metricsPublic)) return true;
+    let principal: Principal;
+    try {
+      principal = await this.auth.authenticate(request.headers.authorization);
+    } catch (error) {
+      if (error instanceof AuthenticationFailedError) throw new AuthenticationError(error.reason);
+      throw error;
+    }
+    request.principal = principal;
+    if (access.kind === 'scope' && !hasScope(principal, access.scope)) {
+      throw new AuthorizationError(access.scope);
+    }
+    return true;
+  }
+}
