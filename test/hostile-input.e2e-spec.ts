@@ -90,6 +90,12 @@ const VALID_BODIES: Record<string, unknown> = {
   },
   'PUT /v1/notification-channels/:id': { name: 'c', type: 'webhook', url: 'http://127.0.0.1:9/x' },
   'POST /v1/system/events': { category: 'maintenance', message: 'm', metadata: { window: '15m' } },
+  'POST /v1/api-keys': {
+    name: 'k',
+    scopes: ['incidents:read'],
+    constraint: { labels: { env: 'prod' } },
+    expires_at: '2999-01-01T00:00:00Z',
+  },
 };
 
 /**
