@@ -157,6 +157,17 @@ describe('authentication and scopes (AUTH_MODE=required)', () => {
     }
   });
 
+  it('refuses a key whose constraint is not a valid filter (an unknown key would otherwise widen it)', async () => {
+    for (const constraint of [{ severity: ['P0'] }, { severities: ['P9'] }, { labels: { env: 1 } }, 'P0']) {
+      await request(t.baseUrl)
+        .post('/v1/api-keys')
+        .set('authorization', `Bearer ${admin}`)
+        .set('content-type', 'application/json')
+        .send(JSON.stringify({ name: 'bad-constraint', scopes: ['stream:read'], constraint }))
+        .expect(400);
+    }
+  });
+
   it('ANDs the credential constraint into every subscription: a client can narrow it, never widen it', async () => {
     const constrained = await key(['stream:read'], { severities: ['P0'] });
     const client = await WsTestClient.connect(t.wsUrl, {

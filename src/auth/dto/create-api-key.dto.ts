@@ -5,12 +5,12 @@ import {
   ArrayUnique,
   IsArray,
   IsIn,
-  IsObject,
   IsRFC3339,
   IsString,
   Length,
   ValidateIf,
 } from 'class-validator';
+import { IsSubscriptionFilters } from '../../common/subscription-filters';
 import { IsOptionalButNotNull } from '../../common/validation';
 import { SCOPES, Scope } from '../scopes';
 
@@ -36,8 +36,9 @@ export class CreateApiKeyDto {
     description:
       'Filter (subscription filter keys) AND-ed into every read and subscription made with the key',
   })
+  // Validated exactly like a subscription's filters: an unknown key or a wrong type must never widen the key.
   @ValidateIf((dto: CreateApiKeyDto) => dto.constraint !== undefined && dto.constraint !== null)
-  @IsObject()
+  @IsSubscriptionFilters()
   constraint?: Record<string, unknown> | null;
 
   @ApiPropertyOptional({

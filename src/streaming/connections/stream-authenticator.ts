@@ -1,6 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
 import type { IncomingMessage } from 'node:http';
 import { AuthService } from '../../auth/auth.service';
 import {
@@ -12,8 +10,7 @@ import {
 } from '../../auth/principal';
 import { Scope } from '../../auth/scopes';
 import { APP_CONFIG, AppConfig, AuthConfig } from '../../config/app-config';
-import { SubscriptionFiltersDto } from '../protocol/client-messages.dto';
-import { FILTER_KEYS } from '../protocol/stream-protocol';
+import { isSubscriptionFilters } from '../../common/subscription-filters';
 import { SubscriptionFilter } from '../routing/subscription-filter';
 
 /** Who an upgrade request is, decided before the handshake, read when the connection is accepted. */
@@ -96,8 +93,5 @@ function queryToken(request: IncomingMessage): string | undefined {
 
 /** A constraint object validated exactly like a subscription's filters; null when it is not one. */
 export function compileConstraint(constraint: Readonly<Record<string, unknown>>): SubscriptionFilter | null {
-  const dto = plainToInstance(SubscriptionFiltersDto, constraint);
-  if (Object.keys(constraint).some((key) => !(FILTER_KEYS as readonly string[]).includes(key))) return null;
-  if (validateSync(dto, { forbidUnknownValues: true }).length > 0) return null;
-  return SubscriptionFilter.from(dto);
+  return isSubscriptionFilters(constraint) ? SubscriptionFilter.from(constraint) : null;
 }

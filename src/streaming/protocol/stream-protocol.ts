@@ -1,5 +1,4 @@
-import type { EventType } from '../../events/event.types';
-import type { IncidentState, Severity } from '../../domain';
+import type { SubscriptionFilters } from '../../common/subscription-filters';
 
 /** Client -> server message types (`type` tag). */
 export const ClientMessageType = {
@@ -57,26 +56,6 @@ export const CloseCode = {
   LimitExceeded: 4029,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
-
-/** Subscription filters as echoed in `subscribed`: every key present. */
-export interface SubscriptionFilters {
-  event_types: EventType[];
-  severities: Severity[];
-  states: IncidentState[];
-  sources: string[];
-  affected_resources: string[];
-  labels: Record<string, string>;
-  incident_ids: string[];
-}
-export const FILTER_KEYS: readonly (keyof SubscriptionFilters)[] = [
-  'event_types',
-  'severities',
-  'states',
-  'sources',
-  'affected_resources',
-  'labels',
-  'incident_ids',
-];
 
 export interface WelcomeMessage {
   type: typeof ServerMessageType.Welcome;

@@ -3,7 +3,7 @@ import { EventPriority } from '../../events/event-priority';
 import type { EventEnvelope } from '../../events/event-envelope';
 import type { DomainEvent } from '../../events/event.types';
 import type { Incident } from '../../domain';
-import type { SubscriptionFiltersDto } from '../protocol/client-messages.dto';
+import type { SubscriptionFiltersDto } from '../../common/subscription-filters';
 import { makeIncident } from '../../../test/support/fixtures';
 import { SubscriptionFilter, matchSubjectOf } from './subscription-filter';
 

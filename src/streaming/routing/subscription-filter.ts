@@ -1,8 +1,7 @@
 import type { IncidentState, Severity } from '../../domain';
 import type { EventEnvelope } from '../../events/event-envelope';
 import { EventType } from '../../events/event.types';
-import type { SubscriptionFiltersDto } from '../protocol/client-messages.dto';
-import type { SubscriptionFilters } from '../protocol/stream-protocol';
+import type { SubscriptionFilters, SubscriptionFiltersDto } from '../../common/subscription-filters';
 
 /**
  * What filters are matched against, extracted once per published event (contract, "Matching"): incident events

@@ -1,0 +1,104 @@
+import { plainToInstance } from 'class-transformer';
+import {
+  IsArray,
+  IsIn,
+  IsString,
+  IsUUID,
+  ValidationOptions,
+  registerDecorator,
+  validateSync,
+} from 'class-validator';
+import { INCIDENT_STATES, IncidentState, SEVERITIES, Severity } from '../domain';
+import { EVENT_TYPES, EventType } from '../events/event.types';
+import { IsStringMap } from './string-map.validator';
+import { IsOptionalButNotNull } from './validation';
+
+/** Subscription filters as echoed in `subscribed`: every key present. */
+export interface SubscriptionFilters {
+  event_types: EventType[];
+  severities: Severity[];
+  states: IncidentState[];
+  sources: string[];
+  affected_resources: string[];
+  labels: Record<string, string>;
+  incident_ids: string[];
+}
+export const FILTER_KEYS: readonly (keyof SubscriptionFilters)[] = [
+  'event_types',
+  'severities',
+  'states',
+  'sources',
+  'affected_resources',
+  'labels',
+  'incident_ids',
+];
+
+/**
+ * Subscription filters as the client sends them. Every key is optional (absent = match everything) but never
+ * `null`; an unknown key, an unknown enum value or a wrong type is rejected rather than ignored, because ignoring
+ * it would silently widen the subscription.
+ */
+export class SubscriptionFiltersDto {
+  @IsOptionalButNotNull()
+  @IsArray()
+  @IsIn(EVENT_TYPES, { each: true })
+  event_types?: EventType[];
+
+  @IsOptionalButNotNull()
+  @IsArray()
+  @IsIn(SEVERITIES, { each: true })
+  severities?: Severity[];
+
+  @IsOptionalButNotNull()
+  @IsArray()
+  @IsIn(INCIDENT_STATES, { each: true })
+  states?: IncidentState[];
+
+  @IsOptionalButNotNull()
+  @IsArray()
+  @IsString({ each: true })
+  sources?: string[];
+
+  @IsOptionalButNotNull()
+  @IsArray()
+  @IsString({ each: true })
+  affected_resources?: string[];
+
+  @IsOptionalButNotNull()
+  // The same bounds as the labels an incident can carry: a filter on a label that cannot exist matches nothing.
+  @IsStringMap()
+  labels?: Record<string, string>;
+
+  @IsOptionalButNotNull()
+  @IsArray()
+  @IsUUID('all', { each: true })
+  incident_ids?: string[];
+}
+
+/**
+ * Whether `value` is a filter object exactly as a subscription would accept it: only the known keys, each valid.
+ * Checked on its own (not through a parent DTO, whose `whitelist` would strip an unknown key before any rule saw
+ * it: a misspelt key must be refused, never dropped, or it would widen what the filter lets through).
+ */
+export function isSubscriptionFilters(value: unknown): value is SubscriptionFiltersDto {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (Object.keys(value).some((key) => !(FILTER_KEYS as readonly string[]).includes(key))) return false;
+  return (
+    validateSync(plainToInstance(SubscriptionFiltersDto, value), { forbidUnknownValues: true }).length === 0
+  );
+}
+
+/** A property holding a filter object (see isSubscriptionFilters). */
+export function IsSubscriptionFilters(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isSubscriptionFilters',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: `${String(propertyName)} must be a filter object with only the keys ${FILTER_KEYS.join(', ')}, each valid`,
+        ...options,
+      },
+      validator: { validate: isSubscriptionFilters },
+    });
+}
