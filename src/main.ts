@@ -23,13 +23,18 @@ async function bootstrap(): Promise<void> {
   installShutdownDeadline(config.http.shutdownGraceMs);
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address() as AddressInfo;
-  new Logger('Bootstrap').log({
-    msg: `listening on ${config.http.host}:${address.port}, WebSocket path ${config.streaming.path}, store ${describeStore(config.database.url)}`,
+  const logger = new Logger('Bootstrap');
+  logger.log({
+    msg: `listening on ${config.http.host}:${address.port}, WebSocket path ${config.streaming.path}, store ${describeStore(config.database.url)}, auth ${config.auth.mode}`,
+    auth_mode: config.auth.mode,
     host: config.http.host,
     port: address.port,
     ws_path: config.streaming.path,
     store: describeStore(config.database.url),
   });
+  if (config.auth.mode === 'none') {
+    logger.warn('AUTH_MODE=none: every route and the stream are open to anyone who can reach this port');
+  }
 }
 
 /** The store as a log may show it: the SQLite file, or the PostgreSQL server and database without credentials. */
