@@ -186,6 +186,58 @@ describe('authentication and scopes (AUTH_MODE=required)', () => {
     expect(client.receivedEvents()).toHaveLength(1);
   });
 
+  it('keeps a connection past its token with auth and a fresh token of the same subject, and refuses others', async () => {
+    const first = await jwt({ sub: 'wall', scope: 'stream:read' }, 60);
+    const client = await WsTestClient.connect(t.wsUrl, { headers: { authorization: `Bearer ${first}` } });
+    clients.push(client);
+    const stranger = await jwt({ sub: 'someone-else', scope: 'stream:read' }, 600);
+    expect(await client.request({ type: 'auth', token: stranger })).toMatchObject({
+      type: 'error',
+      code: 'AUTHORIZATION_ERROR',
+    });
+    expect(await client.request({ type: 'auth', token: 'not-a-token' })).toMatchObject({
+      type: 'error',
+      code: 'AUTHENTICATION_ERROR',
+    });
+    const fresh = await jwt({ sub: 'wall', scope: 'stream:read' }, 120);
+    const ok = await client.request({ type: 'auth', token: fresh });
+    expect(ok).toEqual({ type: 'auth_ok', expires_at: expect.any(String) });
+    expect(Date.parse(ok.expires_at as string)).toBeGreaterThan(clock.now() + 119_000 - 1_000);
+    await clock.advance(61_000);
+    await client.expectNothingPending();
+    await clock.advance(60_000);
+    expect(await client.next('closing')).toEqual({ type: 'closing', reason: 'unauthorized' });
+    expect((await client.waitClosed()).code).toBe(4001);
+  });
+
+  it('counts refused credentials by reason and transport, never with the credential', async () => {
+    await request(t.baseUrl).get('/v1/incidents').expect(401);
+    await request(t.baseUrl)
+      .get('/v1/incidents')
+      .set('authorization', 'Bearer llmim_secret-looking')
+      .expect(401);
+    const text = (
+      await request(t.baseUrl).get('/metrics').set('authorization', `Bearer ${admin}`).expect(200)
+    ).text;
+    const value = (series: string): number =>
+      Number(
+        text
+          .split('\n')
+          .find((line) => line.startsWith(`${series} `))
+          ?.split(' ')[1],
+      );
+    expect(
+      value('llm_incident_manager_auth_failures_total{reason="missing",transport="http"}'),
+    ).toBeGreaterThan(0);
+    expect(
+      value('llm_incident_manager_auth_failures_total{reason="malformed",transport="http"}'),
+    ).toBeGreaterThan(0);
+    expect(
+      value('llm_incident_manager_auth_failures_total{reason="insufficient_scope",transport="ws"}'),
+    ).toBeGreaterThan(0);
+    expect(text).not.toContain('secret-looking');
+  });
+
   it('closes a connection whose token expires with closing, then 4001', async () => {
     const token = await jwt({ sub: 'dashboard', scope: 'stream:read' }, 60);
     const client = await WsTestClient.connect(t.wsUrl, { headers: { authorization: `Bearer ${token}` } });

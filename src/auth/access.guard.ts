@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig, AuthConfig } from '../config/app-config';
 import { ACCESS_METADATA, Access } from './access.decorator';
 import { AuthenticationError, AuthorizationError } from './auth-errors';
+import { AuthMetrics, INSUFFICIENT_SCOPE } from './auth-metrics';
 import { AuthService } from './auth.service';
 import { AuthenticationFailedError, OPEN_PRINCIPAL, Principal, hasScope } from './principal';
 
@@ -24,6 +25,7 @@ export class AccessGuard implements CanActivate {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    private readonly metrics: AuthMetrics,
   ) {
     this.config = config.auth;
   }
@@ -46,11 +48,15 @@ export class AccessGuard implements CanActivate {
     try {
       principal = await this.auth.authenticate(request.headers.authorization);
     } catch (error) {
-      if (error instanceof AuthenticationFailedError) throw new AuthenticationError(error.reason);
+      if (error instanceof AuthenticationFailedError) {
+        this.metrics.failure(error.reason, 'http');
+        throw new AuthenticationError(error.reason);
+      }
       throw error;
     }
     request.principal = principal;
     if (access.kind === 'scope' && !hasScope(principal, access.scope)) {
+      this.metrics.failure(INSUFFICIENT_SCOPE, 'http');
       throw new AuthorizationError(access.scope);
     }
     return true;

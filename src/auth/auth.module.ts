@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AccessGuard } from './access.guard';
+import { AuthMetrics } from './auth-metrics';
 import { AdminKeyBootstrap } from './admin-key.bootstrap';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -21,9 +22,10 @@ import { JwtVerifier } from './jwt-verifier';
     JwtVerifier,
     AuthService,
     AdminKeyBootstrap,
+    AuthMetrics,
     // Every HTTP route's declared access, applied to every request.
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [AuthService, ApiKeysService],
+  exports: [AuthService, ApiKeysService, AuthMetrics],
 })
 export class AuthModule {}

@@ -18,6 +18,7 @@ export const Metric = {
   Incidents: 'llm_incident_manager_incidents',
   IncidentsCreated: 'llm_incident_manager_incidents_created_total',
   AlertsReceived: 'llm_incident_manager_alerts_received_total',
+  IngestRateLimited: 'llm_incident_manager_ingest_rate_limited_total',
   Deduplications: 'llm_incident_manager_deduplications_total',
   Escalations: 'llm_incident_manager_escalations_total',
   Notifications: 'llm_incident_manager_notifications_total',
@@ -26,6 +27,7 @@ export const Metric = {
   MessagesShed: 'llm_incident_manager_messages_shed_total',
   MessagesDropped: 'llm_incident_manager_messages_dropped_total',
   SlowConsumersClosed: 'llm_incident_manager_slow_consumers_closed_total',
+  AuthFailures: 'llm_incident_manager_auth_failures_total',
   SlowConsumerCloseTimeouts: 'llm_incident_manager_slow_consumer_close_timeouts_total',
 } as const;
 

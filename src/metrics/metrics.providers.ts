@@ -80,6 +80,11 @@ export const metricProviders = [
     help: 'Alerts received, by origin and outcome',
     labelNames: ['origin', 'status'],
   }),
+  makeCounterProvider({
+    name: Metric.IngestRateLimited,
+    help: 'Ingestion requests refused by the per-credential alert rate limit, by reason',
+    labelNames: ['reason'],
+  }),
   makeCounterProvider({ name: Metric.Deduplications, help: 'Alerts attached to an existing incident' }),
   makeCounterProvider({
     name: Metric.Escalations,
@@ -108,6 +113,11 @@ export const metricProviders = [
   makeCounterProvider({
     name: Metric.MessagesDropped,
     help: 'Frames dropped because the connection was closing or closed',
+  }),
+  makeCounterProvider({
+    name: Metric.AuthFailures,
+    help: 'Credentials refused (401/4001) or lacking the scope (403/4003), by reason and transport',
+    labelNames: ['reason', 'transport'],
   }),
   makeCounterProvider({
     name: Metric.SlowConsumersClosed,

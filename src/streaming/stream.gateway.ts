@@ -9,9 +9,11 @@ import {
 import type { IncomingMessage } from 'node:http';
 import { ClientMessageGuard } from './connections/client-message.guard';
 import { ConnectionService } from './connections/connection.service';
+import { CredentialLifetimeService } from './connections/credential-lifetime.service';
 import { CurrentConnection } from './connections/current-connection.decorator';
 import {
   AckMessageDto,
+  AuthMessageDto,
   PingMessageDto,
   SubscribeMessageDto,
   UnsubscribeMessageDto,
@@ -21,6 +23,7 @@ import type { StreamConnection } from './connections/stream-connection';
 import { StreamError } from './protocol/stream-error';
 import { StreamExceptionFilter } from './protocol/stream-exception.filter';
 import {
+  AuthOkMessage,
   ClientMessageType,
   PongMessage,
   RejectedFrame,
@@ -46,6 +49,7 @@ export class StreamGateway implements OnGatewayConnection<StreamSocket>, OnGatew
   constructor(
     private readonly connections: ConnectionService,
     private readonly subscriptions: SubscriptionService,
+    private readonly credentials: CredentialLifetimeService,
   ) {}
 
   handleConnection(socket: StreamSocket, request: IncomingMessage): void {
@@ -76,6 +80,15 @@ export class StreamGateway implements OnGatewayConnection<StreamSocket>, OnGatew
   ping(@MessageBody() message: PingMessageDto): PongMessage {
     // The pipe has validated the timestamp, so it normalises.
     return { type: ServerMessageType.Pong, timestamp: normalizeRfc3339(message.timestamp) ?? '' };
+  }
+
+  /** A fresh token for the same subject: the connection lives on past the old one's expiry. */
+  @SubscribeMessage(ClientMessageType.Auth)
+  auth(
+    @CurrentConnection() connection: StreamConnection,
+    @MessageBody() message: AuthMessageDto,
+  ): Promise<AuthOkMessage> {
+    return this.credentials.refresh(connection, message.token);
   }
 
   /** Acknowledgements are accepted (they count as activity) and need no answer. */

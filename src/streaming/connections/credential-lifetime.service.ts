@@ -1,16 +1,25 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
 import { ApiKeysService } from '../../auth/api-keys.service';
-import { CredentialKind } from '../../auth/principal';
+import { AuthMetrics } from '../../auth/auth-metrics';
+import { AuthService } from '../../auth/auth.service';
+import { AuthenticationFailedError, CredentialKind, Principal, hasScope } from '../../auth/principal';
+import { Scope } from '../../auth/scopes';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { StreamError } from '../protocol/stream-error';
+import { AuthOkMessage, ServerMessageType, StreamErrorCode } from '../protocol/stream-protocol';
 import { Clock } from '../../clock/clock';
 import { CloseCode } from '../protocol/stream-protocol';
+import { compileConstraint } from './stream-authenticator';
 import { ConnectionErrorReason, StreamMetrics } from '../stream-metrics';
 import { ConnectionService } from './connection.service';
 import type { StreamConnection } from './stream-connection';
 
 /**
  * A connection lives no longer than its credential: when the API key it connected with is revoked, or its token
- * expires, it gets `closing` and 4001 at once. The expiry timer is kept on the connection and cancelled with it.
+ * expires, it gets `closing` and 4001 at once. The expiry timer is kept on the connection and cancelled with it. A
+ * client keeps its connection past the expiry by sending `auth` with a fresh token for the same subject (same
+ * constraint, still `stream:read`), answered `auth_ok`.
  */
 @Injectable()
 export class CredentialLifetimeService implements OnModuleInit, OnModuleDestroy {
@@ -18,10 +27,13 @@ export class CredentialLifetimeService implements OnModuleInit, OnModuleDestroy 
   private readonly subscriptions = new Subscription();
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly auth: AuthService,
     private readonly clock: Clock,
     private readonly connections: ConnectionService,
     private readonly apiKeys: ApiKeysService,
     private readonly metrics: StreamMetrics,
+    private readonly authMetrics: AuthMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -31,6 +43,38 @@ export class CredentialLifetimeService implements OnModuleInit, OnModuleDestroy 
 
   onModuleDestroy(): void {
     this.subscriptions.unsubscribe();
+  }
+
+  /** Replaces the connection's credential with a fresh token of the same subject and re-arms its expiry. */
+  async refresh(connection: StreamConnection, token: string): Promise<AuthOkMessage> {
+    if (this.config.auth.mode === 'none') return { type: ServerMessageType.AuthOk, expires_at: null };
+    let next: Principal;
+    try {
+      next = await this.auth.authenticateToken(token);
+    } catch (error) {
+      if (!(error instanceof AuthenticationFailedError)) throw error;
+      this.authMetrics.failure(error.reason, 'ws');
+      throw new StreamError(StreamErrorCode.Authentication, `token not accepted (${error.reason})`);
+    }
+    const current = connection.principal;
+    if (next.kind !== current.kind || next.id !== current.id) {
+      throw new StreamError(StreamErrorCode.Authorization, 'the token is for another subject');
+    }
+    if (!hasScope(next, Scope.StreamRead)) {
+      throw new StreamError(StreamErrorCode.Authorization, 'the token lacks the stream:read scope');
+    }
+    const constraint = next.constraint === null ? null : compileConstraint(next.constraint);
+    if ((constraint?.key ?? null) !== (connection.constraint?.key ?? null)) {
+      throw new StreamError(StreamErrorCode.Authorization, 'the token carries another constraint');
+    }
+    connection.principal = next;
+    connection.credentialTimer?.cancel();
+    connection.credentialTimer = null;
+    this.armExpiry(connection);
+    return {
+      type: ServerMessageType.AuthOk,
+      expires_at: next.expiresAt === null ? null : new Date(next.expiresAt).toISOString(),
+    };
   }
 
   private armExpiry(connection: StreamConnection): void {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
+import { AuthMetrics, INSUFFICIENT_SCOPE } from '../../auth/auth-metrics';
 import { AuthService } from '../../auth/auth.service';
 import {
   AuthFailure,
@@ -35,6 +36,7 @@ export class StreamAuthenticator {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly auth: AuthService,
+    private readonly metrics: AuthMetrics,
   ) {
     this.config = config.auth;
   }
@@ -63,11 +65,13 @@ export class StreamAuthenticator {
           : await this.auth.authenticateToken(queryToken(request) ?? '');
     } catch (error) {
       if (error instanceof AuthenticationFailedError) {
+        this.metrics.failure(error.reason, 'ws');
         return { admitted: false, code: 'unauthorized', reason: error.reason };
       }
       throw error;
     }
     if (!hasScope(principal, Scope.StreamRead)) {
+      this.metrics.failure(INSUFFICIENT_SCOPE, 'ws');
       return { admitted: false, code: 'forbidden', reason: 'missing stream:read scope' };
     }
     if (principal.constraint === null) return { admitted: true, principal, constraint: null };

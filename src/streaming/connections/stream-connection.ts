@@ -103,8 +103,8 @@ export class StreamConnection {
     private readonly flushes: FlushRequests,
     private readonly metrics: ConnectionMetrics,
     limits: ConnectionLimits,
-    /** Who connected (the open principal in AUTH_MODE=none). */
-    readonly principal: Principal = OPEN_PRINCIPAL,
+    /** Who connected (the open principal in AUTH_MODE=none); replaced by a refreshed credential (`auth`). */
+    public principal: Principal = OPEN_PRINCIPAL,
     /** The credential's constraint, AND-ed into every subscription of this connection; null: none. */
     readonly constraint: SubscriptionFilter | null = null,
   ) {

@@ -27,6 +27,12 @@ export class PingMessageDto {
   timestamp!: string;
 }
 
+export class AuthMessageDto {
+  @IsString()
+  @Length(1, 8192)
+  token!: string;
+}
+
 export class AckMessageDto {
   @IsString()
   @Length(1, 128)

@@ -6,6 +6,8 @@ export const ClientMessageType = {
   Unsubscribe: 'unsubscribe',
   Ping: 'ping',
   Ack: 'ack',
+  /** A fresh token for the same subject, before the current one expires. */
+  Auth: 'auth',
 } as const;
 export type ClientMessageType = (typeof ClientMessageType)[keyof typeof ClientMessageType];
 export const CLIENT_MESSAGE_TYPES: readonly string[] = Object.values(ClientMessageType);
@@ -30,6 +32,7 @@ export const ServerMessageType = {
   Error: 'error',
   Closing: 'closing',
   Gap: 'gap',
+  AuthOk: 'auth_ok',
 } as const;
 export type ServerMessageType = (typeof ServerMessageType)[keyof typeof ServerMessageType];
 
@@ -39,6 +42,8 @@ export const StreamErrorCode = {
   NotFound: 'NOT_FOUND',
   SubscriptionLimit: 'SUBSCRIPTION_LIMIT',
   RateLimited: 'RATE_LIMITED',
+  Authentication: 'AUTHENTICATION_ERROR',
+  Authorization: 'AUTHORIZATION_ERROR',
 } as const;
 export type StreamErrorCode = (typeof StreamErrorCode)[keyof typeof StreamErrorCode];
 
@@ -99,7 +104,14 @@ export interface GapMessage {
  * Every server message except `event`, which is serialized once per publish by the fan-out (see
  * outbound-frame.ts) rather than built per connection.
  */
+/** The answer to `auth`: the connection now lives until `expires_at` (null: no expiry). */
+export interface AuthOkMessage {
+  type: typeof ServerMessageType.AuthOk;
+  expires_at: string | null;
+}
+
 export type ControlMessage =
+  | AuthOkMessage
   | WelcomeMessage
   | SubscribedMessage
   | UnsubscribedMessage
