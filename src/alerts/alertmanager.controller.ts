@@ -4,6 +4,7 @@ import { AlertAck } from './alert-input';
 import { AlertIngestionService } from './alert-ingestion.service';
 import { mapAlertmanagerAlert } from './alertmanager.mapper';
 import { AlertmanagerWebhookDto } from './dto/alertmanager-webhook.dto';
+import { IngestLimited, webhookAlertCount } from './ingest-rate-limit.guard';
 import { RequireScope } from '../auth/access.decorator';
 import { Scope } from '../auth/scopes';
 
@@ -13,6 +14,7 @@ export class AlertmanagerController {
   constructor(private readonly ingestion: AlertIngestionService) {}
 
   @RequireScope(Scope.AlertsWrite)
+  @IngestLimited(webhookAlertCount)
   @Post()
   @HttpCode(200)
   async receive(@Body() webhook: AlertmanagerWebhookDto): Promise<{ acks: AlertAck[] }> {

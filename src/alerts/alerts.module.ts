@@ -6,11 +6,19 @@ import { AlertsController } from './alerts.controller';
 import { AlertsRepository } from './alerts.repository';
 import { AlertsService } from './alerts.service';
 import { IncidentAlertsController } from './incident-alerts.controller';
+import { IngestRateLimitGuard } from './ingest-rate-limit.guard';
+import { IngestRateLimiter } from './ingest-rate-limit';
 
 @Module({
   imports: [IncidentsModule],
   controllers: [AlertsController, AlertmanagerController, IncidentAlertsController],
-  providers: [AlertsRepository, AlertsService, AlertIngestionService],
+  providers: [
+    AlertsRepository,
+    AlertsService,
+    AlertIngestionService,
+    IngestRateLimiter,
+    IngestRateLimitGuard,
+  ],
   exports: [AlertIngestionService],
 })
 export class AlertsModule {}

@@ -28,3 +28,15 @@ describe('TokenBuckets', () => {
     expect(buckets.size).toBe(1);
   });
 });
+
+describe('TokenBuckets with a cost', () => {
+  it('takes `cost` tokens at once, or none and says how long until that many are there', () => {
+    let now = 0;
+    const buckets = new TokenBuckets(10, 20, () => now);
+    expect(buckets.take('a', 15)).toBe(0);
+    expect(buckets.take('a', 10)).toBeCloseTo(0.5);
+    expect(buckets.take('a', 5)).toBe(0);
+    now += 1000;
+    expect(buckets.take('a', 10)).toBe(0);
+  });
+});

@@ -1,5 +1,6 @@
 /**
- * Token buckets per key: `ratePerSecond` tokens refill continuously up to `burst`; each request takes one.
+ * Token buckets per key: `ratePerSecond` tokens refill continuously up to `burst`; each request takes one (or
+ * `cost`).
  * Idle keys are forgotten so that the map stays bounded by the number of recently active clients.
  */
 export class TokenBuckets {
@@ -13,8 +14,11 @@ export class TokenBuckets {
     private readonly maxKeys = 100_000,
   ) {}
 
-  /** Takes a token for `key`; returns 0 when allowed, else the seconds until one is available. */
-  take(key: string): number {
+  /**
+   * Takes `cost` tokens for `key`; returns 0 when allowed, else the seconds until that many are available (and takes
+   * none). A cost above `burst` is never allowed; the caller decides what to answer.
+   */
+  take(key: string, cost = 1): number {
     const now = this.now();
     this.sweep(now);
     let bucket = this.buckets.get(key);
@@ -28,11 +32,11 @@ export class TokenBuckets {
       );
       bucket.updatedMs = now;
     }
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    if (bucket.tokens >= cost) {
+      bucket.tokens -= cost;
       return 0;
     }
-    return (1 - bucket.tokens) / this.ratePerSecond;
+    return (cost - bucket.tokens) / this.ratePerSecond;
   }
 
   get size(): number {

@@ -8,6 +8,11 @@ export interface HttpConfig {
   bodyLimitBytes: number;
   /** Requests per second per client on /v1 (bursts up to twice that); 0 disables the limit. */
   rateLimitPerSecond: number;
+  /**
+   * Alerts per second per credential on the ingestion routes (bursts up to twice that); 0 disables the limit.
+   * Not applied with AUTH_MODE=none, where there is no credential (the per-address limit above still is).
+   */
+  ingestRateLimitPerKey: number;
   /** Origins (normalized, or `*`) whose pages get CORS headers; empty: no CORS headers at all. */
   corsOrigins: string[];
   shutdownGraceMs: number;

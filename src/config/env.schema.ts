@@ -154,6 +154,12 @@ export class EnvironmentVariables {
   @Min(0)
   HTTP_RATE_LIMIT_PER_SECOND = 5000;
 
+  /** Alerts per second per credential on POST /v1/alerts and the Alertmanager webhook (bursts of twice that). */
+  @Transform(toNumber)
+  @IsInt()
+  @Min(0)
+  INGEST_RATE_LIMIT_PER_KEY = 1000;
+
   /** Origins browser pages may call the REST API from (CORS); empty: none but the server's own. */
   @IsOriginList()
   CORS_ORIGINS = '';

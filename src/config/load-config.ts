@@ -39,6 +39,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       port: vars.PORT,
       bodyLimitBytes: vars.HTTP_BODY_LIMIT_BYTES,
       rateLimitPerSecond: vars.HTTP_RATE_LIMIT_PER_SECOND,
+      ingestRateLimitPerKey: vars.INGEST_RATE_LIMIT_PER_KEY,
       corsOrigins: parseOriginList(vars.CORS_ORIGINS),
       shutdownGraceMs: seconds(vars.SHUTDOWN_GRACE_SECS),
     },
