@@ -6,6 +6,7 @@ import { AlertAck } from './alert-input';
 import { AlertIngestionService } from './alert-ingestion.service';
 import { AlertsService } from './alerts.service';
 import { CreateAlertDto } from './dto/create-alert.dto';
+import { IngestLimited } from './ingest-rate-limit.guard';
 import { RequireScope } from '../auth/access.decorator';
 import { Scope } from '../auth/scopes';
 
@@ -18,6 +19,7 @@ export class AlertsController {
   ) {}
 
   @RequireScope(Scope.AlertsWrite)
+  @IngestLimited()
   @Post()
   @HttpCode(200)
   submit(@Body() dto: CreateAlertDto): Promise<AlertAck> {
