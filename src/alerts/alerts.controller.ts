@@ -8,6 +8,8 @@ import { AlertsService } from './alerts.service';
 import { CreateAlertDto } from './dto/create-alert.dto';
 import { IngestLimited } from './ingest-rate-limit.guard';
 import { RequireScope } from '../auth/access.decorator';
+import { CallerConstraint } from '../auth/caller-constraint.decorator';
+import type { IncidentConstraint } from '../common/incident-constraint';
 import { Scope } from '../auth/scopes';
 
 @ApiTags('alerts')
@@ -39,7 +41,7 @@ export class AlertsController {
 
   @RequireScope(Scope.IncidentsRead)
   @Get(':id')
-  get(@UuidParam() id: string): Promise<Alert> {
-    return this.alerts.get(id);
+  get(@UuidParam() id: string, @CallerConstraint() constraint: IncidentConstraint | null): Promise<Alert> {
+    return this.alerts.get(id, constraint);
   }
 }

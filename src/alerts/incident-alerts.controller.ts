@@ -4,6 +4,8 @@ import { UuidParam } from '../common/uuid-param.pipe';
 import type { Alert } from '../domain';
 import { AlertsService } from './alerts.service';
 import { RequireScope } from '../auth/access.decorator';
+import { CallerConstraint } from '../auth/caller-constraint.decorator';
+import type { IncidentConstraint } from '../common/incident-constraint';
 import { Scope } from '../auth/scopes';
 
 @ApiTags('alerts')
@@ -14,7 +16,10 @@ export class IncidentAlertsController {
   /** Every alert attached to the incident (the opening one and its duplicates), oldest first. */
   @RequireScope(Scope.IncidentsRead)
   @Get()
-  async list(@UuidParam() id: string): Promise<{ alerts: Alert[] }> {
-    return { alerts: await this.alerts.listForIncident(id) };
+  async list(
+    @UuidParam() id: string,
+    @CallerConstraint() constraint: IncidentConstraint | null,
+  ): Promise<{ alerts: Alert[] }> {
+    return { alerts: await this.alerts.listForIncident(id, constraint) };
   }
 }

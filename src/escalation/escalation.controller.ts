@@ -6,6 +6,8 @@ import { EscalationPoliciesService } from './escalation-policies.service';
 import { EscalationPolicy, toPolicyView } from './escalation-policy';
 import { EscalationService, EscalationView } from './escalation.service';
 import { RequireScope } from '../auth/access.decorator';
+import { CallerConstraint } from '../auth/caller-constraint.decorator';
+import type { IncidentConstraint } from '../common/incident-constraint';
 import { Scope } from '../auth/scopes';
 
 @ApiTags('escalation')
@@ -51,7 +53,10 @@ export class EscalationController {
   /** The incident's escalation schedule: policy, status, next level and when it is due. */
   @RequireScope(Scope.IncidentsRead)
   @Get('incidents/:id/escalation')
-  state(@UuidParam() id: string): Promise<EscalationView> {
-    return this.escalation.view(id);
+  state(
+    @UuidParam() id: string,
+    @CallerConstraint() constraint: IncidentConstraint | null,
+  ): Promise<EscalationView> {
+    return this.escalation.view(id, constraint);
   }
 }

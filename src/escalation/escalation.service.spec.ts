@@ -2,6 +2,7 @@ import { NotFoundError } from '../common/api-error';
 import type { EscalationPoliciesRepository } from './escalation-policies.repository';
 import type { EscalationPolicy, EscalationState } from './escalation-policy';
 import type { EscalationStatesRepository } from './escalation-states.repository';
+import type { IncidentsService } from '../incidents/incidents.service';
 import { EscalationService } from './escalation.service';
 
 const state = (overrides: Partial<EscalationState> = {}): EscalationState => ({
@@ -23,16 +24,31 @@ const policy = {
   levels: [{ level: 1 }, { level: 5 }],
 } as unknown as EscalationPolicy;
 
-function setup(stored: EscalationState | undefined, storedPolicy: EscalationPolicy | undefined) {
+function setup(
+  stored: EscalationState | undefined,
+  storedPolicy: EscalationPolicy | undefined,
+  incidentVisible = true,
+) {
   const states = { get: jest.fn().mockResolvedValue(stored) };
   const policies = { get: jest.fn().mockResolvedValue(storedPolicy) };
+  const incidents = { isVisible: jest.fn().mockResolvedValue(incidentVisible) };
   return new EscalationService(
     states as unknown as EscalationStatesRepository,
     policies as unknown as EscalationPoliciesRepository,
+    incidents as unknown as IncidentsService,
   );
 }
 
 describe('EscalationService view', () => {
+  it('answers an incident outside the caller constraint as one without an escalation', async () => {
+    await expect(setup(state(), policy, false).view('i-1', { severities: ['P4'] })).rejects.toEqual(
+      new NotFoundError('Escalation of incident i-1'),
+    );
+    await expect(setup(state(), policy, true).view('i-1', { severities: ['P4'] })).resolves.toMatchObject({
+      policy_name: 'urgent',
+    });
+  });
+
   it('shows an active escalation with its policy name and the level number due next', async () => {
     await expect(setup(state(), policy).view('i-1')).resolves.toEqual({
       ...state(),

@@ -11,7 +11,9 @@ import { ResolveIncidentDto } from './dto/resolve-incident.dto';
 import { UpdateIncidentDto } from './dto/update-incident.dto';
 import { IncidentPage, IncidentsService } from './incidents.service';
 import { RequireScope } from '../auth/access.decorator';
+import { CallerConstraint } from '../auth/caller-constraint.decorator';
 import { CallerName } from '../auth/caller.decorator';
+import type { IncidentConstraint } from '../common/incident-constraint';
 import { Scope } from '../auth/scopes';
 
 @ApiTags('incidents')
@@ -29,14 +31,17 @@ export class IncidentsController {
   @RequireScope(Scope.IncidentsRead)
   @Get()
   @ApiOkResponse({ description: '{incidents, total, page, page_size}, newest first' })
-  list(@Query() query: ListIncidentsQuery): Promise<IncidentPage> {
-    return this.incidents.list(query);
+  list(
+    @Query() query: ListIncidentsQuery,
+    @CallerConstraint() constraint: IncidentConstraint | null,
+  ): Promise<IncidentPage> {
+    return this.incidents.list(query, constraint);
   }
 
   @RequireScope(Scope.IncidentsRead)
   @Get(':id')
-  get(@UuidParam() id: string): Promise<Incident> {
-    return this.incidents.get(id);
+  get(@UuidParam() id: string, @CallerConstraint() constraint: IncidentConstraint | null): Promise<Incident> {
+    return this.incidents.get(id, constraint);
   }
 
   @RequireScope(Scope.IncidentsWrite)
@@ -44,9 +49,10 @@ export class IncidentsController {
   update(
     @UuidParam() id: string,
     @Body() dto: UpdateIncidentDto,
+    @CallerConstraint() constraint: IncidentConstraint | null,
     @CallerName() caller?: string,
   ): Promise<Incident> {
-    return this.incidents.update(id, { ...dto, actor: dto.actor ?? caller });
+    return this.incidents.update(id, { ...dto, actor: dto.actor ?? caller }, constraint);
   }
 
   @RequireScope(Scope.IncidentsWrite)
@@ -54,16 +60,21 @@ export class IncidentsController {
   replace(
     @UuidParam() id: string,
     @Body() dto: UpdateIncidentDto,
+    @CallerConstraint() constraint: IncidentConstraint | null,
     @CallerName() caller?: string,
   ): Promise<Incident> {
-    return this.incidents.update(id, { ...dto, actor: dto.actor ?? caller });
+    return this.incidents.update(id, { ...dto, actor: dto.actor ?? caller }, constraint);
   }
 
   @RequireScope(Scope.IncidentsWrite)
   @Post(':id/resolve')
   @HttpCode(200)
-  resolve(@UuidParam() id: string, @Body() dto: ResolveIncidentDto): Promise<Incident> {
-    return this.incidents.resolve(id, dto);
+  resolve(
+    @UuidParam() id: string,
+    @Body() dto: ResolveIncidentDto,
+    @CallerConstraint() constraint: IncidentConstraint | null,
+  ): Promise<Incident> {
+    return this.incidents.resolve(id, dto, constraint);
   }
 
   @RequireScope(Scope.IncidentsWrite)
@@ -72,16 +83,21 @@ export class IncidentsController {
   close(
     @UuidParam() id: string,
     @Body() dto: CloseIncidentDto,
+    @CallerConstraint() constraint: IncidentConstraint | null,
     @CallerName() caller?: string,
   ): Promise<Incident> {
-    return this.incidents.close(id, dto.actor ?? caller);
+    return this.incidents.close(id, dto.actor ?? caller, constraint);
   }
 
   @RequireScope(Scope.IncidentsWrite)
   @Post(':id/comments')
   @HttpCode(201)
-  comment(@UuidParam() id: string, @Body() dto: AddCommentDto): Promise<IncidentNote> {
-    return this.incidents.addComment(id, dto);
+  comment(
+    @UuidParam() id: string,
+    @Body() dto: AddCommentDto,
+    @CallerConstraint() constraint: IncidentConstraint | null,
+  ): Promise<IncidentNote> {
+    return this.incidents.addComment(id, dto, constraint);
   }
 
   @RequireScope(Scope.IncidentsWrite)
@@ -90,8 +106,9 @@ export class IncidentsController {
   escalate(
     @UuidParam() id: string,
     @Body() dto: EscalateIncidentDto,
+    @CallerConstraint() constraint: IncidentConstraint | null,
     @CallerName() caller?: string,
   ): Promise<Incident> {
-    return this.incidents.escalate(id, { ...dto, actor: dto.actor ?? caller });
+    return this.incidents.escalate(id, { ...dto, actor: dto.actor ?? caller }, undefined, constraint);
   }
 }

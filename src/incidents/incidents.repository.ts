@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
+import type { IncidentConstraint } from '../common/incident-constraint';
 import { ACTIVE_STATES, Incident, IncidentState, Severity } from '../domain';
 import { DatabaseService } from '../storage/database.service';
 import type { Executor } from '../storage/database.types';
@@ -12,6 +13,17 @@ export interface IncidentQuery {
   states: IncidentState[];
   severities: Severity[];
   sources: string[];
+  /**
+   * A credential's constraint: its severities, states, sources and incident ids become SQL conditions (AND-ed with
+   * the query's own); labels and affected resources live inside the JSON document, so the caller matches those.
+   */
+  constraint?: IncidentConstraint;
+}
+
+/** Where a scan (newest first) stopped: the last incident it returned. */
+export interface ScanCursor {
+  createdAt: string;
+  id: string;
 }
 
 /** Incidents are stored as a JSON document plus the columns we filter and sort on. */
@@ -90,12 +102,7 @@ export class IncidentsRepository {
   }
 
   async list(query: IncidentQuery): Promise<{ incidents: Incident[]; total: number }> {
-    const db = this.database.db;
-    let base = db.selectFrom('incidents');
-    if (query.activeOnly) base = base.where('state', 'in', ACTIVE_STATES);
-    if (query.states.length > 0) base = base.where('state', 'in', query.states);
-    if (query.severities.length > 0) base = base.where('severity', 'in', query.severities);
-    if (query.sources.length > 0) base = base.where('source', 'in', query.sources);
+    const base = this.filtered(query);
     const [rows, count] = await Promise.all([
       base
         .select('document')
@@ -110,6 +117,52 @@ export class IncidentsRepository {
       incidents: rows.map((r) => JSON.parse(r.document) as Incident),
       total: Number(count.total),
     };
+  }
+
+  /**
+   * Up to `limit` incidents matching the query's filters (page and pageSize ignored), newest first, after
+   * `cursor`: a keyset scan, so incidents created meanwhile neither repeat nor shift the ones still to come.
+   */
+  async scan(query: IncidentQuery, cursor: ScanCursor | null, limit: number): Promise<Incident[]> {
+    let select = this.filtered(query);
+    if (cursor !== null) {
+      select = select.where((eb) =>
+        eb.or([
+          eb('created_at', '<', cursor.createdAt),
+          eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)]),
+        ]),
+      );
+    }
+    const rows = await select
+      .select('document')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => JSON.parse(r.document) as Incident);
+  }
+
+  private filtered(query: IncidentQuery) {
+    let base = this.database.db.selectFrom('incidents');
+    if (query.activeOnly) base = base.where('state', 'in', ACTIVE_STATES);
+    if (query.states.length > 0) base = base.where('state', 'in', query.states);
+    if (query.severities.length > 0) base = base.where('severity', 'in', query.severities);
+    if (query.sources.length > 0) base = base.where('source', 'in', query.sources);
+    const c = query.constraint;
+    if (c !== undefined) {
+      if (c.states?.length) base = base.where('state', 'in', c.states);
+      if (c.severities?.length) base = base.where('severity', 'in', c.severities);
+      if (c.sources?.length) base = base.where('source', 'in', c.sources);
+      // Ids are stored lowercase; a constraint may spell them in any case.
+      if (c.incident_ids?.length) {
+        base = base.where(
+          'id',
+          'in',
+          c.incident_ids.map((id) => id.toLowerCase()),
+        );
+      }
+    }
+    return base;
   }
 
   async countBySeverityAndState(): Promise<{ severity: string; state: string; count: number }[]> {

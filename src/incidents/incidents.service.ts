@@ -4,6 +4,11 @@ import { Counter } from 'prom-client';
 import { Clock } from '../clock/clock';
 import { InvalidStateTransitionError, NotFoundError } from '../common/api-error';
 import {
+  IncidentConstraint,
+  constrainsDocument,
+  incidentMatchesConstraint,
+} from '../common/incident-constraint';
+import {
   ESCALATION_TRIGGERS,
   EscalationTrigger,
   Incident,
@@ -35,7 +40,7 @@ import {
   resolveIncident,
 } from './incident-lifecycle';
 import { IncidentStatsService } from './incident-stats.service';
-import { IncidentsRepository } from './incidents.repository';
+import { IncidentQuery, IncidentsRepository, ScanCursor } from './incidents.repository';
 
 export interface IncidentPage {
   incidents: Incident[];
@@ -45,6 +50,9 @@ export interface IncidentPage {
 }
 
 const DEFAULT_ACTOR = 'api';
+
+/** Incidents read per query when a constrained listing is matched in memory. */
+const SCAN_BATCH = 500;
 
 /**
  * Incident use cases. Every change runs as one unit of work: load, apply the lifecycle rule, store, record the
@@ -88,22 +96,69 @@ export class IncidentsService {
     return incident;
   }
 
-  async get(id: string): Promise<Incident> {
+  /**
+   * The incident; 404 when there is none or when it lies outside the caller's constraint (the same answer: a
+   * constrained caller never learns that an incident outside exists).
+   */
+  async get(id: string, constraint: IncidentConstraint | null = null): Promise<Incident> {
     const incident = await this.incidents.get(id);
-    if (!incident) throw new NotFoundError(`Incident ${id}`);
+    if (!incident || (constraint !== null && !incidentMatchesConstraint(incident, constraint))) {
+      throw new NotFoundError(`Incident ${id}`);
+    }
     return incident;
   }
 
-  async list(query: ListIncidentsQuery): Promise<IncidentPage> {
-    const { incidents, total } = await this.incidents.list({
+  /** Whether the incident exists and lies inside the constraint (for reads of what belongs to an incident). */
+  async isVisible(id: string, constraint: IncidentConstraint): Promise<boolean> {
+    const incident = await this.incidents.get(id);
+    return incident !== undefined && incidentMatchesConstraint(incident, constraint);
+  }
+
+  /**
+   * One page of incidents, newest first; with a constraint, only those inside it, counted in `total` too. The
+   * constraint's severities, states, sources and ids are SQL conditions. Labels and affected resources are kept
+   * inside the JSON document, whose functions differ between SQLite and PostgreSQL, so a constraint on them is
+   * matched in memory: the SQL-expressible candidates are read in batches, newest first, counting matches and
+   * keeping the requested page. Its cost is one pass over the candidates per request (a JSON parse each, about
+   * 10-20 µs), whatever the page: fine for thousands of incidents, to be revisited (a label table) beyond that.
+   */
+  async list(query: ListIncidentsQuery, constraint: IncidentConstraint | null = null): Promise<IncidentPage> {
+    const filters: IncidentQuery = {
       page: query.page,
       pageSize: query.page_size,
       activeOnly: query.active_only,
       states: query.state,
       severities: query.severity,
       sources: query.source,
-    });
+    };
+    if (constraint !== null) filters.constraint = constraint;
+    const { incidents, total } =
+      constraint !== null && constrainsDocument(constraint)
+        ? await this.listMatching(filters, constraint)
+        : await this.incidents.list(filters);
     return { incidents, total, page: query.page, page_size: query.page_size };
+  }
+
+  private async listMatching(
+    filters: IncidentQuery,
+    constraint: IncidentConstraint,
+  ): Promise<{ incidents: Incident[]; total: number }> {
+    const from = filters.page * filters.pageSize;
+    const to = from + filters.pageSize;
+    const incidents: Incident[] = [];
+    let total = 0;
+    let cursor: ScanCursor | null = null;
+    for (;;) {
+      const batch = await this.incidents.scan(filters, cursor, SCAN_BATCH);
+      for (const incident of batch) {
+        if (!incidentMatchesConstraint(incident, constraint)) continue;
+        if (total >= from && total < to) incidents.push(incident);
+        total++;
+      }
+      if (batch.length < SCAN_BATCH) return { incidents, total };
+      const last = batch[batch.length - 1];
+      cursor = { createdAt: last.created_at, id: last.id };
+    }
   }
 
   /** The incident as stored inside the caller's unit of work, or undefined (no 404: the caller decides). */
@@ -147,92 +202,131 @@ export class IncidentsService {
    * previous_state when the state changed), then incident_resolved / incident_closed when the state became one of
    * those, assignment_changed when the assignees changed, escalated when the severity rose.
    */
-  update(id: string, dto: UpdateIncidentDto): Promise<Incident> {
+  update(
+    id: string,
+    dto: UpdateIncidentDto,
+    constraint: IncidentConstraint | null = null,
+  ): Promise<Incident> {
     const actor = dto.actor ?? DEFAULT_ACTOR;
-    return this.change(id, (incident, events, now) => {
-      assertNotClosed(incident, 'update');
-      const previousState = dto.state !== undefined ? changeState(incident, dto.state, actor, now) : null;
-      const previousSeverity =
-        dto.severity !== undefined ? changeSeverity(incident, dto.severity, actor, now) : null;
-      const assigneesChanged =
-        dto.assignees !== undefined && changeAssignees(incident, dto.assignees, actor, now);
-      const labelsChanged = dto.labels !== undefined && changeLabels(incident, dto.labels, actor, now);
-      if (previousState === null && previousSeverity === null && !assigneesChanged && !labelsChanged) {
-        return false;
-      }
+    return this.change(
+      id,
+      (incident, events, now) => {
+        assertNotClosed(incident, 'update');
+        const previousState = dto.state !== undefined ? changeState(incident, dto.state, actor, now) : null;
+        const previousSeverity =
+          dto.severity !== undefined ? changeSeverity(incident, dto.severity, actor, now) : null;
+        const assigneesChanged =
+          dto.assignees !== undefined && changeAssignees(incident, dto.assignees, actor, now);
+        const labelsChanged = dto.labels !== undefined && changeLabels(incident, dto.labels, actor, now);
+        if (previousState === null && previousSeverity === null && !assigneesChanged && !labelsChanged) {
+          return false;
+        }
 
-      events.record(
-        { event_type: EventType.IncidentUpdated, incident, previous_state: previousState },
-        incident,
-      );
-      if (previousState !== null && incident.state === 'Resolved') {
-        events.record({ event_type: EventType.IncidentResolved, incident }, incident);
-      }
-      if (previousState !== null && incident.state === 'Closed') {
-        events.record({ event_type: EventType.IncidentClosed, incident }, incident);
-      }
-      if (assigneesChanged) {
         events.record(
-          {
-            event_type: EventType.AssignmentChanged,
-            incident_id: incident.id,
-            assignees: incident.assignees,
-          },
+          { event_type: EventType.IncidentUpdated, incident, previous_state: previousState },
           incident,
         );
-      }
-      if (previousSeverity !== null && isMoreSevere(incident.severity, previousSeverity)) {
-        this.recordEscalation(incident, events, previousSeverity, `Severity raised by ${actor}`, actor, now);
-        this.escalations.inc({ trigger: EscalationTrigger.SeverityChange });
-      }
-      return true;
-    });
+        if (previousState !== null && incident.state === 'Resolved') {
+          events.record({ event_type: EventType.IncidentResolved, incident }, incident);
+        }
+        if (previousState !== null && incident.state === 'Closed') {
+          events.record({ event_type: EventType.IncidentClosed, incident }, incident);
+        }
+        if (assigneesChanged) {
+          events.record(
+            {
+              event_type: EventType.AssignmentChanged,
+              incident_id: incident.id,
+              assignees: incident.assignees,
+            },
+            incident,
+          );
+        }
+        if (previousSeverity !== null && isMoreSevere(incident.severity, previousSeverity)) {
+          this.recordEscalation(
+            incident,
+            events,
+            previousSeverity,
+            `Severity raised by ${actor}`,
+            actor,
+            now,
+          );
+          this.escalations.inc({ trigger: EscalationTrigger.SeverityChange });
+        }
+        return true;
+      },
+      constraint,
+    );
   }
 
-  resolve(id: string, dto: ResolveIncidentDto): Promise<Incident> {
-    return this.change(id, (incident, events, now) => {
-      resolveIncident(
-        incident,
-        {
-          resolved_by: dto.resolved_by,
-          method: dto.method,
-          notes: dto.notes,
-          root_cause: dto.root_cause ?? null,
-        },
-        now,
-      );
-      events.record({ event_type: EventType.IncidentResolved, incident }, incident);
-      return true;
-    });
+  resolve(
+    id: string,
+    dto: ResolveIncidentDto,
+    constraint: IncidentConstraint | null = null,
+  ): Promise<Incident> {
+    return this.change(
+      id,
+      (incident, events, now) => {
+        resolveIncident(
+          incident,
+          {
+            resolved_by: dto.resolved_by,
+            method: dto.method,
+            notes: dto.notes,
+            root_cause: dto.root_cause ?? null,
+          },
+          now,
+        );
+        events.record({ event_type: EventType.IncidentResolved, incident }, incident);
+        return true;
+      },
+      constraint,
+    );
   }
 
   /** Closing a Closed incident is a no-op (200, nothing published); any other state may close. */
-  close(id: string, actor: string = DEFAULT_ACTOR): Promise<Incident> {
-    return this.change(id, (incident, events, now) => {
-      if (incident.state === 'Closed') return false;
-      changeState(incident, 'Closed', actor, now);
-      events.record({ event_type: EventType.IncidentClosed, incident }, incident);
-      return true;
-    });
+  close(
+    id: string,
+    actor: string = DEFAULT_ACTOR,
+    constraint: IncidentConstraint | null = null,
+  ): Promise<Incident> {
+    return this.change(
+      id,
+      (incident, events, now) => {
+        if (incident.state === 'Closed') return false;
+        changeState(incident, 'Closed', actor, now);
+        events.record({ event_type: EventType.IncidentClosed, incident }, incident);
+        return true;
+      },
+      constraint,
+    );
   }
 
-  async addComment(id: string, dto: AddCommentDto): Promise<IncidentNote> {
+  async addComment(
+    id: string,
+    dto: AddCommentDto,
+    constraint: IncidentConstraint | null = null,
+  ): Promise<IncidentNote> {
     let note: IncidentNote | undefined;
-    await this.change(id, (incident, events, now) => {
-      assertNotClosed(incident, 'comment');
-      note = addNote(incident, dto.author, dto.comment, now);
-      events.record(
-        {
-          event_type: EventType.CommentAdded,
-          incident_id: incident.id,
-          author: note.author,
-          comment: note.content,
-          timestamp: note.created_at,
-        },
-        incident,
-      );
-      return true;
-    });
+    await this.change(
+      id,
+      (incident, events, now) => {
+        assertNotClosed(incident, 'comment');
+        note = addNote(incident, dto.author, dto.comment, now);
+        events.record(
+          {
+            event_type: EventType.CommentAdded,
+            incident_id: incident.id,
+            author: note.author,
+            comment: note.content,
+            timestamp: note.created_at,
+          },
+          incident,
+        );
+        return true;
+      },
+      constraint,
+    );
     if (!note) throw new Error('comment was not stored');
     return note;
   }
@@ -242,24 +336,29 @@ export class IncidentsService {
     id: string,
     dto: EscalateIncidentDto,
     trigger: EscalationTrigger = EscalationTrigger.Manual,
+    constraint: IncidentConstraint | null = null,
   ): Promise<Incident> {
     const actor = dto.actor ?? DEFAULT_ACTOR;
-    const incident = await this.change(id, (incident, events, now) => {
-      if (!isActiveState(incident.state)) {
-        throw new InvalidStateTransitionError(
-          `Cannot escalate: incident ${incident.id} is ${incident.state}`,
-        );
-      }
-      if (!isMoreSevere(dto.to_severity, incident.severity)) {
-        throw new InvalidStateTransitionError(
-          `Cannot escalate from ${incident.severity} to ${dto.to_severity}: escalation must raise the severity`,
-        );
-      }
-      const from = incident.severity;
-      changeSeverity(incident, dto.to_severity, actor, now, dto.reason);
-      this.recordEscalation(incident, events, from, dto.reason, actor, now);
-      return true;
-    });
+    const incident = await this.change(
+      id,
+      (incident, events, now) => {
+        if (!isActiveState(incident.state)) {
+          throw new InvalidStateTransitionError(
+            `Cannot escalate: incident ${incident.id} is ${incident.state}`,
+          );
+        }
+        if (!isMoreSevere(dto.to_severity, incident.severity)) {
+          throw new InvalidStateTransitionError(
+            `Cannot escalate from ${incident.severity} to ${dto.to_severity}: escalation must raise the severity`,
+          );
+        }
+        const from = incident.severity;
+        changeSeverity(incident, dto.to_severity, actor, now, dto.reason);
+        this.recordEscalation(incident, events, from, dto.reason, actor, now);
+        return true;
+      },
+      constraint,
+    );
     this.escalations.inc({ trigger });
     return incident;
   }
@@ -293,16 +392,20 @@ export class IncidentsService {
 
   /**
    * Loads the incident inside a unit of work, applies `mutate` (which returns whether anything changed), stores it
-   * and keeps the gauge in step. Returns the incident as stored.
+   * and keeps the gauge in step. Returns the incident as stored. With a constraint, an incident outside it is 404
+   * like a missing one: nothing is done outside the caller's constraint.
    */
   async change(
     id: string,
     mutate: (incident: Incident, events: EventRecorder, now: string, tx: Tx) => boolean | Promise<boolean>,
+    constraint: IncidentConstraint | null = null,
   ): Promise<Incident> {
     let before: Pick<Incident, 'severity' | 'state'> | undefined;
     const incident = await this.publisher.run(async (tx, events) => {
       const current = await this.incidents.findById(tx, id);
-      if (!current) throw new NotFoundError(`Incident ${id}`);
+      if (!current || (constraint !== null && !incidentMatchesConstraint(current, constraint))) {
+        throw new NotFoundError(`Incident ${id}`);
+      }
       before = { severity: current.severity, state: current.state };
       const changed = await mutate(current, events, this.clock.nowIso(), tx);
       if (changed) await this.incidents.update(tx, current);

@@ -7,7 +7,10 @@ import { Playbook, PlaybookRun, RunTrigger, toPlaybookView, toRunView } from './
 import { PlaybookRunnerService } from './playbook-runner.service';
 import { PlaybooksService } from './playbooks.service';
 import { RequireScope } from '../auth/access.decorator';
+import { CallerConstraint } from '../auth/caller-constraint.decorator';
 import { CallerName } from '../auth/caller.decorator';
+import { NotFoundError } from '../common/api-error';
+import type { IncidentConstraint } from '../common/incident-constraint';
 import { Scope } from '../auth/scopes';
 
 @ApiTags('playbooks')
@@ -59,9 +62,10 @@ export class PlaybooksController {
     @UuidParam() id: string,
     @UuidParam('playbookId') playbookId: string,
     @Body() dto: RunPlaybookDto,
+    @CallerConstraint() constraint: IncidentConstraint | null,
     @CallerName() caller?: string,
   ): Promise<PlaybookRun> {
-    const incident = await this.incidents.get(id);
+    const incident = await this.incidents.get(id, constraint);
     const playbook = await this.playbooks.get(playbookId);
     return toRunView(
       await this.runner.start(incident, playbook, RunTrigger.Manual, dto.actor ?? caller ?? 'api'),
@@ -70,14 +74,25 @@ export class PlaybooksController {
 
   @RequireScope(Scope.IncidentsRead)
   @Get('incidents/:id/playbook-runs')
-  async incidentRuns(@UuidParam() id: string): Promise<{ runs: PlaybookRun[] }> {
-    await this.incidents.get(id);
+  async incidentRuns(
+    @UuidParam() id: string,
+    @CallerConstraint() constraint: IncidentConstraint | null,
+  ): Promise<{ runs: PlaybookRun[] }> {
+    await this.incidents.get(id, constraint);
     return { runs: (await this.runner.runsOf(id)).map(toRunView) };
   }
 
   @RequireScope(Scope.IncidentsRead)
   @Get('playbook-runs/:id')
-  async getRun(@UuidParam() id: string): Promise<PlaybookRun> {
-    return toRunView(await this.runner.getRun(id));
+  async getRun(
+    @UuidParam() id: string,
+    @CallerConstraint() constraint: IncidentConstraint | null,
+  ): Promise<PlaybookRun> {
+    const run = await this.runner.getRun(id);
+    // A run on an incident outside the caller's constraint is answered as a missing run.
+    if (constraint !== null && !(await this.incidents.isVisible(run.incident_id, constraint))) {
+      throw new NotFoundError(`Playbook run ${id}`);
+    }
+    return toRunView(run);
   }
 }
