@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { IncidentConstraint } from '../common/incident-constraint';
+import type { Incident } from '../domain';
 import { DatabaseService } from '../storage/database.service';
 import type { Executor } from '../storage/database.types';
 import { incidentCreatedAtOf } from '../storage/incident-key';
@@ -14,6 +16,12 @@ export interface NewLogEntry {
   /** The created_at of the incident the event concerns (null if none): part of the index key. */
   incidentCreatedAt: string | null;
   createdAt: string;
+}
+
+/** A log entry with the current state of the incident it concerns (null: none, or not stored). */
+export interface EntryWithIncident {
+  entry: StoredLogEntry;
+  incident: Incident | null;
 }
 
 export interface StoredLogEntry {
@@ -119,6 +127,73 @@ export class EventLogRepository {
       created_at: r.created_at,
       event: JSON.parse(r.payload) as DomainEvent,
     }));
+  }
+
+  /**
+   * Like `list`, each entry with its incident as it is now (a join on the incidents table), for a constrained
+   * reader: the constraint's event types and its keys that are incident columns narrow the rows in SQL (entries
+   * without an incident pass those, the caller decides); labels and affected resources are left to the caller.
+   */
+  async listWithIncidents(options: {
+    afterSequence: number;
+    incidentId?: string;
+    limit: number;
+    constraint: IncidentConstraint;
+  }): Promise<EntryWithIncident[]> {
+    const c = options.constraint;
+    let query = this.database.db
+      .selectFrom('event_log')
+      .leftJoin('incidents', 'incidents.id', 'event_log.incident_id')
+      .selectAll('event_log')
+      .select('incidents.document as incident_document')
+      .where('event_log.sequence', '>', options.afterSequence)
+      .orderBy('event_log.sequence', 'asc')
+      .limit(options.limit);
+    if (options.incidentId !== undefined) {
+      query = query
+        .where('event_log.incident_created_at', '=', incidentCreatedAtOf(options.incidentId))
+        .where('event_log.incident_id', '=', options.incidentId);
+    }
+    if (c.event_types?.length) query = query.where('event_log.event_type', 'in', c.event_types);
+    const ids = c.incident_ids?.map((id) => id.toLowerCase()) ?? [];
+    if (c.severities?.length || c.states?.length || c.sources?.length || ids.length > 0) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('event_log.incident_id', 'is', null),
+          eb.and([
+            ...(c.severities?.length ? [eb('incidents.severity', 'in', c.severities)] : []),
+            ...(c.states?.length ? [eb('incidents.state', 'in', c.states)] : []),
+            ...(c.sources?.length ? [eb('incidents.source', 'in', c.sources)] : []),
+            ...(ids.length > 0 ? [eb('incidents.id', 'in', ids)] : []),
+          ]),
+        ]),
+      );
+    }
+    const rows = await query.execute();
+    return rows.map((r) => ({
+      entry: {
+        sequence: Number(r.sequence),
+        id: r.id,
+        event_type: r.event_type,
+        incident_id: r.incident_id,
+        created_at: r.created_at,
+        event: JSON.parse(r.payload) as DomainEvent,
+      },
+      incident: r.incident_document === null ? null : (JSON.parse(r.incident_document) as Incident),
+    }));
+  }
+
+  /**
+   * The incident as it is now, for a constrained reader of its log (whether it may see it). Read here rather than
+   * through IncidentsService, which depends on this module's publisher.
+   */
+  async incident(id: string): Promise<Incident | undefined> {
+    const row = await this.database.db
+      .selectFrom('incidents')
+      .select('document')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.document) as Incident) : undefined;
   }
 
   async lastSequence(): Promise<number> {

@@ -5,6 +5,8 @@ import { ListEventsQuery } from './dto/list-events.query';
 import type { StoredLogEntry } from './event-log.repository';
 import { EventLogService } from './event-log.service';
 import { RequireScope } from '../auth/access.decorator';
+import { CallerConstraint } from '../auth/caller-constraint.decorator';
+import type { IncidentConstraint } from '../common/incident-constraint';
 import { Scope } from '../auth/scopes';
 
 /**
@@ -18,8 +20,13 @@ export class EventsController {
 
   @RequireScope(Scope.IncidentsRead)
   @Get('events')
-  async list(@Query() query: ListEventsQuery): Promise<{ events: StoredLogEntry[] }> {
-    return { events: await this.log.list({ afterSequence: query.after_sequence, limit: query.limit }) };
+  async list(
+    @Query() query: ListEventsQuery,
+    @CallerConstraint() constraint: IncidentConstraint | null,
+  ): Promise<{ events: StoredLogEntry[] }> {
+    return {
+      events: await this.log.list({ afterSequence: query.after_sequence, limit: query.limit }, constraint),
+    };
   }
 
   @RequireScope(Scope.IncidentsRead)
@@ -27,13 +34,13 @@ export class EventsController {
   async forIncident(
     @UuidParam() id: string,
     @Query() query: ListEventsQuery,
+    @CallerConstraint() constraint: IncidentConstraint | null,
   ): Promise<{ events: StoredLogEntry[] }> {
     return {
-      events: await this.log.list({
-        afterSequence: query.after_sequence,
-        incidentId: id,
-        limit: query.limit,
-      }),
+      events: await this.log.list(
+        { afterSequence: query.after_sequence, incidentId: id, limit: query.limit },
+        constraint,
+      ),
     };
   }
 }
