@@ -1,11 +1,14 @@
 import { SignJWT } from 'jose';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import request from 'supertest';
 import type { Incident } from '../src/domain';
 import { alertBody, incidentBody } from './support/fixtures';
 import { eventually } from './support/eventually';
+import { describeIfPostgres, postgresDatabaseUrl, TEST_DATABASE_URL } from './support/postgres';
 import { TestApp, startTestApp } from './support/test-app';
 
 const JWT_SECRET = 'a-test-secret-of-at-least-32-bytes-long!';
@@ -16,7 +19,19 @@ interface StoredEntry {
   incident_id: string | null;
 }
 
-describe('a credential constraint on every REST read and write (AUTH_MODE=required)', () => {
+describe('a credential constraint on every REST read and write (AUTH_MODE=required, SQLite)', () => {
+  constraintSpecs(null);
+});
+
+// The SQL differs between the stores (the keyset scan, the event log's join): the same cases on PostgreSQL.
+describeIfPostgres(
+  'a credential constraint on every REST read and write (AUTH_MODE=required, PostgreSQL)',
+  () => {
+    constraintSpecs(`llm_im_test_${randomBytes(6).toString('hex')}`);
+  },
+);
+
+function constraintSpecs(postgresDatabase: string | null): void {
   let t: TestApp;
   let dir: string;
   let admin: string;
@@ -63,10 +78,12 @@ describe('a credential constraint on every REST read and write (AUTH_MODE=requir
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'llm-im-constraints-'));
+    if (postgresDatabase !== null) await postgresAdmin(`CREATE DATABASE ${postgresDatabase}`);
     t = await startTestApp({
       AUTH_MODE: 'required',
       AUTH_JWT_SECRET: JWT_SECRET,
       ADMIN_KEY_FILE: join(dir, 'admin.key'),
+      ...(postgresDatabase !== null ? { DATABASE_URL: postgresDatabaseUrl(postgresDatabase) } : {}),
     });
     admin = await jwt({ sub: 'operator', scope: 'admin' });
   });
@@ -74,6 +91,9 @@ describe('a credential constraint on every REST read and write (AUTH_MODE=requir
   afterAll(async () => {
     await t.cleanup();
     rmSync(dir, { recursive: true, force: true });
+    if (postgresDatabase !== null) {
+      await postgresAdmin(`DROP DATABASE IF EXISTS ${postgresDatabase} WITH (FORCE)`);
+    }
   });
 
   describe('each route', () => {
@@ -310,4 +330,14 @@ describe('a credential constraint on every REST read and write (AUTH_MODE=requir
       expect(nonEmpty).toBeGreaterThan(5);
     });
   });
-});
+}
+
+async function postgresAdmin(sql: string): Promise<void> {
+  const client = new Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
