@@ -11,13 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { FD_LIMIT } from './lib/proc.mjs';
 import { markdownReport } from './lib/report.mjs';
 import { expandScenarioIds, runScenario, sizeScenario } from './lib/scenarios.mjs';
-import { parseTarget, REPO_ROOT } from './lib/servers.mjs';
+import { mintBenchAuth, parseTarget, REPO_ROOT } from './lib/servers.mjs';
 
 const HELP = `usage: npm run bench -- [options]
 
   --scenario LIST    scenarios to run, comma-separated: a, b, c, d (= d0 + d1k), d0, d1k   [a,b,c,d]
-  --targets LIST     product, ref-send, ref-coalesce, ref-cork, each optionally +deflate
+  --targets LIST     product, ref-send, ref-coalesce, ref-cork, each optionally +deflate and/or +auth
+                     (+auth: the product runs with AUTH_MODE=required; requests carry the run's JWT)
                                                                [ref-send,ref-coalesce,product]
+  --auth             every product target runs with authentication (product -> product+auth)
   --quick            smoke run: 10 % of the clients, 3 s per scenario (one scenario < 1 min)
   --scale X          multiply client counts by X (after --quick's default of 0.1)
   --clients N        client count for every selected scenario
@@ -38,7 +40,8 @@ const HELP = `usage: npm run bench -- [options]
   --label NAME       suffix of the result files
   --out DIR          where results go                               [bench/results]
 
-Environment: BENCH_SCENARIO, BENCH_TARGETS, BENCH_QUICK=1, BENCH_SCALE, BENCH_WORKERS mirror the flags.`;
+Environment: BENCH_SCENARIO, BENCH_TARGETS, BENCH_QUICK=1, BENCH_SCALE, BENCH_WORKERS, BENCH_AUTH=1 mirror the
+flags.`;
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const children = new Set();
@@ -49,6 +52,7 @@ function parseOptions(argv) {
     scenarios: (env.BENCH_SCENARIO ?? 'a,b,c,d').split(','),
     targets: (env.BENCH_TARGETS ?? 'ref-send,ref-coalesce,product').split(','),
     quick: env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true',
+    auth: env.BENCH_AUTH === '1' || env.BENCH_AUTH === 'true',
     scale: env.BENCH_SCALE ? Number(env.BENCH_SCALE) : undefined,
     workers: Number(env.BENCH_WORKERS ?? 2),
     repeat: 1,
@@ -81,6 +85,9 @@ function parseOptions(argv) {
         break;
       case '--quick':
         o.quick = true;
+        break;
+      case '--auth':
+        o.auth = true;
         break;
       case '--scale':
         o.scale = number();
@@ -148,6 +155,12 @@ function parseOptions(argv) {
   }
   o.scenarios = expandScenarioIds(o.scenarios.map((s) => s.trim()).filter(Boolean));
   o.targets = o.targets.map((t) => parseTarget(t.trim()));
+  // --auth: every product target authenticates (`product` becomes `product+auth`); the references are unchanged.
+  if (o.auth) {
+    o.targets = o.targets.map((t) => (t.kind === 'product' && !t.auth ? parseTarget(`${t.name}+auth`) : t));
+  }
+  const names = o.targets.map((t) => t.name);
+  o.targets = o.targets.filter((t, i) => names.indexOf(t.name) === i);
   return o;
 }
 
@@ -207,9 +220,16 @@ async function main() {
   const startedAt = new Date();
   // Any override of the issue's sizes makes the run not comparable with the targets.
   const custom = ['scale', 'clients', 'duration', 'rate', 'matchShare'].some((k) => options[k] !== undefined);
+  // Authentication: off, on for every product target, or both side by side (`product` and `product+auth`).
+  const authTargets = options.targets.filter((t) => t.auth).map((t) => t.name);
+  const productsWithoutAuth = options.targets.filter((t) => t.kind === 'product' && !t.auth);
+  const authMode =
+    authTargets.length === 0 ? 'off' : productsWithoutAuth.length === 0 ? 'on' : 'side by side';
+  const auth = authTargets.length > 0 ? mintBenchAuth() : null;
   const id =
     startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-') +
-    (options.label ? `-${options.label}` : options.quick ? '-quick' : custom ? '-custom' : '');
+    (options.label ? `-${options.label}` : options.quick ? '-quick' : custom ? '-custom' : '') +
+    (authMode === 'on' && !options.label ? '-auth' : '');
   const cpuProfDir = options.cpuProf ? path.join(options.out, 'profiles', id) : undefined;
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
   const clientsCpuProfDir = options.cpuProfClients
@@ -249,6 +269,17 @@ async function main() {
       referenceArgs: options.referenceArgs,
       productDir: options.productDir ?? REPO_ROOT,
       cpuProf: Boolean(options.cpuProf),
+      // Never the secret or the token: only what they were.
+      auth: {
+        mode: authMode,
+        targets: authTargets,
+        ...(auth
+          ? {
+              productEnv: 'AUTH_MODE=required, AUTH_JWT_SECRET=<48 random characters per run>',
+              token: 'one HS256 JWT per run, sub bench, scope "alerts:write stream:read", exp +7 days',
+            }
+          : {}),
+      },
     },
     scenarios,
     results: [],
@@ -262,6 +293,7 @@ async function main() {
     productEnv: options.productEnv,
     referenceArgs: options.referenceArgs,
     productDir: options.productDir ?? REPO_ROOT,
+    auth,
     cpuProfDir,
     clientsCpuProfDir,
     progress,
@@ -272,7 +304,8 @@ async function main() {
   };
 
   process.stderr.write(
-    `bench ${id}: scenarios ${options.scenarios.join(', ')} × targets ${run.options.targets.join(', ')}\n`,
+    `bench ${id}: scenarios ${options.scenarios.join(', ')} × targets ${run.options.targets.join(', ')}` +
+      ` · authentication ${authMode}${authTargets.length > 0 ? ` (${authTargets.join(', ')})` : ''}\n`,
   );
   for (const scenarioId of options.scenarios) {
     const scenario = scenarios[scenarioId];

@@ -10,8 +10,10 @@ import { TITLE_MARKER } from './protocol.mjs';
 import { monotonicUs, sleep } from './proc.mjs';
 
 export class AlertPoster {
-  constructor({ port, sockets, severity = 'P0', runId }) {
+  constructor({ port, sockets, severity = 'P0', runId, token = null }) {
     this.port = port;
+    /** `Authorization: Bearer <token>` on every POST when the target runs with authentication. */
+    this.authorization = token ? `Bearer ${token}` : null;
     this.severity = severity;
     this.runId = runId;
     this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
@@ -61,6 +63,8 @@ export class AlertPoster {
         this.inFlight -= 1;
         resolve(outcome);
       };
+      const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      if (this.authorization !== null) headers.authorization = this.authorization;
       const req = http.request(
         {
           host: '127.0.0.1',
@@ -68,7 +72,7 @@ export class AlertPoster {
           path: '/v1/alerts',
           method: 'POST',
           agent: this.agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers,
         },
         (res) => {
           const chunks = [];

@@ -2,6 +2,7 @@
 // every event frame they receive. The parent drives it over IPC:
 //
 //   connect {url, matching, nonMatching, matchingFilters, nonMatchingFilters, concurrency, deflate, timeoutMs,
+//            token (sent as `Authorization: Bearer` on every upgrade, or null),
 //            client: 'raw' (lib/raw-ws-client.mjs, the default) | 'ws' (the `ws` library; always with deflate)}
 //           -> connected {ok, failed, connectUs (histogram), errors}
 //   start   {firstSeq}                     counting starts; frames of alerts numbered below firstSeq are warm-up
@@ -181,7 +182,7 @@ function onControl(client, text) {
   }
 }
 
-function connectOne(client, url, filters, deflate, timeoutMs, implementation) {
+function connectOne(client, url, filters, deflate, timeoutMs, implementation, headers) {
   return new Promise((resolve, reject) => {
     const subscribe = JSON.stringify({ type: 'subscribe', subscription_id: 's1', filters });
     const timer = setTimeout(() => fail(new Error('timeout waiting for subscribed')), timeoutMs);
@@ -204,15 +205,20 @@ function connectOne(client, url, filters, deflate, timeoutMs, implementation) {
     };
     client.onError = fail;
     if (implementation === 'raw' && !deflate) {
-      client.socket = new RawWebSocket(url, {
-        onOpen: () => client.socket.send(subscribe),
-        onText: (buf, start, end) => onFrame(client, buf, start, end),
-        onClose: closed,
-        onError: fail,
-      });
+      client.socket = new RawWebSocket(
+        url,
+        {
+          onOpen: () => client.socket.send(subscribe),
+          onText: (buf, start, end) => onFrame(client, buf, start, end),
+          onClose: closed,
+          onError: fail,
+        },
+        headers,
+      );
       return;
     }
     const ws = new WebSocket(url, {
+      headers,
       perMessageDeflate: deflate,
       skipUTF8Validation: true,
       handshakeTimeout: timeoutMs,
@@ -228,6 +234,7 @@ function connectOne(client, url, filters, deflate, timeoutMs, implementation) {
 async function connect(options) {
   const { url, matching, nonMatching, matchingFilters, nonMatchingFilters, concurrency, deflate, timeoutMs } =
     options;
+  const headers = options.token ? { authorization: `Bearer ${options.token}` } : {};
   severityMarker = Buffer.from(`"severity":"${options.severity ?? 'P0'}"`);
   const total = matching + nonMatching;
   // Interleave matching and non-matching clients so that neither group is favoured by connection order.
@@ -253,6 +260,7 @@ async function connect(options) {
           deflate,
           timeoutMs,
           options.client ?? 'raw',
+          headers,
         );
         connectUs.record((performance.now() - started) * 1000);
         ok += 1;

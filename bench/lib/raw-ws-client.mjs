@@ -18,10 +18,11 @@ const OPCODE_PING = 0x9;
 
 /**
  * handlers: onOpen(), onText(buffer, start, end) (the bytes are only valid during the call), onClose(code),
- * onError(error) (before open only; afterwards errors end in onClose).
+ * onError(error) (before open only; afterwards errors end in onClose). headers: extra request headers of the
+ * handshake, e.g. `{ authorization: 'Bearer …' }`.
  */
 export class RawWebSocket {
-  constructor(url, handlers) {
+  constructor(url, handlers, headers = {}) {
     const { hostname, port, pathname, search } = new URL(url);
     this.handlers = handlers;
     this.state = 'connecting';
@@ -32,10 +33,12 @@ export class RawWebSocket {
     this.key = randomBytes(16).toString('base64');
     this.socket = net.connect({ host: hostname, port: Number(port) });
     this.socket.setNoDelay(true);
+    let extra = '';
+    for (const [name, value] of Object.entries(headers)) extra += `${name}: ${value}\r\n`;
     this.socket.on('connect', () =>
       this.socket.write(
         `GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\n` +
-          `Connection: Upgrade\r\nSec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+          `Connection: Upgrade\r\nSec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
       ),
     );
     this.socket.on('data', (chunk) => this.onData(chunk));

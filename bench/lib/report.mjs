@@ -39,6 +39,7 @@ export function markdownReport(run) {
       (run.options.repeat > 1 ? ` · each row is the median of ${run.options.repeat} runs` : '') +
       (run.quick ? ' · **quick run: scaled down, not comparable with the targets**' : ''),
   );
+  lines.push('', authLine(run.options.auth));
   const byScenario = new Map();
   for (const r of run.results) {
     if (!byScenario.has(r.scenario)) byScenario.set(r.scenario, []);
@@ -62,9 +63,10 @@ export function markdownReport(run) {
   }
   const comparisons = compare(run);
   if (comparisons.length > 0) {
-    lines.push('', '### Product against the references of this run (targets of issue 5)', '');
+    const product = comparisons[0].productTarget;
+    lines.push('', `### Product against the references of this run (targets of issue 5)`, '');
     lines.push(
-      '| scenario | metric | product | ref-coalesce | product/ref-coalesce | ref-send | product/ref-send | target | met |',
+      `| scenario | metric | ${product} | ref-coalesce | ${product}/ref-coalesce | ref-send | ${product}/ref-send | target | met |`,
     );
     lines.push('|---|---|--:|--:|--:|--:|--:|---|---|');
     for (const c of comparisons) {
@@ -74,7 +76,119 @@ export function markdownReport(run) {
       );
     }
   }
+  const authRows = compareAuth(run);
+  if (authRows.length > 0) {
+    lines.push('', '### Authentication on against off in this run', '');
+    lines.push(
+      '| scenario | metric | product+auth | product | product+auth/product | ref-coalesce | product+auth/ref-coalesce | target | met |',
+    );
+    lines.push('|---|---|--:|--:|--:|--:|--:|---|---|');
+    for (const c of authRows) {
+      lines.push(
+        `| ${c.scenario} | ${c.metric} | ${fmt(c.auth)} | ${fmt(c.plain)} | ${ratio(c.auth, c.plain)} | ` +
+          `${fmt(c.coalesce)} | ${ratio(c.auth, c.coalesce)} | ${c.goal} | ${c.met === null ? '–' : c.met ? 'yes' : '**no**'} |`,
+      );
+    }
+  }
   return lines.join('\n') + '\n';
+}
+
+function authLine(auth) {
+  if (!auth || auth.mode === 'off') {
+    return 'Authentication: **off** (the product runs with `AUTH_MODE=none`; no credential is sent).';
+  }
+  const products = auth.targets.filter((t) => t.startsWith('product'));
+  const references = auth.targets.filter((t) => !t.startsWith('product'));
+  return (
+    `Authentication: **${auth.mode === 'on' ? 'on' : 'on and off side by side'}** — ` +
+    (products.length > 0
+      ? `${products.map((t) => `\`${t}\``).join(', ')} with \`AUTH_MODE=required\` and a random per-run ` +
+        '`AUTH_JWT_SECRET`; '
+      : '') +
+    `every POST and WebSocket upgrade to ${auth.targets.map((t) => `\`${t}\``).join(', ')} carries one HS256 JWT ` +
+    '(`alerts:write stream:read`)' +
+    (references.length > 0 ? ', which the reference servers ignore' : '') +
+    (auth.mode === 'on' ? '.' : '; the other targets run without authentication.')
+  );
+}
+
+/**
+ * With `product+auth` in the run: the product with authentication against the same run without it (and against
+ * the coalescing reference), for the issue's requirement: (b) ≥ 0.95 × the reference, (c) connect rate ≥ 0.8 ×
+ * the product without authentication.
+ */
+export function compareAuth(run) {
+  // A reference run as `ref-x+auth` (sent the token, which it ignores) stands for `ref-x` when that is absent.
+  const find = (scenario, target) =>
+    run.results.find((r) => r.scenario === scenario && r.target === target && r.ok) ??
+    (target.startsWith('ref-')
+      ? run.results.find((r) => r.scenario === scenario && r.target === `${target}+auth` && r.ok)
+      : undefined);
+  const out = [];
+  const add = (scenario, metric, get, goal, check) => {
+    const a = find(scenario, 'product+auth');
+    if (!a) return;
+    const p = find(scenario, 'product');
+    const c = find(scenario, 'ref-coalesce');
+    const auth = get(a);
+    const plain = p ? get(p) : null;
+    const coalesce = c ? get(c) : null;
+    out.push({
+      scenario,
+      metric,
+      auth,
+      plain,
+      coalesce,
+      goal,
+      met: check ? check(auth, plain, coalesce) : null,
+    });
+  };
+  add(
+    'b',
+    'deliveries/s',
+    (r) => r.deliveries.perSec,
+    '≥ 0.95 × ref-coalesce',
+    (a, _p, c) => (c ? a >= 0.95 * c : null),
+  );
+  add(
+    'b',
+    'lost + misdelivered',
+    (r) => r.deliveries.lost + r.deliveries.misdelivered,
+    '0',
+    (a) => a === 0,
+  );
+  add('b', 'p99 latency ms', (r) => r.latencyMs.p99, '–');
+  add('b', 'server µs CPU/delivery', (r) => r.cpu.serverUsPerDelivery, '–');
+  add('a', 'p99 latency ms', (r) => r.latencyMs.p99, '–');
+  add(
+    'c',
+    'connects/s',
+    (r) => r.connect.perSec,
+    '≥ 0.8 × product',
+    (a, p) => (p ? a >= 0.8 * p : null),
+  );
+  add(
+    'c',
+    'KB RSS per idle client',
+    (r) => r.server.rssPerClientBytes / KB,
+    '≤ 15 KB',
+    (a) => a <= 15,
+  );
+  add(
+    'd0',
+    'alerts/s answered',
+    (r) => r.alerts.answeredPerSec,
+    '≥ 2,000/s',
+    (a) => a >= 2000,
+  );
+  add(
+    'd1k',
+    'alerts/s answered',
+    (r) => r.alerts.answeredPerSec,
+    '≥ 2,000/s',
+    (a) => a >= 2000,
+  );
+  return out;
 }
 
 function sizeLine(s) {
@@ -138,11 +252,17 @@ function ingestTable(records) {
 
 /** The issue's targets, each as measured and as a ratio to the references measured in the same run. */
 export function compare(run) {
+  // A reference run as `ref-x+auth` (sent the token, which it ignores) stands for `ref-x` when that is absent.
   const find = (scenario, target) =>
-    run.results.find((r) => r.scenario === scenario && r.target === target && r.ok);
+    run.results.find((r) => r.scenario === scenario && r.target === target && r.ok) ??
+    (target.startsWith('ref-')
+      ? run.results.find((r) => r.scenario === scenario && r.target === `${target}+auth` && r.ok)
+      : undefined);
   const out = [];
+  // The product as run without authentication, or with it when the run has only `product+auth` (--auth).
+  const productTarget = run.results.some((r) => r.target === 'product') ? 'product' : 'product+auth';
   const add = (scenario, metric, get, goal, check) => {
-    const p = find(scenario, 'product');
+    const p = find(scenario, productTarget);
     if (!p) return;
     const c = find(scenario, 'ref-coalesce');
     const s = find(scenario, 'ref-send');
@@ -152,6 +272,7 @@ export function compare(run) {
     out.push({
       scenario,
       metric,
+      productTarget,
       product,
       coalesce,
       send,

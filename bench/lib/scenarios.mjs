@@ -87,8 +87,10 @@ export async function runScenario(scenario, target, ctx) {
   let server;
   let pool;
   let poster;
+  const token = target.auth ? ctx.auth.token : null;
   try {
     server = await startServer(target, {
+      auth: ctx.auth,
       runId: ctx.runId,
       maxConnections: Math.max(20000, scenario.clients * 2),
       cpuProfDir: ctx.cpuProfDir,
@@ -114,6 +116,7 @@ export async function runScenario(scenario, target, ctx) {
         concurrency: ctx.connectConcurrency,
         deflate: target.deflate,
         client: ctx.client,
+        token,
       });
       const wallMs = performance.now() - started;
       record.connect = {
@@ -137,6 +140,7 @@ export async function runScenario(scenario, target, ctx) {
         port: server.port,
         sockets: scenario.kind === 'ingest' ? scenario.concurrency : 16,
         runId: ctx.runId,
+        token,
       });
       await runLoad(scenario, server, pool, poster, record, ctx);
     }

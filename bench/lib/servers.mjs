@@ -1,6 +1,7 @@
 // The servers under test: the product (`node dist/main.js` with a fresh SQLite file) and the reference variants.
 // Each scenario gets a freshly started server, so memory and CPU figures are not polluted by the previous one.
 
+import { createHmac, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -14,15 +15,41 @@ const REFERENCE = fileURLToPath(new URL('../reference/server.mjs', import.meta.u
 
 /**
  * Target names: `product`, `ref-send`, `ref-coalesce`, `ref-cork`, each optionally suffixed `+deflate`
- * (permessage-deflate offered by the clients and enabled on the server).
+ * (permessage-deflate offered by the clients and enabled on the server) and/or `+auth` (the product runs with
+ * AUTH_MODE=required and an HS256 secret; every POST and WebSocket upgrade carries the run's JWT — a reference
+ * server receives the same header and ignores it).
  */
 export function parseTarget(name) {
   const [base, ...flags] = name.split('+');
+  const unknown = flags.filter((f) => f !== 'deflate' && f !== 'auth');
   const deflate = flags.includes('deflate');
-  if (base === 'product') return { name, kind: 'product', deflate };
-  const mode = /^ref-(send|coalesce|cork)$/.exec(base)?.[1];
-  if (mode) return { name, kind: 'reference', mode, deflate };
-  throw new Error(`unknown target ${name} (product, ref-send, ref-coalesce, ref-cork, optionally +deflate)`);
+  const auth = flags.includes('auth');
+  if (unknown.length === 0) {
+    if (base === 'product') return { name, kind: 'product', deflate, auth };
+    const mode = /^ref-(send|coalesce|cork)$/.exec(base)?.[1];
+    if (mode) return { name, kind: 'reference', mode, deflate, auth };
+  }
+  throw new Error(
+    `unknown target ${name} (product, ref-send, ref-coalesce, ref-cork, optionally +deflate and/or +auth)`,
+  );
+}
+
+/**
+ * The run's credentials for `+auth` targets: a random 48-character HS256 secret and ONE JWT signed with it
+ * (`sub: bench`, `scope: alerts:write stream:read`, valid 7 days), minted with node:crypto (RFC 7519/7515).
+ */
+export function mintBenchAuth(nowMs = Date.now()) {
+  const secret = randomBytes(36).toString('base64url'); // 48 characters
+  const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const iat = Math.floor(nowMs / 1000);
+  const signingInput = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
+    sub: 'bench',
+    scope: 'alerts:write stream:read',
+    iat,
+    exp: iat + 7 * 24 * 3600,
+  })}`;
+  const signature = createHmac('sha256', secret).update(signingInput).digest('base64url');
+  return { secret, token: `${signingInput}.${signature}` };
 }
 
 /**
@@ -40,8 +67,11 @@ export async function startServer(
     productDir = REPO_ROOT,
     needsWebSocket = true,
     track,
+    auth = null,
   },
 ) {
+  if (target.auth && !auth) throw new Error(`${target.name}: no credentials minted for the run`);
+  const token = target.auth ? auth.token : null;
   const port = await freePort();
   const logDir = path.join(tmpdir(), 'bench-logs');
   mkdirSync(logDir, { recursive: true });
@@ -71,6 +101,11 @@ export async function startServer(
         HTTP_RATE_LIMIT_PER_SECOND: '1000000',
         // Measured with the original's open protocol until the generator sends credentials (issue 12, then 17).
         AUTH_MODE: 'none',
+        // `+auth`: authentication as shipped (contract section 6), with the run's HS256 secret; the one token is
+        // the one alert source, so the per-credential ingestion limit is lifted like the per-client one above.
+        ...(target.auth
+          ? { AUTH_MODE: 'required', AUTH_JWT_SECRET: auth.secret, INGEST_RATE_LIMIT_PER_KEY: '1000000' }
+          : {}),
         ...productEnv,
       },
     });
@@ -114,7 +149,7 @@ export async function startServer(
     },
   };
   try {
-    await waitReady(handle, target, needsWebSocket, 30_000);
+    await waitReady(handle, target, needsWebSocket, 30_000, token);
   } catch (error) {
     await handle.stop();
     throw new Error(`${target.name} did not start: ${error.message}\n--- ${logPath}\n${logTail()}`);
@@ -122,7 +157,7 @@ export async function startServer(
   return handle;
 }
 
-async function waitReady(handle, target, needsWebSocket, timeoutMs) {
+async function waitReady(handle, target, needsWebSocket, timeoutMs, token) {
   const deadline = Date.now() + timeoutMs;
   const healthPath = target.kind === 'product' ? '/health/live' : '/health';
   for (;;) {
@@ -133,15 +168,31 @@ async function waitReady(handle, target, needsWebSocket, timeoutMs) {
     await sleep(100);
   }
   // The endpoints the bench needs: an empty alert must be refused with 400, not 404 (route missing).
-  const alertStatus = await httpStatus(handle.port, 'POST', '/v1/alerts', '{}');
+  const alertStatus = await httpStatus(handle.port, 'POST', '/v1/alerts', '{}', token);
   if (alertStatus === 404) throw new Error('POST /v1/alerts answers 404 (not implemented yet?)');
-  if (needsWebSocket) await probeWebSocket(handle.port, target.deflate);
+  if (alertStatus === 401 || alertStatus === 403) {
+    throw new Error(
+      `POST /v1/alerts answers ${alertStatus} ${token ? "to the run's JWT" : 'without a credential (AUTH_MODE?)'}`,
+    );
+  }
+  if (needsWebSocket) await probeWebSocket(handle.port, target.deflate, token);
 }
 
-function httpStatus(port, method, urlPath, body) {
+/** The headers that carry the run's token, or none. */
+export function authHeaders(token) {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+function httpStatus(port, method, urlPath, body, token) {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: urlPath, method, headers: { 'content-type': 'application/json' } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: urlPath,
+        method,
+        headers: { 'content-type': 'application/json', ...authHeaders(token) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode));
@@ -153,9 +204,12 @@ function httpStatus(port, method, urlPath, body) {
   });
 }
 
-function probeWebSocket(port, deflate) {
+function probeWebSocket(port, deflate, token) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: deflate });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
+      perMessageDeflate: deflate,
+      headers: authHeaders(token),
+    });
     const timer = setTimeout(() => {
       ws.terminate();
       reject(new Error('no welcome frame on /ws within 5 s'));

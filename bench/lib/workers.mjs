@@ -77,6 +77,7 @@ export class ClientPool {
     concurrency,
     deflate,
     client,
+    token = null,
   }) {
     const n = this.children.length;
     const share = (total, i) => Math.floor(((i + 1) * total) / n) - Math.floor((i * total) / n);
@@ -95,6 +96,7 @@ export class ClientPool {
             concurrency: Math.max(1, Math.round(concurrency / n)),
             deflate,
             client,
+            token,
             timeoutMs: 30_000,
           },
           'connected',
