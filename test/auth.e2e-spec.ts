@@ -89,6 +89,18 @@ describe('authentication and scopes (AUTH_MODE=required)', () => {
       .send({ state: 'Investigating' })
       .expect(200);
     expect(changed.body.timeline.at(-1)).toMatchObject({ actor: 'pager-bot' });
+    const comment = await request(t.baseUrl)
+      .post(`/v1/incidents/${created.body.id}/comments`)
+      .set('authorization', `Bearer ${writer}`)
+      .send({ comment: 'on it' })
+      .expect(201);
+    expect(comment.body).toMatchObject({ author: 'pager-bot' });
+    const resolved = await request(t.baseUrl)
+      .post(`/v1/incidents/${created.body.id}/resolve`)
+      .set('authorization', `Bearer ${writer}`)
+      .send({ method: 'Manual', notes: 'fixed' })
+      .expect(200);
+    expect(resolved.body.resolution).toMatchObject({ resolved_by: 'pager-bot' });
     const named = await request(t.baseUrl)
       .post(`/v1/incidents/${created.body.id}/close`)
       .set('authorization', `Bearer ${writer}`)
@@ -155,6 +167,29 @@ describe('authentication and scopes (AUTH_MODE=required)', () => {
       expect(await client.next('closing')).toEqual({ type: 'closing', reason: 'unauthorized' });
       expect((await client.waitClosed()).code).toBe(4001);
     }
+  });
+
+  it('lets a constrained credential create incidents inside its constraint only', async () => {
+    const team = await jwt(
+      {
+        sub: 'db-team',
+        scope: 'incidents:write incidents:read',
+        llm_im_constraint: { labels: { team: 'db' } },
+      },
+      600,
+    );
+    const body = { source: 's', title: 't', description: 'd', severity: 'P2', incident_type: 'Application' };
+    await request(t.baseUrl)
+      .post('/v1/incidents')
+      .set('authorization', `Bearer ${team}`)
+      .send({ ...body, labels: { team: 'db' } })
+      .expect(201);
+    const outside = await request(t.baseUrl)
+      .post('/v1/incidents')
+      .set('authorization', `Bearer ${team}`)
+      .send({ ...body, labels: { team: 'web' } })
+      .expect(403);
+    expect(outside.body.error.code).toBe('AUTHORIZATION_ERROR');
   });
 
   it('refuses a key whose constraint is not a valid filter (an unknown key would otherwise widen it)', async () => {

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ValidationError } from '../common/api-error';
 import { UuidParam } from '../common/uuid-param.pipe';
 import type { Incident, IncidentNote } from '../domain';
 import { AddCommentDto } from './dto/add-comment.dto';
@@ -24,8 +25,11 @@ export class IncidentsController {
   @RequireScope(Scope.IncidentsWrite)
   @Post()
   @HttpCode(201)
-  create(@Body() dto: CreateIncidentDto): Promise<Incident> {
-    return this.incidents.create(dto);
+  create(
+    @Body() dto: CreateIncidentDto,
+    @CallerConstraint() constraint: IncidentConstraint | null,
+  ): Promise<Incident> {
+    return this.incidents.create(dto, constraint);
   }
 
   @RequireScope(Scope.IncidentsRead)
@@ -73,8 +77,13 @@ export class IncidentsController {
     @UuidParam() id: string,
     @Body() dto: ResolveIncidentDto,
     @CallerConstraint() constraint: IncidentConstraint | null,
+    @CallerName() caller?: string,
   ): Promise<Incident> {
-    return this.incidents.resolve(id, dto, constraint);
+    return this.incidents.resolve(
+      id,
+      { ...dto, resolved_by: actorOf('resolved_by', dto.resolved_by, caller) },
+      constraint,
+    );
   }
 
   @RequireScope(Scope.IncidentsWrite)
@@ -96,8 +105,13 @@ export class IncidentsController {
     @UuidParam() id: string,
     @Body() dto: AddCommentDto,
     @CallerConstraint() constraint: IncidentConstraint | null,
+    @CallerName() caller?: string,
   ): Promise<IncidentNote> {
-    return this.incidents.addComment(id, dto, constraint);
+    return this.incidents.addComment(
+      id,
+      { ...dto, author: actorOf('author', dto.author, caller) },
+      constraint,
+    );
   }
 
   @RequireScope(Scope.IncidentsWrite)
@@ -111,4 +125,14 @@ export class IncidentsController {
   ): Promise<Incident> {
     return this.incidents.escalate(id, { ...dto, actor: dto.actor ?? caller }, undefined, constraint);
   }
+}
+
+/**
+ * Who a change is by: the body's field, else the credential's name. Without either (AUTH_MODE=none and no field)
+ * the field is required, as it always was.
+ */
+function actorOf(field: string, named: string | undefined, caller: string | undefined): string {
+  const actor = named ?? caller;
+  if (actor === undefined) throw new ValidationError(`${field} is required`);
+  return actor;
 }

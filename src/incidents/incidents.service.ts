@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter } from 'prom-client';
 import { Clock } from '../clock/clock';
-import { InvalidStateTransitionError, NotFoundError } from '../common/api-error';
+import { ApiException, ErrorCode, InvalidStateTransitionError, NotFoundError } from '../common/api-error';
 import {
   IncidentConstraint,
   constrainsDocument,
@@ -72,7 +72,8 @@ export class IncidentsService {
     zeroSeries(escalations, { trigger: ESCALATION_TRIGGERS });
   }
 
-  async create(dto: CreateIncidentDto): Promise<Incident> {
+  /** Creates an incident; a constrained credential may only create one inside its constraint (else 403). */
+  async create(dto: CreateIncidentDto, constraint: IncidentConstraint | null = null): Promise<Incident> {
     const incident = await this.publisher.run(async (tx, events) => {
       const created = createIncident(
         {
@@ -87,6 +88,13 @@ export class IncidentsService {
         },
         this.clock.nowIso(),
       );
+      if (constraint !== null && !incidentMatchesConstraint(created, constraint)) {
+        throw new ApiException(
+          ErrorCode.Authorization,
+          "The incident would be outside the credential's constraint",
+          403,
+        );
+      }
       await this.incidents.insert(tx, created);
       events.record({ event_type: EventType.IncidentCreated, incident: created }, created);
       return created;
@@ -261,7 +269,7 @@ export class IncidentsService {
 
   resolve(
     id: string,
-    dto: ResolveIncidentDto,
+    dto: ResolveIncidentDto & { resolved_by: string },
     constraint: IncidentConstraint | null = null,
   ): Promise<Incident> {
     return this.change(
@@ -304,7 +312,7 @@ export class IncidentsService {
 
   async addComment(
     id: string,
-    dto: AddCommentDto,
+    dto: AddCommentDto & { author: string },
     constraint: IncidentConstraint | null = null,
   ): Promise<IncidentNote> {
     let note: IncidentNote | undefined;

@@ -5,10 +5,11 @@ import { LIMITS } from '../../common/string-map.validator';
 import { IsOptionalButNotNull } from '../../common/validation';
 
 export class ResolveIncidentDto {
-  @ApiProperty()
+  @ApiPropertyOptional({ description: "Required unless the request's credential names who resolves" })
+  @IsOptionalButNotNull()
   @IsString()
   @Length(1, LIMITS.actor)
-  resolved_by!: string;
+  resolved_by?: string;
 
   @ApiProperty({ enum: RESOLUTION_METHODS })
   @IsIn(RESOLUTION_METHODS)
