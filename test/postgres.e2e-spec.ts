@@ -72,6 +72,23 @@ describeIfPostgres('PostgreSQL store (DATABASE_URL=postgres://...)', () => {
       await second.cleanup();
     }
   });
+
+  it('keeps serving when PostgreSQL drops its idle connections (a restart, a failover, an administrator)', async () => {
+    const t = await startTestApp({ DATABASE_URL: url });
+    try {
+      await request(t.baseUrl).post('/v1/alerts').send(alertBody()).expect(200);
+      // Every connection of this database but the administrator's own is terminated.
+      await admin(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database}' AND pid <> pg_backend_pid()`,
+      );
+      // Without a listener on the pool, the terminated idle connection's error would have crashed the process.
+      await new Promise((resolve) => setImmediate(resolve));
+      await request(t.baseUrl).post('/v1/alerts').send(alertBody()).expect(200);
+      await request(t.baseUrl).get('/health/ready').expect(200);
+    } finally {
+      await t.cleanup();
+    }
+  });
 });
 
 async function admin(sql: string): Promise<void> {

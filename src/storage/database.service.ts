@@ -47,9 +47,12 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
       });
     } else {
       this.dialect = 'postgres';
-      this.db = new Kysely<Database>({
-        dialect: new PostgresDialect({ pool: new Pool({ connectionString: url, max: 10 }) }),
-      });
+      const pool = new Pool({ connectionString: url, max: 10 });
+      // An idle connection the server drops (a PostgreSQL restart or failover, an administrator's terminate) is
+      // reported on the pool; without a listener that event would crash the process. The pool replaces the
+      // connection on the next query.
+      pool.on('error', (error) => this.logger.warn(`PostgreSQL dropped an idle connection: ${error.message}`));
+      this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     }
   }
 
