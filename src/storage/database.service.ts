@@ -51,7 +51,9 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
       // An idle connection the server drops (a PostgreSQL restart or failover, an administrator's terminate) is
       // reported on the pool; without a listener that event would crash the process. The pool replaces the
       // connection on the next query.
-      pool.on('error', (error) => this.logger.warn(`PostgreSQL dropped an idle connection: ${error.message}`));
+      pool.on('error', (error) =>
+        this.logger.warn(`PostgreSQL dropped an idle connection: ${error.message}`),
+      );
       this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     }
   }
