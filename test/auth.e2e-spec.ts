@@ -301,3 +301,19 @@ describe('the bootstrap admin key', () => {
     }
   });
 });
+
+describe('METRICS_PUBLIC', () => {
+  it('opens /metrics alone to scrapers without a credential', async () => {
+    const t = await startTestApp({
+      AUTH_MODE: 'required',
+      AUTH_JWT_SECRET: JWT_SECRET,
+      METRICS_PUBLIC: 'true',
+    });
+    try {
+      await request(t.baseUrl).get('/metrics').expect(200);
+      await request(t.baseUrl).get('/v1/incidents').expect(401);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
