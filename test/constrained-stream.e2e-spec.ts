@@ -6,19 +6,9 @@ import { makeIncident } from './support/fixtures';
 import { publishAll } from './support/publish';
 import { TestApp, startTestApp } from './support/test-app';
 import { WsTestClient, closeAll } from './support/ws-test-client';
+import { prng } from './support/prng';
 
 const JWT_SECRET = 'constrained-stream-secret-of-32+-characters';
-
-/** A small deterministic PRNG (mulberry32): a failing round can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
 const STATES = ['Detected', 'Investigating', 'Remediating'] as const;

@@ -10,6 +10,7 @@ import { alertBody, incidentBody } from './support/fixtures';
 import { eventually } from './support/eventually';
 import { describeIfPostgres, postgresDatabaseUrl, TEST_DATABASE_URL } from './support/postgres';
 import { TestApp, startTestApp } from './support/test-app';
+import { prng } from './support/prng';
 
 const JWT_SECRET = 'a-test-secret-of-at-least-32-bytes-long!';
 
@@ -254,16 +255,6 @@ function constraintSpecs(postgresDatabase: string | null): void {
     const RESOURCES = ['db', 'api', 'vpn', 'cache'];
     const LABEL_KEYS = ['env', 'team'];
     const LABEL_VALUES = ['prod', 'dev', 'sre'];
-
-    function prng(seed: number): () => number {
-      let state = seed;
-      return () => {
-        state = (state + 0x6d2b79f5) | 0;
-        let x = Math.imul(state ^ (state >>> 15), 1 | state);
-        x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-        return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-      };
-    }
 
     /** The constraint's meaning, written out independently of the server's code. */
     function inConstraint(incident: Incident, c: Record<string, unknown>): boolean {

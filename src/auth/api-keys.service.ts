@@ -97,15 +97,8 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
       throw error;
     }
     this.remember(record);
-    return {
-      id: record.id,
-      name: record.name,
-      scopes: record.scopes,
-      constraint: record.constraint,
-      expires_at: record.expiresAt,
-      created_at: record.createdAt,
-      key,
-    };
+    const { revoked_at: _revokedAt, ...view } = toApiKeyView(record);
+    return { ...view, key };
   }
 
   /** Every key, revoked ones included (`revoked_at` set), oldest first; never the key nor its hash. */

@@ -11,16 +11,7 @@ import {
   incidentMatchesConstraint,
 } from './incident-constraint';
 import type { SubscriptionFiltersDto } from './subscription-filters';
-
-function prng(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../test/support/prng';
 
 const SOURCES = ['prometheus', 'siem', 'manual'];
 const RESOURCES = ['db', 'api', 'vpn', 'cache'];

@@ -6,6 +6,7 @@ import type { Incident } from '../../domain';
 import type { SubscriptionFiltersDto } from '../../common/subscription-filters';
 import { makeIncident } from '../../../test/support/fixtures';
 import { SubscriptionFilter, matchSubjectOf } from './subscription-filter';
+import { prng } from '../../../test/support/prng';
 
 /** The incident these cases match against. */
 const incident = (overrides: Partial<Incident> = {}): Incident =>
@@ -85,17 +86,6 @@ describe('SubscriptionFilter', () => {
 });
 
 describe('SubscriptionFilter.within (a credential constraint AND-ed in)', () => {
-  /** A small deterministic PRNG (mulberry32), so that a failure can be replayed. */
-  function prng(seed: number): () => number {
-    let state = seed;
-    return () => {
-      state = (state + 0x6d2b79f5) | 0;
-      let t = Math.imul(state ^ (state >>> 15), 1 | state);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   const EVENT_TYPES = [
     'incident_created',
     'incident_updated',
