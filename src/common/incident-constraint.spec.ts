@@ -32,6 +32,7 @@ function deliveredOnWebSocket(filters: SubscriptionFiltersDto, incident: Inciden
       eventJson: JSON.stringify(event),
       priority: EventPriority.Normal,
       incident,
+      previous: null,
       publishedAt: 0,
     }),
   );

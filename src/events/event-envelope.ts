@@ -16,6 +16,8 @@ export interface EventEnvelope {
   readonly eventJson: string;
   readonly priority: EventPriority;
   readonly incident: Incident | null;
+  /** The incident as it was before the change, for changes that can move it out of a filtered view; else null. */
+  readonly previous: Incident | null;
   /** performance.now() when the event was handed to the broadcaster; the latency histogram starts here. */
   readonly publishedAt: number;
 }

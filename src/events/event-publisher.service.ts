@@ -16,9 +16,12 @@ import type { DomainEvent } from './event.types';
 export interface EventRecorder {
   /**
    * Records an event. `incident` is the incident the event concerns, as it is after the change (null if none);
-   * the streaming filter matches incident-scoped events against it.
+   * the streaming filter matches incident-scoped events against it. `previous` is the same incident as it was
+   * before the change, for a change that may move it out of a filtered view (`incident_updated`,
+   * `incident_resolved`, `incident_closed`, `escalated`): a subscriber whose filters matched it before learns that it
+   * left (contract section 7).
    */
-  record(event: DomainEvent, incident: Incident | null): void;
+  record(event: DomainEvent, incident: Incident | null, previous?: Incident | null): void;
 }
 
 export type UnitOfWork<T> = (tx: Tx, events: EventRecorder) => Promise<T>;
@@ -29,6 +32,7 @@ interface PendingEvent {
   /** `event` as JSON; set when the batch is appended to the log. */
   json: string;
   incident: Incident | null;
+  previous: Incident | null;
   timestamp: string;
 }
 
@@ -160,8 +164,15 @@ export class EventPublisher implements OnApplicationShutdown {
   private async runUnit(tx: Tx, unit: QueuedUnit, isolated: boolean): Promise<Outcome> {
     const events: PendingEvent[] = [];
     const recorder: EventRecorder = {
-      record: (event, incident) =>
-        events.push({ id: randomUUID(), event, json: '', incident, timestamp: this.clock.nowIso() }),
+      record: (event, incident, previous = null) =>
+        events.push({
+          id: randomUUID(),
+          event,
+          json: '',
+          incident,
+          previous,
+          timestamp: this.clock.nowIso(),
+        }),
     };
     if (!isolated) return { ok: true, value: await unit.work(tx, recorder), events };
     await tx.executeQuery(SAVEPOINT);
@@ -186,6 +197,7 @@ function toEnvelope(p: PendingEvent, sequence: number, publishedAt: number): Eve
     eventJson: p.json,
     priority: priorityOf(p.event),
     incident: p.incident,
+    previous: p.previous,
     publishedAt,
   };
 }

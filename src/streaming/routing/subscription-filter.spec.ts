@@ -28,6 +28,7 @@ function envelope(event: DomainEvent, concerned: Incident | null): EventEnvelope
     eventJson: JSON.stringify(event),
     priority: EventPriority.Normal,
     incident: concerned,
+    previous: null,
     publishedAt: 0,
   };
 }

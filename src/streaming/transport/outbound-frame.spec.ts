@@ -23,6 +23,7 @@ describe('eventFrame', () => {
       eventJson: stored,
       priority: EventPriority.Normal,
       incident: null,
+      previous: null,
       publishedAt: 7,
     });
     const text = frame.data.toString('utf8');
