@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { INCIDENT_STATES, Incident, SEVERITIES } from '../domain';
-import { EventPriority } from '../events/event-priority';
 import { makeIncident } from '../../test/support/fixtures';
 // Only the spec looks at the WebSocket filter: the two must agree on what an incident matches.
-import { SubscriptionFilter, matchSubjectOf } from '../streaming/routing/subscription-filter';
+import { matchSubjectOf } from '../events/match-subject';
+import { SubscriptionFilter } from '../streaming/routing/subscription-filter';
 import {
   constrainsDocument,
   constrainsIncidents,
@@ -23,19 +23,7 @@ const IDS = [randomUUID(), randomUUID(), randomUUID()];
 function deliveredOnWebSocket(filters: SubscriptionFiltersDto, incident: Incident): boolean {
   const filter = SubscriptionFilter.from(filters);
   const event = { event_type: 'incident_created' as const, incident };
-  return filter.matches(
-    matchSubjectOf({
-      id: randomUUID(),
-      sequence: 1,
-      timestamp: '',
-      event,
-      eventJson: JSON.stringify(event),
-      priority: EventPriority.Normal,
-      incident,
-      previous: null,
-      publishedAt: 0,
-    }),
-  );
+  return filter.matches(matchSubjectOf(event, incident));
 }
 
 describe('incidentMatchesConstraint', () => {

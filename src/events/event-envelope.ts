@@ -1,6 +1,7 @@
 import type { Incident } from '../domain';
 import type { EventPriority } from './event-priority';
 import type { DomainEvent } from './event.types';
+import type { MatchSubjects } from './match-subject';
 
 /**
  * One published event. `sequence` is its position in the persistent event log; `incident` is the incident the
@@ -18,6 +19,8 @@ export interface EventEnvelope {
   readonly incident: Incident | null;
   /** The incident as it was before the change, for changes that can move it out of a filtered view; else null. */
   readonly previous: Incident | null;
+  /** What subscription filters match this event against (also stored in the log, for replays). */
+  readonly subjects: MatchSubjects;
   /** performance.now() when the event was handed to the broadcaster; the latency histogram starts here. */
   readonly publishedAt: number;
 }

@@ -12,6 +12,8 @@ export interface NewLogEntry {
   event: DomainEvent;
   /** `event` as JSON: serialized once by the publisher, stored here and sent as is in every WebSocket frame. */
   payload: string;
+  /** The event's MatchSubjects as JSON (what a replay matches against). */
+  matchSubjects: string;
   incidentId: string | null;
   /** The created_at of the incident the event concerns (null if none): part of the index key. */
   incidentCreatedAt: string | null;
@@ -43,6 +45,7 @@ const APPEND_COLUMNS = [
   'incident_created_at',
   'created_at',
   'payload',
+  'match_subjects',
 ] as const;
 type AppendColumn = (typeof APPEND_COLUMNS)[number];
 
@@ -62,7 +65,15 @@ export class EventLogRepository {
     const parameters: unknown[] = [];
     for (const e of entries) {
       // In APPEND_COLUMNS order, row after row: the statement's parameter order (checked when it is built).
-      parameters.push(e.id, e.event.event_type, e.incidentId, e.incidentCreatedAt, e.createdAt, e.payload);
+      parameters.push(
+        e.id,
+        e.event.event_type,
+        e.incidentId,
+        e.incidentCreatedAt,
+        e.createdAt,
+        e.payload,
+        e.matchSubjects,
+      );
     }
     const { rows } = await this.appendStatement(entries.length).runInOrder(executor, parameters);
     const byId = new Map(rows.map((r) => [r.id, Number(r.sequence)]));

@@ -11,6 +11,7 @@ import type { EventEnvelope } from './event-envelope';
 import { priorityOf } from './event-priority';
 import { EventLogRepository } from './event-log.repository';
 import type { DomainEvent } from './event.types';
+import { MatchSubjects, matchSubjectsOf } from './match-subject';
 
 /** Collects the events of one unit of work; they are stored with it and published only after it commits. */
 export interface EventRecorder {
@@ -31,6 +32,8 @@ interface PendingEvent {
   event: DomainEvent;
   /** `event` as JSON; set when the batch is appended to the log. */
   json: string;
+  /** What filters match it against; set with `json`. */
+  subjects: MatchSubjects | null;
   incident: Incident | null;
   previous: Incident | null;
   timestamp: string;
@@ -124,14 +127,19 @@ export class EventPublisher implements OnApplicationShutdown {
       await this.database.db.transaction().execute(async (tx) => {
         for (const unit of batch) outcomes.push(await this.runUnit(tx, unit, isolated));
         const stored = outcomes.flatMap((o) => (o.ok ? o.events : []));
-        // Serialized once, after every unit ran: the log stores this text and every frame embeds it.
-        for (const p of stored) p.json = JSON.stringify(p.event);
+        // Serialized once, after every unit ran: the log stores this text and every frame embeds it. The match
+        // subjects are stored too, so that a replay matches each event exactly as the live stream did.
+        for (const p of stored) {
+          p.json = JSON.stringify(p.event);
+          p.subjects = matchSubjectsOf(p.event, p.incident, p.previous);
+        }
         sequences = await this.eventLog.append(
           tx,
           stored.map((p) => ({
             id: p.id,
             event: p.event,
             payload: p.json,
+            matchSubjects: JSON.stringify(p.subjects),
             incidentId: p.incident?.id ?? incidentIdOf(p.event),
             incidentCreatedAt: p.incident?.created_at ?? null,
             createdAt: p.timestamp,
@@ -169,6 +177,7 @@ export class EventPublisher implements OnApplicationShutdown {
           id: randomUUID(),
           event,
           json: '',
+          subjects: null,
           incident,
           previous,
           timestamp: this.clock.nowIso(),
@@ -198,6 +207,7 @@ function toEnvelope(p: PendingEvent, sequence: number, publishedAt: number): Eve
     priority: priorityOf(p.event),
     incident: p.incident,
     previous: p.previous,
+    subjects: p.subjects ?? matchSubjectsOf(p.event, p.incident, p.previous),
     publishedAt,
   };
 }

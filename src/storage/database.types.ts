@@ -39,6 +39,8 @@ export interface EventLogTable {
   incident_created_at: string | null;
   created_at: string;
   payload: string;
+  /** The event's match subjects (JSON) for replays; null for events stored before migration 0006. */
+  match_subjects: string | null;
 }
 
 /** Escalation policies, playbooks and notification channels: a definition document plus its name. */
@@ -90,6 +92,35 @@ export interface ApiKeysTable {
   revoked_at: string | null;
 }
 
+/**
+ * The notification outbox: one row per delivery until it is delivered or has failed for good (then pruned). `url`
+ * and `headers` (JSON) may hold credentials: they are needed to deliver after a restart, are never returned by the
+ * API, and are masked once the row is finished. `body` is the request body (JSON) as built at enqueue.
+ */
+export interface NotificationOutboxTable {
+  /** The delivery id: sent as `x-delivery-id`, stable across retries and restarts. */
+  id: string;
+  incident_id: string;
+  trigger: string;
+  channel_label: string;
+  channel_type: string;
+  url: string;
+  headers: string;
+  body: string;
+  /** Completed attempts. */
+  attempts: number;
+  /** `pending`, `delivering`, `delivered` or `failed`. */
+  status: string;
+  /** When a pending row is due; for a `delivering` row, its lease end (it is due again if its worker died). */
+  next_attempt_at: string | null;
+  leased_until: string | null;
+  lease_owner: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -100,6 +131,7 @@ export interface Database {
   playbook_runs: PlaybookRunsTable;
   notification_channels: DefinitionTable;
   api_keys: ApiKeysTable;
+  notification_outbox: NotificationOutboxTable;
 }
 
 export type Db = Kysely<Database>;

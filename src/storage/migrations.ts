@@ -207,6 +207,58 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
         await db.schema.dropTable('api_keys').execute();
       },
     },
+    '0007_notification_outbox': {
+      // Notification deliveries (waiting, in flight, waiting for a retry) were kept in memory and lost at every
+      // restart. One row per delivery; `id` is the `x-delivery-id` receivers deduplicate on. Due rows are found by
+      // (status, next_attempt_at); an in-flight row's next_attempt_at is its lease end, so a row whose worker died
+      // falls due again by the same index. Finished rows are pruned by (status, updated_at).
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('notification_outbox')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('incident_id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('trigger', 'varchar(32)', (c) => c.notNull())
+          .addColumn('channel_label', 'text', (c) => c.notNull())
+          .addColumn('channel_type', 'varchar(16)', (c) => c.notNull())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('headers', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('status', 'varchar(16)', (c) => c.notNull())
+          .addColumn('next_attempt_at', 'varchar(40)')
+          .addColumn('leased_until', 'varchar(40)')
+          .addColumn('lease_owner', 'varchar(64)')
+          .addColumn('last_status_code', 'integer')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('notification_outbox_due')
+          .on('notification_outbox')
+          .columns(['status', 'next_attempt_at'])
+          .execute();
+        await db.schema
+          .createIndex('notification_outbox_finished')
+          .on('notification_outbox')
+          .columns(['status', 'updated_at'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('notification_outbox').execute();
+      },
+    },
+    '0006_event_log_match': {
+      // What subscription filters match each event against, as it was when it was published: a replay matches
+      // exactly as the live stream did, although the incident has changed since. Older events have none and are
+      // matched from their payload (see ReplayReader).
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('event_log').addColumn('match_subjects', 'text').execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('event_log').dropColumn('match_subjects').execute();
+      },
+    },
   };
 }
 

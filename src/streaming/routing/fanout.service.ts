@@ -6,7 +6,8 @@ import { FlushScheduler } from '../connections/flush-scheduler';
 import { OutboundFrame, eventFrame } from '../transport/outbound-frame';
 import type { StreamConnection } from '../connections/stream-connection';
 import { StreamMetrics } from '../stream-metrics';
-import { MatchSubject, SubscriptionFilter, matchSubjectOf } from './subscription-filter';
+import type { MatchSubjects } from '../../events/match-subject';
+import type { SubscriptionFilter } from './subscription-filter';
 import { SubscriptionIndex } from './subscription-index';
 
 /**
@@ -42,10 +43,10 @@ export class FanoutService implements OnModuleInit, OnApplicationShutdown {
       const type = envelope.event.event_type;
       this.metrics.eventPublished(type);
       if (!this.index.hasSubscribers(type)) return;
-      const subject = matchSubjectOf(envelope);
+      const subjects = envelope.subjects;
       let frame: OutboundFrame | null = null;
       for (const group of this.index.groupsOf(type)) {
-        if (!anyMatches(group.filters, subject)) continue;
+        if (!anyMatches(group.filters, subjects)) continue;
         frame ??= eventFrame(envelope);
         for (const connection of group.members) connection.deliver(frame);
       }
@@ -59,7 +60,7 @@ export class FanoutService implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-function anyMatches(filters: readonly SubscriptionFilter[], subject: MatchSubject): boolean {
-  for (let i = 0; i < filters.length; i++) if (filters[i].matches(subject)) return true;
+function anyMatches(filters: readonly SubscriptionFilter[], subjects: MatchSubjects): boolean {
+  for (let i = 0; i < filters.length; i++) if (filters[i].matchesEvent(subjects)) return true;
   return false;
 }

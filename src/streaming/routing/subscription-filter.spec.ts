@@ -5,7 +5,8 @@ import type { DomainEvent } from '../../events/event.types';
 import type { Incident } from '../../domain';
 import type { SubscriptionFiltersDto } from '../../common/subscription-filters';
 import { makeIncident } from '../../../test/support/fixtures';
-import { SubscriptionFilter, matchSubjectOf } from './subscription-filter';
+import { matchSubjectsOf } from '../../events/match-subject';
+import { SubscriptionFilter } from './subscription-filter';
 import { prng } from '../../../test/support/prng';
 
 /** The incident these cases match against. */
@@ -29,13 +30,14 @@ function envelope(event: DomainEvent, concerned: Incident | null): EventEnvelope
     priority: EventPriority.Normal,
     incident: concerned,
     previous: null,
+    subjects: matchSubjectsOf(event, concerned, null),
     publishedAt: 0,
   };
 }
 
 function matches(filters: SubscriptionFiltersDto, env: EventEnvelope): boolean {
   const filter = SubscriptionFilter.from(filters);
-  return filter.acceptsType(env.event.event_type) && filter.matches(matchSubjectOf(env));
+  return filter.acceptsType(env.event.event_type) && filter.matchesEvent(env.subjects);
 }
 
 describe('SubscriptionFilter', () => {
@@ -150,7 +152,7 @@ describe('SubscriptionFilter.within (a credential constraint AND-ed in)', () => 
   }
 
   const delivered = (filter: SubscriptionFilter, env: EventEnvelope): boolean =>
-    filter.acceptsType(env.event.event_type) && filter.matches(matchSubjectOf(env));
+    filter.acceptsType(env.event.event_type) && filter.matchesEvent(env.subjects);
 
   it('delivers exactly what both the subscription and the constraint match (20,000 random cases)', () => {
     const random = prng(20261201);

@@ -1,94 +1,7 @@
 import type { IncidentState, Severity } from '../../domain';
-import type { EventEnvelope } from '../../events/event-envelope';
-import { EventType } from '../../events/event.types';
+import type { EventType } from '../../events/event.types';
+import type { MatchSubject, MatchSubjects } from '../../events/match-subject';
 import type { SubscriptionFilters, SubscriptionFiltersDto } from '../../common/subscription-filters';
-
-/**
- * What filters are matched against, extracted once per published event (contract, "Matching"): incident events
- * -> their incident; alert events -> the alert, with `states` and `incident_ids` taken from the alert's incident;
- * other incident-scoped events -> the current state of the incident they name; `system_event` -> type only.
- */
-export interface MatchSubject {
-  /** True for `system_event`, which only `event_types` filters. */
-  readonly typeOnly: boolean;
-  readonly severity: Severity | null;
-  readonly state: IncidentState | null;
-  readonly source: string | null;
-  readonly resources: readonly string[] | null;
-  readonly labels: Readonly<Record<string, string>> | null;
-  readonly incidentId: string | null;
-}
-
-const TYPE_ONLY: MatchSubject = {
-  typeOnly: true,
-  severity: null,
-  state: null,
-  source: null,
-  resources: null,
-  labels: null,
-  incidentId: null,
-};
-
-export function matchSubjectOf(envelope: EventEnvelope): MatchSubject {
-  const event = envelope.event;
-  switch (event.event_type) {
-    case EventType.IncidentCreated:
-    case EventType.IncidentUpdated:
-    case EventType.IncidentResolved:
-    case EventType.IncidentClosed: {
-      const incident = event.incident;
-      return {
-        typeOnly: false,
-        severity: incident.severity,
-        state: incident.state,
-        source: incident.source,
-        resources: incident.affected_resources,
-        labels: incident.labels,
-        incidentId: incident.id,
-      };
-    }
-    case EventType.AlertReceived:
-    case EventType.AlertConverted: {
-      const alert = event.alert;
-      const incidentId =
-        alert.incident_id ??
-        (event.event_type === EventType.AlertConverted ? event.incident_id : null) ??
-        envelope.incident?.id ??
-        null;
-      return {
-        typeOnly: false,
-        severity: alert.severity,
-        state: envelope.incident?.state ?? null,
-        source: alert.source,
-        resources: alert.affected_services,
-        labels: alert.labels,
-        incidentId,
-      };
-    }
-    case EventType.Escalated:
-    case EventType.PlaybookStarted:
-    case EventType.PlaybookActionExecuted:
-    case EventType.PlaybookCompleted:
-    case EventType.NotificationSent:
-    case EventType.AssignmentChanged:
-    case EventType.CommentAdded: {
-      // Matched against the incident as it is now; an unknown incident matches only filters that do not ask
-      // about it (never widen a subscription on missing data).
-      const incident = envelope.incident;
-      return {
-        typeOnly: false,
-        severity: incident?.severity ?? null,
-        state: incident?.state ?? null,
-        source: incident?.source ?? null,
-        resources: incident?.affected_resources ?? null,
-        labels: incident?.labels ?? null,
-        incidentId: event.incident_id,
-      };
-    }
-    case EventType.SystemEvent:
-      return TYPE_ONLY;
-  }
-}
 
 /**
  * One subscription's filters, compiled for matching without allocation: each non-empty key becomes a Set (or a
@@ -161,7 +74,15 @@ export class SubscriptionFilter {
     return this.eventTypes === null || this.eventTypes.has(type);
   }
 
-  /** Whether an event of an accepted type matches; the type itself is checked by the index (acceptsType). */
+  /**
+   * Whether an event of an accepted type matches, as it is after the change or as its incident was before it (so
+   * that a subscriber learns that an incident left its view); the type itself is checked by the index (acceptsType).
+   */
+  matchesEvent(subjects: MatchSubjects): boolean {
+    return this.matches(subjects.subject) || (subjects.previous !== null && this.matches(subjects.previous));
+  }
+
+  /** Whether one subject matches. */
   matches(subject: MatchSubject): boolean {
     if (subject.typeOnly) return true;
     if (this.severities !== null && (subject.severity === null || !this.severities.has(subject.severity))) {

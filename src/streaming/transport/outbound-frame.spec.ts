@@ -22,8 +22,6 @@ describe('eventFrame', () => {
       event,
       eventJson: stored,
       priority: EventPriority.Normal,
-      incident: null,
-      previous: null,
       publishedAt: 7,
     });
     const text = frame.data.toString('utf8');

@@ -36,12 +36,18 @@ export class OutboundFrame {
   }
 }
 
+/** What an `event` frame is built from: a published envelope, or an entry read back from the log (a replay). */
+export type EventFrameSource = Pick<
+  EventEnvelope,
+  'id' | 'sequence' | 'timestamp' | 'eventJson' | 'priority' | 'publishedAt'
+> & { readonly event: { readonly event_type: EventType } };
+
 /**
  * The `event` message: `{type, message_id, event, timestamp, sequence}`, serialized once for all recipients. The
  * event itself is the JSON stored in the event log, embedded as is: an event is serialized once, however many
  * places it goes.
  */
-export function eventFrame(envelope: EventEnvelope): OutboundFrame {
+export function eventFrame(envelope: EventFrameSource): OutboundFrame {
   const json =
     `{"type":"${ServerMessageType.Event}","message_id":${JSON.stringify(envelope.id)},"event":${envelope.eventJson},` +
     `"timestamp":${JSON.stringify(envelope.timestamp)},"sequence":${envelope.sequence}}`;
