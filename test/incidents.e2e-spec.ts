@@ -233,7 +233,7 @@ describe('incidents REST API', () => {
       });
     });
 
-    it('escalate raises the severity, answers 200 and publishes escalated; not raising it is 409', async () => {
+    it('escalate raises the severity, answers 200 and publishes incident_updated then escalated; not raising it is 409', async () => {
       const incident = await create({ severity: 'P2' });
       events.clear();
       const res = await request(t.baseUrl)
@@ -241,15 +241,20 @@ describe('incidents REST API', () => {
         .send({ to_severity: 'P0', reason: 'customer impact' })
         .expect(200);
       expect(res.body.severity).toBe('P0');
-      expect(events.types).toEqual(['escalated']);
-      expect(events.envelopes[0].event).toEqual({
+      expect(events.types).toEqual(['incident_updated', 'escalated']);
+      expect(events.envelopes[0].event).toMatchObject({
+        event_type: 'incident_updated',
+        incident: { id: incident.id, severity: 'P0' },
+        previous_state: null,
+      });
+      expect(events.envelopes[1].event).toEqual({
         event_type: 'escalated',
         incident_id: incident.id,
         from_severity: 'P2',
         to_severity: 'P0',
         reason: 'customer impact',
       });
-      expect(events.envelopes[0].incident?.severity).toBe('P0');
+      expect(events.envelopes[1].incident?.severity).toBe('P0');
       await request(t.baseUrl)
         .post(`/v1/incidents/${incident.id}/escalate`)
         .send({ to_severity: 'P1', reason: 'lower' })

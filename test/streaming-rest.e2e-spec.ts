@@ -83,7 +83,8 @@ describe('REST actions produce exactly the expected events, in order, on the str
       .post(`/v1/incidents/${id}/escalate`)
       .send({ to_severity: 'P0', reason: 'customers affected' })
       .expect(200);
-    const [escalated] = await expectEvents(['escalated']);
+    const [severityChanged, escalated] = await expectEvents(['incident_updated', 'escalated']);
+    expect(severityChanged).toMatchObject({ incident: { id, severity: 'P0' }, previous_state: null });
     expect(escalated).toMatchObject({
       incident_id: id,
       from_severity: 'P1',

@@ -155,7 +155,7 @@ export class EscalationEngine implements OnApplicationBootstrap {
     let fired: Fired | undefined;
     let ended = false;
     try {
-      await this.incidents.change(due.incident_id, async (incident, events, now, tx) => {
+      await this.incidents.change(due.incident_id, async (incident, events, now, tx, before) => {
         const finish = async (status: Exclude<EscalationStatus, 'active'>, reason: StopReason | null) => {
           await this.states.finish(tx, incident.id, status, reason, now);
           ended = true;
@@ -195,6 +195,15 @@ export class EscalationEngine implements OnApplicationBootstrap {
             targets: level.targets.map(describeTarget).join(','),
           },
         );
+        // A raised severity is an incident_updated too, recorded first as every severity change is (see
+        // IncidentsService.recordEscalation); a level that only notifies changes no filtered field.
+        if (raiseTo) {
+          events.record(
+            { event_type: EventType.IncidentUpdated, incident, previous_state: null },
+            incident,
+            before,
+          );
+        }
         events.record(
           {
             event_type: EventType.Escalated,
@@ -204,6 +213,7 @@ export class EscalationEngine implements OnApplicationBootstrap {
             reason,
           },
           incident,
+          before,
         );
 
         const next = nextStep(policy, state.level_index, state.repeat_round);

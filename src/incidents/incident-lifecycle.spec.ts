@@ -1,11 +1,14 @@
 import { InvalidStateTransitionError } from '../common/api-error';
 import { INCIDENT_STATES, IncidentState } from '../domain';
 import {
+  addNote,
   changeAssignees,
+  changeLabels,
   changeSeverity,
   changeState,
   createIncident,
   resolveIncident,
+  snapshotIncident,
 } from './incident-lifecycle';
 
 const NOW = '2026-11-25T12:00:00.000Z';
@@ -78,5 +81,27 @@ describe('incident lifecycle', () => {
     expect(changeAssignees(incident, ['a', 'a', 'b'], 'u', NOW)).toBe(true);
     expect(incident.assignees).toEqual(['a', 'b']);
     expect(changeAssignees(incident, ['a', 'b'], 'u', NOW)).toBe(false);
+  });
+});
+
+describe('snapshotIncident', () => {
+  it('keeps the incident as it was while every lifecycle change is applied to the original', () => {
+    const incident = fresh();
+    changeState(incident, 'Resolved', 'ann', NOW);
+    const snapshot = snapshotIncident(incident);
+    const asItWas = structuredClone(incident);
+
+    changeState(incident, 'Investigating', 'ann', NOW);
+    changeSeverity(incident, 'P0', 'ann', NOW, 'worse');
+    changeAssignees(incident, ['ann'], 'ann', NOW);
+    changeLabels(incident, { team: 'db' }, 'ann', NOW);
+    addNote(incident, 'ann', 'looking', NOW);
+    resolveIncident(incident, { resolved_by: 'ann', method: 'Manual', notes: 'n', root_cause: 'r' }, NOW);
+    incident.affected_resources.push('orders-db');
+    incident.related_incidents.push('other');
+    incident.labels.extra = 'x';
+
+    expect(snapshot).toEqual(asItWas);
+    expect(incident).not.toEqual(asItWas);
   });
 });

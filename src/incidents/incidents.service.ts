@@ -14,7 +14,6 @@ import {
   Incident,
   IncidentNote,
   SEVERITIES,
-  Severity,
   isActiveState,
   isMoreSevere,
 } from '../domain';
@@ -38,6 +37,7 @@ import {
   changeState,
   createIncident,
   resolveIncident,
+  snapshotIncident,
 } from './incident-lifecycle';
 import { IncidentStatsService } from './incident-stats.service';
 import { IncidentQuery, IncidentsRepository, ScanCursor } from './incidents.repository';
@@ -208,7 +208,8 @@ export class IncidentsService {
   /**
    * PATCH/PUT: state, severity, assignees, labels in one unit of work. Publishes incident_updated (with
    * previous_state when the state changed), then incident_resolved / incident_closed when the state became one of
-   * those, assignment_changed when the assignees changed, escalated when the severity rose.
+   * those, assignment_changed when the assignees changed, escalated when the severity rose. Every change of
+   * severity is in that one incident_updated, lowered or raised (contract section 7).
    */
   update(
     id: string,
@@ -218,7 +219,7 @@ export class IncidentsService {
     const actor = dto.actor ?? DEFAULT_ACTOR;
     return this.change(
       id,
-      (incident, events, now) => {
+      (incident, events, now, _tx, before) => {
         assertNotClosed(incident, 'update');
         const previousState = dto.state !== undefined ? changeState(incident, dto.state, actor, now) : null;
         const previousSeverity =
@@ -233,12 +234,13 @@ export class IncidentsService {
         events.record(
           { event_type: EventType.IncidentUpdated, incident, previous_state: previousState },
           incident,
+          before,
         );
         if (previousState !== null && incident.state === 'Resolved') {
-          events.record({ event_type: EventType.IncidentResolved, incident }, incident);
+          events.record({ event_type: EventType.IncidentResolved, incident }, incident, before);
         }
         if (previousState !== null && incident.state === 'Closed') {
-          events.record({ event_type: EventType.IncidentClosed, incident }, incident);
+          events.record({ event_type: EventType.IncidentClosed, incident }, incident, before);
         }
         if (assigneesChanged) {
           events.record(
@@ -251,14 +253,7 @@ export class IncidentsService {
           );
         }
         if (previousSeverity !== null && isMoreSevere(incident.severity, previousSeverity)) {
-          this.recordEscalation(
-            incident,
-            events,
-            previousSeverity,
-            `Severity raised by ${actor}`,
-            actor,
-            now,
-          );
+          this.recordEscalation(incident, before, events, `Severity raised by ${actor}`, actor, now);
           this.escalations.inc({ trigger: EscalationTrigger.SeverityChange });
         }
         return true;
@@ -274,7 +269,7 @@ export class IncidentsService {
   ): Promise<Incident> {
     return this.change(
       id,
-      (incident, events, now) => {
+      (incident, events, now, _tx, before) => {
         resolveIncident(
           incident,
           {
@@ -285,7 +280,7 @@ export class IncidentsService {
           },
           now,
         );
-        events.record({ event_type: EventType.IncidentResolved, incident }, incident);
+        events.record({ event_type: EventType.IncidentResolved, incident }, incident, before);
         return true;
       },
       constraint,
@@ -300,10 +295,10 @@ export class IncidentsService {
   ): Promise<Incident> {
     return this.change(
       id,
-      (incident, events, now) => {
+      (incident, events, now, _tx, before) => {
         if (incident.state === 'Closed') return false;
         changeState(incident, 'Closed', actor, now);
-        events.record({ event_type: EventType.IncidentClosed, incident }, incident);
+        events.record({ event_type: EventType.IncidentClosed, incident }, incident, before);
         return true;
       },
       constraint,
@@ -339,7 +334,10 @@ export class IncidentsService {
     return note;
   }
 
-  /** Raises the severity of an active incident; a target that is not more severe is an invalid transition. */
+  /**
+   * Raises the severity of an active incident; a target that is not more severe is an invalid transition.
+   * Publishes incident_updated, then escalated (see `recordEscalation`).
+   */
   async escalate(
     id: string,
     dto: EscalateIncidentDto,
@@ -349,7 +347,7 @@ export class IncidentsService {
     const actor = dto.actor ?? DEFAULT_ACTOR;
     const incident = await this.change(
       id,
-      (incident, events, now) => {
+      (incident, events, now, _tx, before) => {
         if (!isActiveState(incident.state)) {
           throw new InvalidStateTransitionError(
             `Cannot escalate: incident ${incident.id} is ${incident.state}`,
@@ -360,9 +358,13 @@ export class IncidentsService {
             `Cannot escalate from ${incident.severity} to ${dto.to_severity}: escalation must raise the severity`,
           );
         }
-        const from = incident.severity;
         changeSeverity(incident, dto.to_severity, actor, now, dto.reason);
-        this.recordEscalation(incident, events, from, dto.reason, actor, now);
+        events.record(
+          { event_type: EventType.IncidentUpdated, incident, previous_state: null },
+          incident,
+          before,
+        );
+        this.recordEscalation(incident, before, events, dto.reason, actor, now);
         return true;
       },
       constraint,
@@ -371,14 +373,21 @@ export class IncidentsService {
     return incident;
   }
 
+  /**
+   * The Escalated timeline entry and event of a raised severity. The caller records the change's
+   * incident_updated first: every producer of a severity change (PATCH, /escalate, a policy, a playbook) publishes
+   * incident_updated then escalated, the order PATCH has always had (the incident's new document, then what
+   * happened to it), so a client sees one order whatever raised the severity.
+   */
   private recordEscalation(
     incident: Incident,
+    before: Incident,
     events: EventRecorder,
-    from: Severity,
     reason: string,
     actor: string,
     now: string,
   ): void {
+    const from = before.severity;
     incident.timeline.push({
       timestamp: now,
       event_type: 'Escalated',
@@ -395,27 +404,36 @@ export class IncidentsService {
         reason,
       },
       incident,
+      before,
     );
   }
 
   /**
    * Loads the incident inside a unit of work, applies `mutate` (which returns whether anything changed), stores it
    * and keeps the gauge in step. Returns the incident as stored. With a constraint, an incident outside it is 404
-   * like a missing one: nothing is done outside the caller's constraint.
+   * like a missing one: nothing is done outside the caller's constraint. `mutate` changes `incident` in place and
+   * gets `before`, a copy of it as loaded, which it passes as `previous` when it records a change that may move the
+   * incident out of a filtered view.
    */
   async change(
     id: string,
-    mutate: (incident: Incident, events: EventRecorder, now: string, tx: Tx) => boolean | Promise<boolean>,
+    mutate: (
+      incident: Incident,
+      events: EventRecorder,
+      now: string,
+      tx: Tx,
+      before: Incident,
+    ) => boolean | Promise<boolean>,
     constraint: IncidentConstraint | null = null,
   ): Promise<Incident> {
-    let before: Pick<Incident, 'severity' | 'state'> | undefined;
+    let before: Incident | undefined;
     const incident = await this.publisher.run(async (tx, events) => {
       const current = await this.incidents.findById(tx, id);
       if (!current || (constraint !== null && !incidentMatchesConstraint(current, constraint))) {
         throw new NotFoundError(`Incident ${id}`);
       }
-      before = { severity: current.severity, state: current.state };
-      const changed = await mutate(current, events, this.clock.nowIso(), tx);
+      before = snapshotIncident(current);
+      const changed = await mutate(current, events, this.clock.nowIso(), tx, before);
       if (changed) await this.incidents.update(tx, current);
       return current;
     });

@@ -138,7 +138,7 @@ export class PlaybookActionsService {
 
   private async addLabels(labels: Record<string, string>, context: ActionContext): Promise<ActionResult> {
     let added = false;
-    await this.incidents.change(context.incidentId, (incident, events, now) => {
+    await this.incidents.change(context.incidentId, (incident, events, now, _tx, before) => {
       assertNotClosed(incident, 'add labels');
       const merged = { ...incident.labels, ...labels };
       if (Object.keys(merged).length > LIMITS.mapEntries) {
@@ -146,7 +146,11 @@ export class PlaybookActionsService {
       }
       added = changeLabels(incident, merged, context.actor, now);
       if (added) {
-        events.record({ event_type: EventType.IncidentUpdated, incident, previous_state: null }, incident);
+        events.record(
+          { event_type: EventType.IncidentUpdated, incident, previous_state: null },
+          incident,
+          before,
+        );
       }
       return added;
     });
