@@ -59,7 +59,14 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: new InCodeMigrationProvider(this.dialect) });
+    const migrator = new Migrator({
+      db: this.db,
+      provider: new InCodeMigrationProvider(this.dialect),
+      // Migrations are written side by side and can be released out of name order (0007 before 0006): a store
+      // already migrated to a later name still takes an earlier one added afterwards instead of refusing to start.
+      // Each migration touches its own tables, so their order does not matter.
+      allowUnorderedMigrations: true,
+    });
     const { error, results } = await migrator.migrateToLatest();
     for (const result of results ?? []) {
       if (result.status === 'Error') this.logger.error(`migration ${result.migrationName} failed`);
