@@ -161,6 +161,7 @@ describe('WebSocket protocol (/ws): every client and server message type and err
       type: 'subscribed',
       subscription_id: 'empty',
       filters: ALL_KEYS_EMPTY,
+      position: expect.any(Number) as number,
     });
     const id = randomUUID();
     expect(
@@ -173,6 +174,7 @@ describe('WebSocket protocol (/ws): every client and server message type and err
       type: 'subscribed',
       subscription_id: 'some',
       filters: { ...ALL_KEYS_EMPTY, severities: ['P0', 'P1'], labels: { env: 'prod' }, incident_ids: [id] },
+      position: expect.any(Number) as number,
     });
   });
 

@@ -31,6 +31,8 @@ export interface StreamingConfig {
   /** Origins (normalized, or `*`) a browser may open a WebSocket from besides the server's own. */
   allowedOrigins: string[];
   maxSubscriptions: number;
+  /** Most incidents in a subscription's snapshot. */
+  snapshotLimit: number;
   maxMessagesPerSecond: number;
   maxMessageBytes: number;
 }
@@ -41,6 +43,14 @@ export interface DedupConfig {
 
 export interface DatabaseConfig {
   url: string;
+}
+
+/** Retention of the event log (contract section 7); null: no such limit. */
+export interface EventLogConfig {
+  /** Entries older than this are pruned (the newest entry is always kept). */
+  retentionMs: number | null;
+  /** Entries whose sequence is this far or more below the newest are pruned. */
+  maxEvents: number | null;
 }
 
 export interface EscalationConfig {
@@ -87,6 +97,7 @@ export interface AppConfig {
   streaming: StreamingConfig;
   dedup: DedupConfig;
   database: DatabaseConfig;
+  eventLog: EventLogConfig;
   escalation: EscalationConfig;
   notifications: NotificationConfig;
   outgoing: OutgoingConfig;

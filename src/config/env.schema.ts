@@ -120,6 +120,13 @@ export class EnvironmentVariables {
   @Min(1)
   WS_MAX_SUBSCRIPTIONS = 100;
 
+  /** Most incidents in a `snapshot` (contract section 7); more set `truncated`. */
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  WS_SNAPSHOT_LIMIT = 1000;
+
   @Transform(toNumber)
   @IsInt()
   @Min(1)
@@ -140,6 +147,19 @@ export class EnvironmentVariables {
     message: 'DATABASE_URL must be file:<path> (SQLite) or postgres://... (PostgreSQL)',
   })
   DATABASE_URL = 'file:./data/incidents.db';
+
+  /** Event log entries older than this many days are pruned in the background; 0 keeps them (no age limit). */
+  @Transform(toNumber)
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  EVENT_LOG_RETENTION_DAYS = 30;
+
+  /** The event log keeps about this many latest entries, pruning older ones in the background; 0: no limit. */
+  @Transform(toNumber)
+  @IsInt()
+  @Min(0)
+  EVENT_LOG_MAX_EVENTS = 10_000_000;
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';

@@ -5,6 +5,8 @@ import { AppConfig } from './app-config';
 import { ENV_KEYS, EnvironmentVariables } from './env.schema';
 import { parseOriginList } from './origin-list';
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration: ${problems.join('; ')}`);
@@ -55,11 +57,16 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       maxConnectionsPerIp: vars.WS_MAX_CONNECTIONS_PER_IP,
       allowedOrigins: parseOriginList(vars.WS_ALLOWED_ORIGINS),
       maxSubscriptions: vars.WS_MAX_SUBSCRIPTIONS,
+      snapshotLimit: vars.WS_SNAPSHOT_LIMIT,
       maxMessagesPerSecond: vars.WS_MAX_MESSAGES_PER_SECOND,
       maxMessageBytes: vars.WS_MAX_MESSAGE_BYTES,
     },
     dedup: { windowMs: seconds(vars.DEDUP_WINDOW_SECS) },
     database: { url: vars.DATABASE_URL },
+    eventLog: {
+      retentionMs: vars.EVENT_LOG_RETENTION_DAYS > 0 ? vars.EVENT_LOG_RETENTION_DAYS * DAY_MS : null,
+      maxEvents: vars.EVENT_LOG_MAX_EVENTS > 0 ? vars.EVENT_LOG_MAX_EVENTS : null,
+    },
     escalation: { checkIntervalMs: seconds(vars.ESCALATION_CHECK_INTERVAL) },
     notifications: {
       queueSize: vars.NOTIFICATION_QUEUE_SIZE,

@@ -17,6 +17,19 @@ export class BroadcasterService implements OnApplicationShutdown {
   private lastSequence = 0;
   private published = 0;
 
+  /**
+   * The sequence of the last event published: every event up to it is stored, every later one is still to be
+   * published. A subscription routed now sees exactly the events after it.
+   */
+  get head(): number {
+    return this.lastSequence;
+  }
+
+  /** Continues after the stored log's head at start (the events before it were published by an earlier run). */
+  startAfter(sequence: number): void {
+    if (this.published === 0 && sequence > this.lastSequence) this.lastSequence = sequence;
+  }
+
   publish(envelope: EventEnvelope): void {
     if (this.subject.closed) return;
     // The publisher serializes writers, so this only guards against a programming error upstream.

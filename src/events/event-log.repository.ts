@@ -35,6 +35,19 @@ export interface StoredLogEntry {
   event: DomainEvent;
 }
 
+/** An entry as stored, for a replay. */
+export interface StoredEventRow {
+  sequence: number;
+  id: string;
+  event_type: string;
+  incident_id: string | null;
+  created_at: string;
+  /** The event's JSON. */
+  payload: string;
+  /** Its MatchSubjects as JSON; null for entries stored before migration 0006. */
+  match_subjects: string | null;
+}
+
 type AppendStatement = PrecompiledQuery<{ sequence: number; id: string }, string>;
 
 /** The columns of an appended entry, in the order `append` gives their values. */
@@ -205,6 +218,33 @@ export class EventLogRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     return row ? (JSON.parse(row.document) as Incident) : undefined;
+  }
+
+  /**
+   * Entries with `after < sequence <= through`, oldest first, at most `limit`, as stored (a replay embeds the
+   * payload as is and matches the stored subjects, parsing neither more than it must).
+   */
+  async readRange(after: number, through: number, limit: number): Promise<StoredEventRow[]> {
+    const rows = await this.database.db
+      .selectFrom('event_log')
+      .select(['sequence', 'id', 'event_type', 'incident_id', 'created_at', 'payload', 'match_subjects'])
+      .where('sequence', '>', after)
+      .where('sequence', '<=', through)
+      .orderBy('sequence', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, sequence: Number(r.sequence) }));
+  }
+
+  /** The smallest stored sequence, or null when the log is empty. */
+  async oldestSequence(): Promise<number | null> {
+    const row = await this.database.db
+      .selectFrom('event_log')
+      .select('sequence')
+      .orderBy('sequence', 'asc')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? null : Number(row.sequence);
   }
 
   async lastSequence(): Promise<number> {

@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationShutdown, ServiceUnavailableException } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown, OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CompiledQuery } from 'kysely';
@@ -45,6 +45,15 @@ interface QueuedUnit {
   reject(error: unknown): void;
 }
 
+/** A read that must see the stored state exactly as of the last published event (see `atQuiescentPoint`). */
+interface QueuedRead {
+  read: (head: number) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+type Queued = QueuedUnit | QueuedRead;
+
 type Outcome = { ok: true; value: unknown; events: PendingEvent[] } | { ok: false; error: unknown };
 
 // The same SQL in both dialects; compiled once rather than built per unit of work.
@@ -65,8 +74,8 @@ const MAX_BATCH = 64;
  * fails is rolled back alone and rejected, while the others commit in one transaction with one log append.
  */
 @Injectable()
-export class EventPublisher implements OnApplicationShutdown {
-  private readonly queue: QueuedUnit[] = [];
+export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
+  private readonly queue: Queued[] = [];
   private draining = false;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
@@ -78,10 +87,30 @@ export class EventPublisher implements OnApplicationShutdown {
     private readonly broadcaster: BroadcasterService,
   ) {}
 
+  /** Sequences continue after the stored log's head, so the broadcaster knows where the log stands from the start. */
+  async onModuleInit(): Promise<void> {
+    this.broadcaster.startAfter(await this.eventLog.lastSequence());
+  }
+
   run<T>(work: UnitOfWork<T>): Promise<T> {
+    return this.enqueue<T>((resolve, reject) => ({ work, resolve, reject }));
+  }
+
+  /**
+   * Runs `read` between two commits, with `head` the sequence of the last event published: no unit of work
+   * commits while it runs, so what it reads is the stored state exactly as of `head` (a snapshot that the stream
+   * continues from `head + 1` with nothing in between). Writers wait for it: keep it short.
+   */
+  atQuiescentPoint<T>(read: (head: number) => Promise<T>): Promise<T> {
+    return this.enqueue<T>((resolve, reject) => ({ read, resolve, reject }));
+  }
+
+  private enqueue<T>(
+    entry: (resolve: (value: unknown) => void, reject: (error: unknown) => void) => Queued,
+  ): Promise<T> {
     if (this.closed) return Promise.reject(new ServiceUnavailableException('Server is shutting down'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve, reject });
+      this.queue.push(entry(resolve as (value: unknown) => void, reject));
       if (!this.draining) {
         this.draining = true;
         // Start on the next loop turn, so that every request read in this I/O phase joins the same batch.
@@ -109,13 +138,30 @@ export class EventPublisher implements OnApplicationShutdown {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        await this.runBatch(this.queue.splice(0, MAX_BATCH));
+        const head = this.queue[0];
+        if ('read' in head) {
+          this.queue.shift();
+          await this.runRead(head);
+          continue;
+        }
+        // Units up to the next read (or MAX_BATCH) commit together; a read waits for the commit before it.
+        let count = 1;
+        while (count < this.queue.length && count < MAX_BATCH && !('read' in this.queue[count])) count += 1;
+        await this.runBatch(this.queue.splice(0, count) as QueuedUnit[]);
       }
     } finally {
       this.draining = false;
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const wake of waiters) wake();
+    }
+  }
+
+  private async runRead(entry: QueuedRead): Promise<void> {
+    try {
+      entry.resolve(await entry.read(this.broadcaster.head));
+    } catch (error) {
+      entry.reject(error);
     }
   }
 

@@ -1,5 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { BroadcasterService } from './broadcaster.service';
+import { EventLogRetentionRepository } from './event-log-retention.repository';
+import { EventLogRetentionService } from './event-log-retention.service';
 import { EventLogRepository } from './event-log.repository';
 import { EventLogService } from './event-log.service';
 import { EventPublisher } from './event-publisher.service';
@@ -8,7 +10,14 @@ import { EventsController } from './events.controller';
 @Global()
 @Module({
   controllers: [EventsController],
-  providers: [BroadcasterService, EventLogRepository, EventLogService, EventPublisher],
-  exports: [BroadcasterService, EventPublisher],
+  providers: [
+    BroadcasterService,
+    EventLogRepository,
+    EventLogService,
+    EventPublisher,
+    EventLogRetentionRepository,
+    EventLogRetentionService,
+  ],
+  exports: [BroadcasterService, EventPublisher, EventLogRepository, EventLogRetentionRepository],
 })
 export class EventsModule {}

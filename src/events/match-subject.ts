@@ -101,7 +101,8 @@ export function matchSubjectsOf(
   };
 }
 
-function incidentSubject(incident: Incident): MatchSubject {
+/** The subject of an incident itself (incident events, snapshots). */
+export function incidentSubject(incident: Incident): MatchSubject {
   return {
     typeOnly: false,
     severity: incident.severity,

@@ -7,6 +7,6 @@ import { IncidentsService } from './incidents.service';
 @Module({
   controllers: [IncidentsController],
   providers: [IncidentsRepository, IncidentsService, IncidentStatsService],
-  exports: [IncidentsService, IncidentStatsService],
+  exports: [IncidentsService, IncidentStatsService, IncidentsRepository],
 })
 export class IncidentsModule {}

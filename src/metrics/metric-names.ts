@@ -29,10 +29,15 @@ export const Metric = {
   SlowConsumersClosed: 'llm_incident_manager_slow_consumers_closed_total',
   AuthFailures: 'llm_incident_manager_auth_failures_total',
   SlowConsumerCloseTimeouts: 'llm_incident_manager_slow_consumer_close_timeouts_total',
+  EventLogPruned: 'llm_incident_manager_event_log_pruned_total',
+  EventsReplayed: 'llm_incident_manager_events_replayed_total',
 } as const;
 
 /** Where an incident came from (the `origin` label of the incidents-created metric). */
 export const IncidentOrigin = { Api: 'api', Alert: 'alert' } as const;
+
+/** Why event log entries were pruned (the `reason` label of the event-log-pruned metric). */
+export const PruneReason = { Age: 'age', Count: 'count' } as const;
 
 /** How a playbook run ended (the `outcome` label of the playbook-executions metric). */
 export const PlaybookOutcome = { Success: 'success', Failure: 'failure' } as const;

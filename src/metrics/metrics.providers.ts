@@ -106,6 +106,10 @@ export const metricProviders = [
     help: 'Notification deliveries waiting, in flight or waiting for a retry',
   }),
   makeCounterProvider({
+    name: Metric.EventsReplayed,
+    help: 'Stored events sent to a resuming subscriber (resume_from), counted apart from live deliveries',
+  }),
+  makeCounterProvider({
     name: Metric.MessagesShed,
     help: 'Event frames shed from a full connection queue, by priority',
     labelNames: ['priority'],
@@ -126,5 +130,10 @@ export const metricProviders = [
   makeCounterProvider({
     name: Metric.SlowConsumerCloseTimeouts,
     help: 'Slow consumers terminated because their close handshake did not complete within the close deadline',
+  }),
+  makeCounterProvider({
+    name: Metric.EventLogPruned,
+    help: 'Event log entries pruned, by reason (age: EVENT_LOG_RETENTION_DAYS, count: EVENT_LOG_MAX_EVENTS)',
+    labelNames: ['reason'],
   }),
 ];

@@ -66,6 +66,7 @@ export class StreamMetrics {
     @InjectMetric(Metric.SlowConsumersClosed) private readonly slowConsumersClosed: Counter<string>,
     @InjectMetric(Metric.SlowConsumerCloseTimeouts)
     private readonly slowConsumerCloseTimeouts: Counter<string>,
+    @InjectMetric(Metric.EventsReplayed) private readonly eventsReplayedTotal: Counter<string>,
   ) {
     zeroSeries(connectionErrors, { reason: Object.values(ConnectionErrorReason) });
     zeroSeries(messagesSent, { type: Object.values(ServerMessageType) });
@@ -99,6 +100,10 @@ export class StreamMetrics {
     this.messagesReceived.inc({ type });
   }
 
+  eventsReplayed(count: number): void {
+    if (count > 0) this.eventsReplayedTotal.inc(count);
+  }
+
   eventPublished(type: EventType): void {
     this.eventsBroadcast.inc({ event_type: type });
   }
@@ -111,7 +116,8 @@ export class StreamMetrics {
     }
     this.eventFramesWritten += 1;
     this.deliveredByType[EVENT_TYPE_INDEX[frame.eventType]] += 1;
-    if (frame.latencyPass !== this.pass) {
+    // Replayed events (publishedAt NaN) were published long ago: their wait is not a delivery latency.
+    if (frame.latencyPass !== this.pass && !Number.isNaN(frame.publishedAt)) {
       frame.latencyPass = this.pass;
       this.messageLatency.observe((performance.now() - frame.publishedAt) / 1000);
     }

@@ -64,7 +64,7 @@ export class StreamGateway implements OnGatewayConnection<StreamSocket>, OnGatew
   subscribe(
     @CurrentConnection() connection: StreamConnection,
     @MessageBody() message: SubscribeMessageDto,
-  ): SubscribedMessage {
+  ): SubscribedMessage | Promise<undefined> {
     return this.subscriptions.subscribe(connection, message);
   }
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { IncidentsModule } from '../incidents/incidents.module';
 import { ClientMessageGuard } from './connections/client-message.guard';
 import { ConnectionService } from './connections/connection.service';
 import { FlushScheduler } from './connections/flush-scheduler';
@@ -9,6 +10,8 @@ import { StreamAuthenticator } from './connections/stream-authenticator';
 import { StreamShutdownService } from './connections/stream-shutdown.service';
 import { StreamExceptionFilter } from './protocol/stream-exception.filter';
 import { StreamValidationPipe } from './protocol/stream-validation.pipe';
+import { ReplayService } from './replay/replay.service';
+import { SnapshotReader } from './replay/snapshot.reader';
 import { FanoutService } from './routing/fanout.service';
 import { SubscriptionIndex } from './routing/subscription-index';
 import { SubscriptionService } from './routing/subscription.service';
@@ -25,10 +28,14 @@ import { StreamGateway } from './stream.gateway';
  * - `transport/`: bytes on sockets: the `ws` adapter, the socket class, pre-encoded frames, WebSocket framing;
  * - `connections/`: one StreamConnection per client holding all its state, the registry that admits and releases
  *   them, and what acts on them over time: flushes, heartbeat, idle expiry, message admission, shutdown;
- * - `routing/`: which events go to whom: subscriptions, their filters, the routing index and the fan-out.
+ * - `routing/`: which events go to whom: subscriptions, their filters, the routing index and the fan-out;
+ * - `replay/`: catching a subscription up from the stored log (resume_from) or the incidents table (snapshot).
  */
 @Module({
+  imports: [IncidentsModule],
   providers: [
+    ReplayService,
+    SnapshotReader,
     StreamGateway,
     ConnectionService,
     StreamAuthenticator,

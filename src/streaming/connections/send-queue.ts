@@ -1,5 +1,6 @@
 import { EventPriority } from '../../events/event-priority';
 import { CONTROL_PRIORITY, OutboundFrame } from '../transport/outbound-frame';
+import { ShedLog } from './shed-log';
 
 /** Lanes start this small (a power of two): most connections have one or two frames queued at a time. */
 const INITIAL_LANE_CAPACITY = 4;
@@ -96,6 +97,8 @@ export class SendQueue {
   /** Lowest and highest `sequence` of those frames (meaningful while shedCount > 0). */
   shedFrom = 0;
   shedTo = 0;
+  /** Every shed sequence, for replays on this connection (see ShedLog); shared with the connection's hold queue. */
+  shedLog: ShedLog | null = null;
   private readonly lanes: (Lane | undefined)[] = new Array<Lane | undefined>(LANES);
   private events = 0;
   private controls = 0;
@@ -136,6 +139,20 @@ export class SendQueue {
     if (priority === EventPriority.Critical) return Offer.Overflow;
     this.recordShed(frame);
     return priority;
+  }
+
+  /** Adds another queue's unreported shed tally to this one's (the connection's held events joining its queue). */
+  absorbShedTally(other: SendQueue): void {
+    if (other.shedCount === 0) return;
+    if (this.shedCount === 0) {
+      this.shedFrom = other.shedFrom;
+      this.shedTo = other.shedTo;
+    } else {
+      this.shedFrom = Math.min(this.shedFrom, other.shedFrom);
+      this.shedTo = Math.max(this.shedTo, other.shedTo);
+    }
+    this.shedCount += other.shedCount;
+    other.shedReported();
   }
 
   /** Forgets the shed tally once a `gap` has reported it. */
@@ -181,6 +198,7 @@ export class SendQueue {
 
   private recordShed(frame: OutboundFrame): void {
     const sequence = frame.sequence;
+    (this.shedLog ??= new ShedLog()).add(sequence);
     if (this.shedCount === 0) {
       this.shedFrom = sequence;
       this.shedTo = sequence;

@@ -6,6 +6,7 @@ import type { Timer } from '../../clock/clock';
 import type { ControlMessage } from '../protocol/stream-protocol';
 import { CloseCode, ServerMessageType } from '../protocol/stream-protocol';
 import type { RouteKeys } from '../routing/subscription-index';
+import type { Subscription } from '../routing/subscription';
 import type { SubscriptionFilter } from '../routing/subscription-filter';
 import type { StreamMetrics } from '../stream-metrics';
 import { OutboundFrame, controlFrame } from '../transport/outbound-frame';
@@ -13,6 +14,7 @@ import type { StreamSocket } from '../transport/stream-socket';
 import { PING_FRAME } from '../transport/websocket-framing';
 import { RateLimiter } from './rate-limiter';
 import { Offer, SendQueue } from './send-queue';
+import { ShedLog } from './shed-log';
 import type { Session } from './session';
 
 /**
@@ -31,6 +33,8 @@ const DRAIN_RETRY_MS = 5;
  */
 export const SLOW_CONSUMER_CLOSE_DEADLINE_MS = 2000;
 const PERMESSAGE_DEFLATE = 'permessage-deflate';
+/** Ended subscriptions whose delivered range is remembered (so that a replay skips what they delivered). */
+export const MAX_RETIRED_SUBSCRIPTIONS = 256;
 
 const logger = new Logger('Streaming');
 
@@ -61,8 +65,10 @@ export interface ConnectionLimits {
  * Events the queue sheds to make room are reported to the peer in one `gap` message once the queue has room again.
  */
 export class StreamConnection {
-  /** Subscription id -> its filters. */
-  readonly subscriptions = new Map<string, SubscriptionFilter>();
+  /** Subscription id -> the subscription. */
+  readonly subscriptions = new Map<string, Subscription>();
+  /** Ended subscriptions, newest last, while a later replay could overlap what they delivered; null: none. */
+  retired: Subscription[] | null = null;
   /** This connection's place in the routing table (SubscriptionIndex); null while it routes nothing. */
   routeKeys: RouteKeys | null = null;
   readonly queue: SendQueue;
@@ -89,6 +95,15 @@ export class StreamConnection {
    * frames go through `ws`.
    */
   private readonly writesEncodedFrames: boolean;
+  /**
+   * While a replay or a snapshot is being prepared (see beginCatchUp): the live events held back to follow it, under
+   * the same bound and shedding rules as the send queue. Null otherwise.
+   */
+  private held: SendQueue | null = null;
+  private catchUps = 0;
+  private catchUpChain: Promise<void> = Promise.resolve();
+  /** Replays waiting for room in the send queue (see whenQueueBelow). */
+  private roomWaiters: { below: number; resolve: () => void }[] | null = null;
   private readonly onDrain = (): void => {
     this.waitingForDrain = false;
     this.flushes.schedule(this);
@@ -134,6 +149,10 @@ export class StreamConnection {
   /** Queues an event frame for this connection (the fan-out calls this at most once per event). */
   deliver(frame: OutboundFrame): void {
     if (!this.isOpen) return;
+    if (this.held !== null) {
+      this.hold(this.held, frame);
+      return;
+    }
     // A full queue on a socket that is not backpressured is a burst within one turn, not a slow consumer:
     // write what we have now rather than shed.
     if (this.queue.eventCount >= this.queue.capacity && !this.waitingForDrain) this.flush();
@@ -144,6 +163,51 @@ export class StreamConnection {
     }
     if (outcome !== Offer.Queued) this.metrics.shed(outcome);
     this.requestFlush();
+  }
+
+  /**
+   * Queues an event read back from the log (a replay), ahead of the held live events. The replay makes room first
+   * (whenQueueBelow), so nothing is shed.
+   */
+  deliverReplayed(frame: OutboundFrame): void {
+    if (!this.isOpen) return;
+    this.queue.offerEvent(frame);
+    this.requestFlush();
+  }
+
+  /**
+   * Starts holding this connection's live events back (a replay or snapshot is being prepared for one of its
+   * subscriptions); they follow, in order, once every catch-up begun has ended (endCatchUp).
+   */
+  beginCatchUp(): void {
+    if (this.held === null) {
+      this.held = new SendQueue(this.queue.capacity);
+      this.held.shedLog = this.queue.shedLog ??= new ShedLog();
+    }
+    this.catchUps += 1;
+  }
+
+  /** Runs a catch-up after the ones before it (replays run one at a time), then ends it. */
+  runCatchUp(task: () => Promise<void>): void {
+    this.catchUpChain = this.catchUpChain
+      .then(task)
+      .catch((error: unknown) => {
+        logger.warn(
+          `catch-up on ${this.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      })
+      .finally(() => this.endCatchUp());
+  }
+
+  endCatchUp(): void {
+    this.catchUps -= 1;
+    if (this.catchUps === 0) void this.releaseHeld();
+  }
+
+  /** Resolves once fewer than `count` events are queued (or the connection is closing): a replay's flow control. */
+  whenQueueBelow(count: number): Promise<void> {
+    if (this.queue.eventCount < count || !this.isOpen) return Promise.resolve();
+    return new Promise((resolve) => (this.roomWaiters ??= []).push({ below: count, resolve }));
   }
 
   /** Queues a reply or heartbeat; a peer that lets even those pile up is a slow consumer. */
@@ -213,6 +277,7 @@ export class StreamConnection {
       if (corked) this.transport.uncork();
     }
     if (this.queue.shedCount !== 0 && this.queue.eventCount < this.queue.capacity) this.reportGap();
+    if (this.roomWaiters !== null) this.wakeRoomWaiters();
   }
 
   /**
@@ -224,6 +289,9 @@ export class StreamConnection {
   close(code: number, reason: string, flushQueued: boolean): void {
     if (this.closeStarted) return;
     this.closeStarted = true;
+    this.wakeRoomWaiters();
+    const held = this.held;
+    this.held = null;
     if (this.socket.readyState !== WebSocket.OPEN) {
       this.metrics.dropped(this.queue.clear());
       return;
@@ -233,6 +301,11 @@ export class StreamConnection {
       try {
         let frame: OutboundFrame | undefined;
         while ((frame = this.queue.shift()) !== undefined) this.write(frame);
+        // Live events held behind an unfinished replay still go out (the client resumes the rest elsewhere).
+        if (held !== null) {
+          this.queue.absorbShedTally(held);
+          while ((frame = held.shift()) !== undefined) this.write(frame);
+        }
         if (this.queue.shedCount !== 0) {
           this.write(this.gapFrame());
           this.queue.shedReported();
@@ -257,6 +330,8 @@ export class StreamConnection {
   /** Drops the connection without a close handshake (a dead peer). */
   terminate(): void {
     this.closeStarted = true;
+    this.held = null;
+    this.wakeRoomWaiters();
     this.clearCloseDeadline();
     this.metrics.dropped(this.queue.clear());
     this.socket.terminate();
@@ -265,6 +340,8 @@ export class StreamConnection {
   /** Forgets queued frames once the socket is gone. */
   release(): void {
     this.closeStarted = true;
+    this.held = null;
+    this.wakeRoomWaiters();
     this.credentialTimer?.cancel();
     this.clearCloseDeadline();
     this.metrics.dropped(this.queue.clear());
@@ -327,6 +404,41 @@ export class StreamConnection {
       to_sequence: queue.shedTo,
       dropped: queue.shedCount,
     });
+  }
+
+  /** Queues a live event behind a catch-up; a Critical one that finds the held queue full is a slow consumer. */
+  private hold(held: SendQueue, frame: OutboundFrame): void {
+    const outcome = held.offerEvent(frame);
+    if (outcome === Offer.Overflow) this.closeSlowConsumer();
+    else if (outcome !== Offer.Queued) this.metrics.shed(outcome);
+  }
+
+  /**
+   * Once the send queue has taken every replayed event, the held live events join it, in order (they are newer than
+   * anything replayed), with their shed tally for the next `gap`. A catch-up begun meanwhile keeps them held.
+   */
+  private async releaseHeld(): Promise<void> {
+    await this.whenQueueBelow(1);
+    const held = this.held;
+    if (this.catchUps > 0 || held === null) return;
+    this.held = null;
+    if (!this.isOpen) return;
+    this.queue.absorbShedTally(held);
+    let frame: OutboundFrame | undefined;
+    while ((frame = held.shift()) !== undefined) this.queue.offerEvent(frame);
+    this.requestFlush();
+  }
+
+  private wakeRoomWaiters(): void {
+    const waiters = this.roomWaiters;
+    if (waiters === null) return;
+    const open = this.isOpen;
+    const still = waiters.filter((w) => {
+      if (open && this.queue.eventCount >= w.below) return true;
+      w.resolve();
+      return false;
+    });
+    this.roomWaiters = still.length === 0 ? null : still;
   }
 
   private requestFlush(): void {

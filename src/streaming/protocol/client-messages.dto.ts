@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsObject, IsString, Length, ValidateNested } from 'class-validator';
+import { IsBoolean, IsInt, IsObject, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { IsOptionalButNotNull } from '../../common/validation';
 import { HasOnlyKeys } from '../../common/has-only-keys.validator';
 import { FILTER_KEYS, SubscriptionFiltersDto } from '../../common/subscription-filters';
 import { IsRfc3339 } from './validators';
@@ -14,6 +15,18 @@ export class SubscribeMessageDto {
   @ValidateNested()
   @Type(() => SubscriptionFiltersDto)
   filters!: SubscriptionFiltersDto;
+
+  /** Replay the stored matching events after this `sequence` before going live (contract section 7). */
+  @IsOptionalButNotNull()
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  resume_from?: number;
+
+  /** Send the matching active incidents as of the subscription's position first. */
+  @IsOptionalButNotNull()
+  @IsBoolean()
+  snapshot?: boolean;
 }
 
 export class UnsubscribeMessageDto {

@@ -1,4 +1,5 @@
 import type { SubscriptionFilters } from '../../common/subscription-filters';
+import type { Incident } from '../../domain';
 
 /** Client -> server message types (`type` tag). */
 export const ClientMessageType = {
@@ -33,6 +34,8 @@ export const ServerMessageType = {
   Closing: 'closing',
   Gap: 'gap',
   AuthOk: 'auth_ok',
+  ReplayComplete: 'replay_complete',
+  Snapshot: 'snapshot',
 } as const;
 export type ServerMessageType = (typeof ServerMessageType)[keyof typeof ServerMessageType];
 
@@ -71,6 +74,30 @@ export interface SubscribedMessage {
   type: typeof ServerMessageType.Subscribed;
   subscription_id: string;
   filters: SubscriptionFilters;
+  /** The head of the event log when the subscription went live: its live events are the ones after it. */
+  position: number;
+  /** Only when `resume_from` was sent: whether the events after it are replayed (false: not all are stored). */
+  resumed?: boolean;
+  /** With `resumed: false`: the oldest stored sequence (null: the log is empty); the client should reload. */
+  oldest_sequence?: number | null;
+}
+/** The end of a replay: `replayed` events were sent, up to `position`; the subscription's live events follow. */
+export interface ReplayCompleteMessage {
+  type: typeof ServerMessageType.ReplayComplete;
+  subscription_id: string;
+  replayed: number;
+  position: number;
+}
+/**
+ * The active incidents matching a subscription exactly as they are after event `position`, newest first; the
+ * subscription's live events follow from `position + 1`. `truncated`: more matched than the snapshot limit.
+ */
+export interface SnapshotMessage {
+  type: typeof ServerMessageType.Snapshot;
+  subscription_id: string;
+  position: number;
+  incidents: Incident[];
+  truncated: boolean;
 }
 export interface UnsubscribedMessage {
   type: typeof ServerMessageType.Unsubscribed;
@@ -118,4 +145,6 @@ export type ControlMessage =
   | PongMessage
   | ErrorMessage
   | ClosingMessage
-  | GapMessage;
+  | GapMessage
+  | ReplayCompleteMessage
+  | SnapshotMessage;

@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { BroadcasterService } from '../../events/broadcaster.service';
+import { EventLogRepository } from '../../events/event-log.repository';
+import { EventPublisher } from '../../events/event-publisher.service';
 import type { SubscribeMessageDto, UnsubscribeMessageDto } from '../protocol/client-messages.dto';
-import type { StreamConnection } from '../connections/stream-connection';
+import { MAX_RETIRED_SUBSCRIPTIONS, StreamConnection } from '../connections/stream-connection';
 import { StreamError } from '../protocol/stream-error';
 import { StreamMetrics } from '../stream-metrics';
 import {
@@ -10,27 +13,81 @@ import {
   SubscribedMessage,
   UnsubscribedMessage,
 } from '../protocol/stream-protocol';
+import { ReplayService } from '../replay/replay.service';
+import { SnapshotReader } from '../replay/snapshot.reader';
+import { Subscription } from './subscription';
 import { SubscriptionFilter } from './subscription-filter';
 import { SubscriptionIndex } from './subscription-index';
 
-/** Adds, replaces and removes a connection's subscriptions, keeping the fan-out index in step. */
+/**
+ * Adds, replaces and removes a connection's subscriptions, keeping the fan-out index in step; starts the replay of a
+ * resumed subscription and the snapshot of one that asks for it (contract section 7).
+ *
+ * Where a subscription's stream starts is exact because routing it and reading the broadcaster's head happen in the
+ * same turn: every event up to the head is stored, every later one reaches the index after the subscription is in it.
+ */
 @Injectable()
 export class SubscriptionService {
   private readonly maxSubscriptions: number;
+  private readonly snapshotLimit: number;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly index: SubscriptionIndex<StreamConnection>,
     private readonly metrics: StreamMetrics,
+    private readonly broadcaster: BroadcasterService,
+    private readonly publisher: EventPublisher,
+    private readonly log: EventLogRepository,
+    private readonly replays: ReplayService,
+    private readonly snapshots: SnapshotReader,
   ) {
     this.maxSubscriptions = config.streaming.maxSubscriptions;
+    this.snapshotLimit = config.streaming.snapshotLimit;
   }
 
-  /** Subscribes (or replaces the filters of the same subscription id). Over the limit nothing changes. */
-  subscribe(connection: StreamConnection, message: SubscribeMessageDto): SubscribedMessage {
-    const subscriptions = connection.subscriptions;
-    const isNew = !subscriptions.has(message.subscription_id);
-    if (isNew && subscriptions.size >= this.maxSubscriptions) {
+  /**
+   * Subscribes (or replaces the filters of the same subscription id). Over the limit nothing changes. A plain
+   * subscription is answered at once; with `resume_from` or `snapshot` the answer is queued here (undefined is
+   * returned), ahead of the replay or snapshot that follows it.
+   */
+  subscribe(
+    connection: StreamConnection,
+    message: SubscribeMessageDto,
+  ): SubscribedMessage | Promise<undefined> {
+    if (message.resume_from !== undefined && message.snapshot === true) {
+      throw StreamError.invalidMessage('resume_from and snapshot cannot be used together');
+    }
+    const filter = this.admit(connection, message);
+    if (message.resume_from !== undefined) {
+      return this.resume(connection, message, filter, message.resume_from);
+    }
+    if (message.snapshot === true) return this.subscribeWithSnapshot(connection, message, filter);
+    const subscription = new Subscription(message.subscription_id, filter, this.broadcaster.head);
+    this.route(connection, subscription);
+    return subscribed(subscription);
+  }
+
+  unsubscribe(connection: StreamConnection, message: UnsubscribeMessageDto): UnsubscribedMessage {
+    const subscription = connection.subscriptions.get(message.subscription_id);
+    if (subscription === undefined) {
+      throw new StreamError(
+        StreamErrorCode.NotFound,
+        `subscription ${JSON.stringify(message.subscription_id)} not found`,
+      );
+    }
+    connection.subscriptions.delete(message.subscription_id);
+    this.retire(connection, subscription);
+    this.index.update(connection, filtersOf(connection));
+    this.metrics.subscriptionsChanged(-1);
+    return { type: ServerMessageType.Unsubscribed, subscription_id: message.subscription_id };
+  }
+
+  /** The subscription's filters narrowed by the credential's constraint; refused over the subscription limit. */
+  private admit(connection: StreamConnection, message: SubscribeMessageDto): SubscriptionFilter {
+    if (
+      !connection.subscriptions.has(message.subscription_id) &&
+      connection.subscriptions.size >= this.maxSubscriptions
+    ) {
       throw new StreamError(
         StreamErrorCode.SubscriptionLimit,
         `at most ${this.maxSubscriptions} subscriptions per connection`,
@@ -38,27 +95,117 @@ export class SubscriptionService {
     }
     const asked = SubscriptionFilter.from(message.filters);
     // A credential's constraint narrows every subscription; a client can narrow it further, never widen it.
-    const filter = connection.constraint === null ? asked : asked.within(connection.constraint);
-    subscriptions.set(message.subscription_id, filter);
-    this.index.update(connection, subscriptions.values());
-    if (isNew) this.metrics.subscriptionsChanged(1);
-    return {
-      type: ServerMessageType.Subscribed,
-      subscription_id: message.subscription_id,
-      filters: filter.echo,
-    };
+    return connection.constraint === null ? asked : asked.within(connection.constraint);
   }
 
-  unsubscribe(connection: StreamConnection, message: UnsubscribeMessageDto): UnsubscribedMessage {
-    const subscriptions = connection.subscriptions;
-    if (!subscriptions.delete(message.subscription_id)) {
-      throw new StreamError(
-        StreamErrorCode.NotFound,
-        `subscription ${JSON.stringify(message.subscription_id)} not found`,
-      );
-    }
-    this.index.update(connection, subscriptions.values());
-    this.metrics.subscriptionsChanged(-1);
-    return { type: ServerMessageType.Unsubscribed, subscription_id: message.subscription_id };
+  /** Puts the subscription in place of any with its id, and in the routing table: it is live from here on. */
+  private route(connection: StreamConnection, subscription: Subscription): void {
+    const replaced = connection.subscriptions.get(subscription.id);
+    connection.subscriptions.set(subscription.id, subscription);
+    if (replaced === undefined) this.metrics.subscriptionsChanged(1);
+    else this.retire(connection, replaced);
+    this.index.update(connection, filtersOf(connection));
   }
+
+  /** Remembers what an ended subscription delivered, so that a later replay on this connection skips it. */
+  private retire(connection: StreamConnection, subscription: Subscription): void {
+    subscription.end(this.broadcaster.head);
+    const retired = (connection.retired ??= []);
+    retired.push(subscription);
+    if (retired.length > MAX_RETIRED_SUBSCRIPTIONS) retired.shift();
+  }
+
+  /**
+   * `resume_from`: live at once (its live events held), then `subscribed` with `resumed`, the stored matching events
+   * after `resume_from` up to the position, `replay_complete`, and the held events. When the events after
+   * `resume_from` are not all stored any more (retention) or it lies beyond the log, nothing is replayed.
+   */
+  private async resume(
+    connection: StreamConnection,
+    message: SubscribeMessageDto,
+    filter: SubscriptionFilter,
+    resumeFrom: number,
+  ): Promise<undefined> {
+    connection.beginCatchUp();
+    const position = this.broadcaster.head;
+    const subscription = new Subscription(
+      message.subscription_id,
+      filter,
+      position,
+      Math.min(resumeFrom, position),
+    );
+    this.route(connection, subscription);
+    let oldest: number | null;
+    try {
+      oldest = await this.log.oldestSequence();
+    } catch (error) {
+      connection.endCatchUp();
+      throw error;
+    }
+    // The log holds every event in (oldest - 1, head]; an empty log holds none before the position.
+    const resumable = resumeFrom <= position && resumeFrom >= (oldest ?? position + 1) - 1;
+    connection.reply({
+      ...subscribed(subscription),
+      resumed: resumable,
+      ...(resumable ? {} : { oldest_sequence: oldest }),
+    });
+    if (!resumable) {
+      connection.endCatchUp();
+      return undefined;
+    }
+    connection.runCatchUp(async () => {
+      const replayed = await this.replays.replay(connection, subscription, position);
+      if (connection.subscriptions.get(subscription.id) !== subscription) return;
+      connection.reply({
+        type: ServerMessageType.ReplayComplete,
+        subscription_id: subscription.id,
+        replayed,
+        position,
+      });
+    });
+    return undefined;
+  }
+
+  /**
+   * `snapshot: true`: routed at a quiescent point of the publisher, where the matching active incidents are read as
+   * of the log's head; then `subscribed`, `snapshot`, and the live events after the position (held meanwhile).
+   */
+  private async subscribeWithSnapshot(
+    connection: StreamConnection,
+    message: SubscribeMessageDto,
+    filter: SubscriptionFilter,
+  ): Promise<undefined> {
+    connection.beginCatchUp();
+    try {
+      const { subscription, snapshot } = await this.publisher.atQuiescentPoint(async (head) => {
+        const routed = new Subscription(message.subscription_id, filter, head);
+        if (connection.isOpen) this.route(connection, routed);
+        return { subscription: routed, snapshot: await this.snapshots.read(filter, this.snapshotLimit) };
+      });
+      connection.reply(subscribed(subscription));
+      connection.reply({
+        type: ServerMessageType.Snapshot,
+        subscription_id: subscription.id,
+        position: subscription.liveFrom,
+        incidents: snapshot.incidents,
+        truncated: snapshot.truncated,
+      });
+    } finally {
+      connection.endCatchUp();
+    }
+    return undefined;
+  }
+}
+
+function subscribed(subscription: Subscription): SubscribedMessage {
+  return {
+    type: ServerMessageType.Subscribed,
+    subscription_id: subscription.id,
+    filters: subscription.filter.echo,
+    position: subscription.liveFrom,
+  };
+}
+
+function filtersOf(connection: StreamConnection): SubscriptionFilter[] {
+  return Array.from(connection.subscriptions.values(), (s) => s.filter);
 }
