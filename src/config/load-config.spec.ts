@@ -12,6 +12,18 @@ describe('loadConfig', () => {
     expect(config.database.url).toBe('file:./data/incidents.db');
     expect(config.http.bodyLimitBytes).toBe(1_048_576);
     expect(config.http.host).toBe('0.0.0.0');
+    expect(config.eventLog).toEqual({ retentionMs: 30 * 86_400_000, maxEvents: 10_000_000 });
+  });
+
+  it('reads 0 as no limit for the event log retention and size', () => {
+    expect(loadConfig({ EVENT_LOG_RETENTION_DAYS: '0', EVENT_LOG_MAX_EVENTS: '0' }).eventLog).toEqual({
+      retentionMs: null,
+      maxEvents: null,
+    });
+    expect(loadConfig({ EVENT_LOG_RETENTION_DAYS: '7', EVENT_LOG_MAX_EVENTS: '5000' }).eventLog).toEqual({
+      retentionMs: 7 * 86_400_000,
+      maxEvents: 5000,
+    });
   });
 
   it.each(['127.0.0.1', '::', '::1', 'localhost', 'api.internal.example.com'])(
@@ -37,6 +49,10 @@ describe('loadConfig', () => {
     ['HOST', 'not a host'],
     ['HOST', '0.0.0.0:8080'],
     ['DEDUP_WINDOW_SECS', '-1'],
+    ['EVENT_LOG_RETENTION_DAYS', '1.5'],
+    ['EVENT_LOG_RETENTION_DAYS', '-1'],
+    ['EVENT_LOG_MAX_EVENTS', 'many'],
+    ['EVENT_LOG_MAX_EVENTS', '-5'],
   ])('rejects %s=%s naming the variable', (key, value) => {
     expect(() => loadConfig({ [key]: value })).toThrow(ConfigValidationError);
     expect(() => loadConfig({ [key]: value })).toThrow(new RegExp(key));

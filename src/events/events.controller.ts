@@ -1,7 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { UuidParam } from '../common/uuid-param.pipe';
+import { EventLogPageDto } from './dto/event-log-page.dto';
 import { ListEventsQuery } from './dto/list-events.query';
+import { EventLogBounds, EventLogRetentionService } from './event-log-retention.service';
 import type { StoredLogEntry } from './event-log.repository';
 import { EventLogService } from './event-log.service';
 import { RequireScope } from '../auth/access.decorator';
@@ -9,38 +11,67 @@ import { CallerConstraint } from '../auth/caller-constraint.decorator';
 import type { IncidentConstraint } from '../common/incident-constraint';
 import { Scope } from '../auth/scopes';
 
+/** A page of the log: its events and the log's stored range, read after them (see EventLogRetentionService). */
+type EventLogPage = { events: StoredLogEntry[] } & EventLogBounds;
+
 /**
  * The persistent event log over REST: a client that reconnects asks for everything after the last `sequence` it
- * saw, so a dropped connection loses nothing.
+ * saw, so a dropped connection loses nothing; `oldest_sequence` tells it whether retention pruned some of that.
  */
 @ApiTags('events')
+@ApiBearerAuth()
+@ApiResponse({ status: 400, description: 'VALIDATION_ERROR: after_sequence or limit out of range' })
+@ApiResponse({ status: 401, description: 'AUTHENTICATION_ERROR: no valid credential' })
+@ApiResponse({
+  status: 403,
+  description: 'AUTHORIZATION_ERROR: the credential lacks the incidents:read scope',
+})
 @Controller('v1')
 export class EventsController {
-  constructor(private readonly log: EventLogService) {}
+  constructor(
+    private readonly log: EventLogService,
+    private readonly retention: EventLogRetentionService,
+  ) {}
 
   @RequireScope(Scope.IncidentsRead)
   @Get('events')
+  @ApiOperation({
+    summary: 'Events of the log after after_sequence, oldest first, with the stored range of the log',
+    description:
+      'With a constrained credential, only the events whose incident, as it is now, lies inside the constraint (and system events).',
+  })
+  @ApiOkResponse({ type: EventLogPageDto })
   async list(
     @Query() query: ListEventsQuery,
     @CallerConstraint() constraint: IncidentConstraint | null,
-  ): Promise<{ events: StoredLogEntry[] }> {
-    return {
-      events: await this.log.list({ afterSequence: query.after_sequence, limit: query.limit }, constraint),
-    };
+  ): Promise<EventLogPage> {
+    const events = await this.log.list(
+      { afterSequence: query.after_sequence, limit: query.limit },
+      constraint,
+    );
+    return { events, ...(await this.retention.bounds()) };
   }
 
   @RequireScope(Scope.IncidentsRead)
   @Get('incidents/:id/events')
+  @ApiOperation({
+    summary:
+      "One incident's events after after_sequence, oldest first, with the stored range of the whole log",
+  })
+  @ApiOkResponse({ type: EventLogPageDto })
+  @ApiResponse({
+    status: 404,
+    description: "NOT_FOUND: no such incident, or outside the credential's constraint",
+  })
   async forIncident(
     @UuidParam() id: string,
     @Query() query: ListEventsQuery,
     @CallerConstraint() constraint: IncidentConstraint | null,
-  ): Promise<{ events: StoredLogEntry[] }> {
-    return {
-      events: await this.log.list(
-        { afterSequence: query.after_sequence, incidentId: id, limit: query.limit },
-        constraint,
-      ),
-    };
+  ): Promise<EventLogPage> {
+    const events = await this.log.list(
+      { afterSequence: query.after_sequence, incidentId: id, limit: query.limit },
+      constraint,
+    );
+    return { events, ...(await this.retention.bounds()) };
   }
 }
