@@ -40,7 +40,7 @@ export class EventsController {
     description:
       'With a constrained credential, only the events whose incident, as it is now, lies inside the constraint (and system events).',
   })
-  @ApiOkResponse({ type: EventLogPageDto })
+  @ApiOkResponse({ type: EventLogPageDto, description: '{events, oldest_sequence, head_sequence}' })
   async list(
     @Query() query: ListEventsQuery,
     @CallerConstraint() constraint: IncidentConstraint | null,
@@ -58,7 +58,7 @@ export class EventsController {
     summary:
       "One incident's events after after_sequence, oldest first, with the stored range of the whole log",
   })
-  @ApiOkResponse({ type: EventLogPageDto })
+  @ApiOkResponse({ type: EventLogPageDto, description: '{events, oldest_sequence, head_sequence}' })
   @ApiResponse({
     status: 404,
     description: "NOT_FOUND: no such incident, or outside the credential's constraint",

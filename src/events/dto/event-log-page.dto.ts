@@ -4,7 +4,11 @@ import type { StoredLogEntry } from '../event-log.repository';
 
 /** One stored event, as `GET /v1/events` lists it (OpenAPI schema of StoredLogEntry). */
 export class LoggedEventDto implements StoredLogEntry {
-  @ApiProperty({ description: 'Position in the log: strictly increasing, never reused', example: 42 })
+  @ApiProperty({
+    type: 'integer',
+    description: 'Position in the log: strictly increasing, never reused',
+    example: 42,
+  })
   sequence!: number;
 
   @ApiProperty({ format: 'uuid' })
@@ -36,6 +40,7 @@ export class EventLogPageDto {
   events!: StoredLogEntry[];
 
   @ApiProperty({
+    type: 'integer',
     description:
       'Sequence of the oldest event still stored (older ones were pruned by retention; 0 while the log is empty). ' +
       'A client whose last seen sequence is below oldest_sequence - 1 has missed events and should reload.',
@@ -44,6 +49,7 @@ export class EventLogPageDto {
   oldest_sequence!: number;
 
   @ApiProperty({
+    type: 'integer',
     description: 'Sequence of the newest stored event (0 while the log is empty); never pruned',
     example: 42,
   })

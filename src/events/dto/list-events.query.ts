@@ -5,6 +5,7 @@ import { IsOptionalButNotNull, toSafeInteger } from '../../common/validation';
 
 export class ListEventsQuery {
   @ApiPropertyOptional({
+    type: 'integer',
     description: 'Only events with a greater sequence (resume after a reconnect)',
     default: 0,
   })
@@ -14,7 +15,7 @@ export class ListEventsQuery {
   @Min(0)
   after_sequence = 0;
 
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 1000 })
   @IsOptionalButNotNull()
   @Transform(toSafeInteger)
   @IsInt()
