@@ -60,8 +60,8 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
         return false;
       }
     },
-    // ts-node compiles the whole server at each start: about 8 s on a 2-core machine, more under a parallel suite.
-    40_000,
+    // ts-node compiles the whole server at each start: about 8 s on an idle 2-core machine, 25 s measured under load.
+    60_000,
     'the server process to be ready',
   );
   return {
