@@ -7,7 +7,12 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Alert, Incident, SEVERITIES, isActiveState } from '../domain';
 import { EventPublisher, EventRecorder } from '../events/event-publisher.service';
 import { EventType } from '../events/event.types';
-import { addTimeline, createIncident, resolveIncident } from '../incidents/incident-lifecycle';
+import {
+  addTimeline,
+  createIncident,
+  resolveIncident,
+  snapshotIncident,
+} from '../incidents/incident-lifecycle';
 import { IncidentStatsService } from '../incidents/incident-stats.service';
 import { IncidentsService } from '../incidents/incidents.service';
 import { IncidentOrigin, Metric } from '../metrics/metric-names';
@@ -254,6 +259,7 @@ export class AlertIngestionService {
     if (!incident) return `Incident ${incidentId} not found`;
     if (!isActiveState(incident.state)) return `Incident ${incidentId} already ${incident.state}`;
     const before = { severity: incident.severity, state: incident.state };
+    const previous = snapshotIncident(incident);
     resolveIncident(
       incident,
       {
@@ -265,7 +271,7 @@ export class AlertIngestionService {
       this.clock.nowIso(),
     );
     await this.incidents.save(tx, incident);
-    events.record({ event_type: EventType.IncidentResolved, incident }, incident);
+    events.record({ event_type: EventType.IncidentResolved, incident }, incident, previous);
     out.changed.push({ before, after: incident });
     return `Incident ${incidentId} resolved`;
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
+import { isEventStream } from '../common/event-stream';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /**
@@ -49,6 +50,8 @@ export class HttpShutdownService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
+    // Event streams never finish by themselves: the stream shutdown ends them, with `closing`, after this step.
+    for (const response of this.inFlight) if (isEventStream(response)) this.inFlight.delete(response);
     for (const response of this.inFlight) {
       if (!response.headersSent) response.setHeader('Connection', 'close');
     }

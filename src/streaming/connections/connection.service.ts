@@ -9,6 +9,9 @@ import { SubscriptionIndex } from '../routing/subscription-index';
 import { ConnectionErrorReason, StreamMetrics } from '../stream-metrics';
 import { clientAddress } from '../transport/client-address';
 import { controlFrame } from '../transport/outbound-frame';
+import type { Principal } from '../../auth/principal';
+import type { SubscriptionFilter } from '../routing/subscription-filter';
+import type { ClientSocket, FrameTransport } from '../transport/client-socket';
 import type { StreamSocket } from '../transport/stream-socket';
 import { FlushScheduler } from './flush-scheduler';
 import { Session } from './session';
@@ -66,25 +69,31 @@ export class ConnectionService implements OnModuleDestroy {
     return this.perAddress.get(address) ?? 0;
   }
 
+  /**
+   * Why a new client would be refused now (shutting down, the connection limit, the per-address limit), with its
+   * close code; null when it may connect. Counted as a connection error when refused.
+   */
+  refusal(request: IncomingMessage): { code: CloseCode; reason: string } | null {
+    if (!this.accepting) return { code: CloseCode.GoingAway, reason: 'server shutting down' };
+    if (this.connections.size >= this.config.maxConnections) {
+      this.metrics.connectionError(ConnectionErrorReason.ConnectionLimit);
+      return { code: CloseCode.LimitExceeded, reason: 'connection limit reached' };
+    }
+    if (this.connectionsFrom(clientAddress(request)) >= this.config.maxConnectionsPerIp) {
+      this.metrics.connectionError(ConnectionErrorReason.IpConnectionLimit);
+      return { code: CloseCode.LimitExceeded, reason: 'connection limit per address reached' };
+    }
+    return null;
+  }
+
   /** Registers a new socket and greets it, or refuses it (`closing`, then 4029 or 1001). */
   accept(socket: StreamSocket, request: IncomingMessage): StreamConnection | null {
     socket.on('error', (error: Error & { code?: string }) =>
       this.metrics.connectionError(errorReason(error)),
     );
-    if (!this.accepting) {
-      this.refuse(socket, CloseCode.GoingAway, 'server shutting down');
-      return null;
-    }
-    if (this.connections.size >= this.config.maxConnections) {
-      this.metrics.connectionError(ConnectionErrorReason.ConnectionLimit);
-      this.refuse(socket, CloseCode.LimitExceeded, 'connection limit reached');
-      return null;
-    }
-    const remoteAddress = clientAddress(request);
-    const fromAddress = this.connectionsFrom(remoteAddress);
-    if (fromAddress >= this.config.maxConnectionsPerIp) {
-      this.metrics.connectionError(ConnectionErrorReason.IpConnectionLimit);
-      this.refuse(socket, CloseCode.LimitExceeded, 'connection limit per address reached');
+    const refusal = this.refusal(request);
+    if (refusal !== null) {
+      this.refuse(socket, refusal.code, refusal.reason);
       return null;
     }
     const admission = this.authenticator.admissionOf(request);
@@ -96,6 +105,21 @@ export class ConnectionService implements OnModuleDestroy {
       this.refuse(socket, forbidden ? CloseCode.Forbidden : CloseCode.Unauthorized, admission.code);
       return null;
     }
+    return this.register(socket, request.socket, request, admission.principal, admission.constraint);
+  }
+
+  /**
+   * Registers an admitted client (a WebSocket, or an event stream whose request passed the route's access check)
+   * and greets it with `welcome`.
+   */
+  register(
+    socket: ClientSocket,
+    transport: FrameTransport,
+    request: IncomingMessage,
+    principal: Principal,
+    constraint: SubscriptionFilter | null,
+  ): StreamConnection {
+    const remoteAddress = clientAddress(request);
     const now = this.clock.now();
     const session = new Session(randomUUID(), now, {
       remote_address: remoteAddress,
@@ -103,7 +127,7 @@ export class ConnectionService implements OnModuleDestroy {
     });
     const connection = new StreamConnection(
       socket,
-      request.socket,
+      transport,
       session,
       remoteAddress,
       this.flushes,
@@ -112,12 +136,12 @@ export class ConnectionService implements OnModuleDestroy {
         maxPendingMessages: this.config.maxPendingMessages,
         maxMessagesPerSecond: this.config.maxMessagesPerSecond,
       },
-      admission.principal,
-      admission.constraint,
+      principal,
+      constraint,
     );
     socket.connection = connection;
     this.connections.set(session.id, connection);
-    this.perAddress.set(remoteAddress, fromAddress + 1);
+    this.perAddress.set(remoteAddress, this.connectionsFrom(remoteAddress) + 1);
     this.metrics.connectionOpened();
     this.openedSubject.next(connection);
     connection.reply({
@@ -129,7 +153,7 @@ export class ConnectionService implements OnModuleDestroy {
   }
 
   /** Forgets a connection whose socket has closed. */
-  release(socket: StreamSocket): void {
+  release(socket: ClientSocket): void {
     const connection = socket.connection;
     if (connection === undefined || this.connections.get(connection.id) !== connection) return;
     this.connections.delete(connection.id);

@@ -104,6 +104,8 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
       connection.terminate();
       return true;
     }
+    // A client that cannot answer (an event stream) is alive as long as its connection takes our writes.
+    if (!connection.answersPings) connection.pongReceived(this.clock.now());
     connection.heartbeat(pong);
     return true;
   }

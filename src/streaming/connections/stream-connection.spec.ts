@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { EventPriority } from '../../events/event-priority';
 import { OutboundFrame, controlFrame } from '../transport/outbound-frame';
@@ -97,7 +96,7 @@ function setup(maxPendingMessages = 10) {
   const { flushes, metrics } = surroundings();
   const connection = new StreamConnection(
     socket,
-    transport as unknown as Socket,
+    transport,
     new Session('s', 0, {}),
     '127.0.0.1',
     flushes,

@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { OPEN_PRINCIPAL, Principal } from '../../auth/principal';
 import type { Timer } from '../../clock/clock';
@@ -10,8 +9,11 @@ import type { Subscription } from '../routing/subscription';
 import type { SubscriptionFilter } from '../routing/subscription-filter';
 import type { StreamMetrics } from '../stream-metrics';
 import { OutboundFrame, controlFrame } from '../transport/outbound-frame';
-import type { StreamSocket } from '../transport/stream-socket';
+import type { ClientSocket, FrameTransport } from '../transport/client-socket';
 import { PING_FRAME } from '../transport/websocket-framing';
+
+/** An event stream's heartbeat: a comment line, which EventSource ignores (contract section 7). */
+const EVENT_STREAM_PING = Buffer.from(': ping\n\n', 'utf8');
 import { RateLimiter } from './rate-limiter';
 import { Offer, SendQueue } from './send-queue';
 import { ShedLog } from './shed-log';
@@ -95,6 +97,10 @@ export class StreamConnection {
    * frames go through `ws`.
    */
   private readonly writesEncodedFrames: boolean;
+  /** A Server-Sent Events stream (`GET /v1/stream`): frames go out as SSE events (OutboundFrame.eventStream). */
+  private readonly eventStream: boolean;
+  /** The ping written at the head of a flush; null when `ws` sends its own (compression). */
+  private readonly pingFrame: Buffer | null;
   /**
    * While a replay or a snapshot is being prepared (see beginCatchUp): the live events held back to follow it, under
    * the same bound and shedding rules as the send queue. Null otherwise.
@@ -110,9 +116,9 @@ export class StreamConnection {
   };
 
   constructor(
-    readonly socket: StreamSocket,
-    /** The TCP socket under the WebSocket (from the upgrade request). */
-    private readonly transport: Socket,
+    readonly socket: ClientSocket,
+    /** The TCP socket under the WebSocket (from the upgrade request), or the response of an event stream. */
+    private readonly transport: FrameTransport,
     readonly session: Session,
     readonly remoteAddress: string,
     private readonly flushes: FlushRequests,
@@ -125,7 +131,14 @@ export class StreamConnection {
   ) {
     this.queue = new SendQueue(limits.maxPendingMessages);
     this.rate = new RateLimiter(limits.maxMessagesPerSecond);
+    this.eventStream = socket.eventStream === true;
     this.writesEncodedFrames = !socket.extensions.includes(PERMESSAGE_DEFLATE);
+    this.pingFrame = this.eventStream ? EVENT_STREAM_PING : this.writesEncodedFrames ? PING_FRAME : null;
+  }
+
+  /** Whether the client answers pings (an event stream cannot: its TCP connection stands for its liveness). */
+  get answersPings(): boolean {
+    return !this.eventStream;
   }
 
   get id(): string {
@@ -233,8 +246,14 @@ export class StreamConnection {
    */
   heartbeat(pong: OutboundFrame): void {
     if (!this.isOpen) return;
+    if (this.eventStream) {
+      // An event stream's heartbeat is the ping comment alone; its client has no way to answer it.
+      this.pingDue = true;
+      this.requestFlush();
+      return;
+    }
     this.missedPings += 1;
-    if (this.writesEncodedFrames) this.pingDue = true;
+    if (this.pingFrame !== null) this.pingDue = true;
     else this.socket.ping();
     this.sendControl(pong);
   }
@@ -251,7 +270,7 @@ export class StreamConnection {
       this.metrics.dropped(this.queue.clear());
       return;
     }
-    if (this.queue.isEmpty || this.waitingForDrain) return;
+    if ((this.queue.isEmpty && !this.pingDue) || this.waitingForDrain) return;
     if (this.socket.bufferedAmount >= SOCKET_HIGH_WATER_BYTES) {
       this.awaitDrain();
       return;
@@ -261,9 +280,9 @@ export class StreamConnection {
     const corked = this.pingDue || this.queue.size > 1;
     if (corked) this.transport.cork();
     try {
-      if (this.pingDue) {
+      if (this.pingDue && this.pingFrame !== null) {
         this.pingDue = false;
-        this.transport.write(PING_FRAME);
+        this.transport.write(this.pingFrame);
       }
       let frame: OutboundFrame | undefined;
       while ((frame = this.queue.shift()) !== undefined) {
@@ -456,7 +475,8 @@ export class StreamConnection {
 
   private write(frame: OutboundFrame): void {
     try {
-      if (this.writesEncodedFrames) this.transport.write(frame.wire);
+      if (this.eventStream) this.transport.write(frame.eventStream);
+      else if (this.writesEncodedFrames) this.transport.write(frame.wire);
       else this.socket.send(frame.data, TEXT_FRAME);
       this.metrics.frameWritten(frame);
     } catch (error) {

@@ -4,6 +4,8 @@ import type { EventType } from '../../events/event.types';
 import { ControlMessage, ServerMessageType } from '../protocol/stream-protocol';
 import { encodeTextFrame } from './websocket-framing';
 
+const EVENT_END = Buffer.from('\n\n', 'utf8');
+
 /** Control frames (replies, heartbeats, `closing`) rank above every event priority and are never shed. */
 export const CONTROL_PRIORITY = 4;
 export type FramePriority = EventPriority | typeof CONTROL_PRIORITY;
@@ -16,6 +18,7 @@ export class OutboundFrame {
   /** The last flush pass that recorded this frame's latency (one observation per event per pass). */
   latencyPass = 0;
   private encoded: Buffer | null = null;
+  private eventStreamEncoded: Buffer | null = null;
 
   constructor(
     /** The message's JSON, UTF-8. */
@@ -33,6 +36,22 @@ export class OutboundFrame {
   /** The complete WebSocket frame (header and payload), encoded on first use and then shared by all recipients. */
   get wire(): Buffer {
     return (this.encoded ??= encodeTextFrame(this.data));
+  }
+
+  /**
+   * The frame as a Server-Sent Event (`GET /v1/stream`): `id:` the sequence (events only, so that a reconnecting
+   * EventSource sends it back as Last-Event-ID), `event:` the event type or the message type, `data:` the same JSON
+   * as on the WebSocket (one line: JSON text has no raw line breaks). Encoded once, shared by all recipients.
+   */
+  get eventStream(): Buffer {
+    if (this.eventStreamEncoded === null) {
+      const head =
+        this.eventType === null
+          ? `event: ${this.type}\ndata: `
+          : `id: ${this.sequence}\nevent: ${this.eventType}\ndata: `;
+      this.eventStreamEncoded = Buffer.concat([Buffer.from(head, 'utf8'), this.data, EVENT_END]);
+    }
+    return this.eventStreamEncoded;
   }
 }
 

@@ -1,0 +1,131 @@
+import { Controller, Get, Headers, HttpStatus, Logger, Req, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { RequireScope } from '../../auth/access.decorator';
+import type { AuthenticatedRequest } from '../../auth/access.guard';
+import { AuthenticationError } from '../../auth/auth-errors';
+import { AuthFailure, OPEN_PRINCIPAL } from '../../auth/principal';
+import { Scope } from '../../auth/scopes';
+import { ApiException, ErrorCode } from '../../common/api-error';
+import { EVENT_STREAM_CONTENT_TYPE } from '../../common/event-stream';
+import { ConnectionService } from '../connections/connection.service';
+import { compileConstraint } from '../connections/stream-authenticator';
+import { CloseCode } from '../protocol/stream-protocol';
+import { SubscriptionService } from '../routing/subscription.service';
+import { EventStreamSocket } from './event-stream-socket';
+import { parseEventStreamQuery } from './event-stream-query';
+
+/** The one subscription of an event stream. */
+export const EVENT_STREAM_SUBSCRIPTION_ID = 'stream';
+
+/** How long an EventSource waits before it reconnects (the SSE `retry:` field), in ms. */
+const RECONNECT_DELAY_MS = 1000;
+
+/**
+ * `GET /v1/stream`: the WebSocket stream as Server-Sent Events (contract section 7), for clients that only speak
+ * HTTP. One subscription, from the query; `resume_from` or `Last-Event-ID` resumes, `snapshot=true` starts with
+ * the matching active incidents. Each event is `id: <sequence>`, `event: <event_type>`, `data: <the event frame>`;
+ * replies (`welcome`, `subscribed`, `replay_complete`, `snapshot`, `gap`, `closing`) are events named by their
+ * type; a `: ping` comment every heartbeat interval. The same connection limits, queue bound and slow-consumer rule
+ * as a WebSocket: it is one, registered like one.
+ */
+@ApiTags('stream')
+@ApiBearerAuth()
+@Controller('v1')
+export class EventStreamController {
+  private readonly logger = new Logger('Streaming');
+
+  constructor(
+    private readonly connections: ConnectionService,
+    private readonly subscriptions: SubscriptionService,
+  ) {}
+
+  @RequireScope(Scope.StreamRead)
+  @Get('stream')
+  @ApiOperation({
+    summary: 'Stream events as Server-Sent Events',
+    description:
+      'Filters as query parameters (lists comma-separated, labels=env:prod,team:db), resume_from or the ' +
+      'Last-Event-ID header, or snapshot=true. Each event: id = its sequence, event = its event_type, data = the ' +
+      'WebSocket event frame. A ": ping" comment every heartbeat interval.',
+  })
+  @ApiProduces(EVENT_STREAM_CONTENT_TYPE)
+  @ApiQuery({ name: 'event_types', required: false, type: String, example: 'incident_created,escalated' })
+  @ApiQuery({ name: 'severities', required: false, type: String, example: 'P0,P1' })
+  @ApiQuery({ name: 'states', required: false, type: String, example: 'Detected,Investigating' })
+  @ApiQuery({ name: 'sources', required: false, type: String })
+  @ApiQuery({ name: 'affected_resources', required: false, type: String })
+  @ApiQuery({ name: 'labels', required: false, type: String, example: 'env:prod,team:db' })
+  @ApiQuery({ name: 'incident_ids', required: false, type: String })
+  @ApiQuery({ name: 'resume_from', required: false, type: 'integer' })
+  @ApiQuery({ name: 'snapshot', required: false, type: Boolean })
+  @ApiOkResponse({ description: 'An endless text/event-stream' })
+  @ApiResponse({ status: 400, description: 'VALIDATION_ERROR: an unknown, repeated or invalid parameter' })
+  @ApiResponse({ status: 401, description: 'AUTHENTICATION_ERROR: no valid credential' })
+  @ApiResponse({ status: 403, description: 'AUTHORIZATION_ERROR: the credential lacks stream:read' })
+  @ApiResponse({
+    status: 429,
+    description: 'RATE_LIMIT_EXCEEDED: the connection limit (total or per address)',
+  })
+  @ApiResponse({ status: 503, description: 'The server is shutting down' })
+  async open(
+    @Req() request: AuthenticatedRequest,
+    @Res() reply: FastifyReply,
+    @Headers('last-event-id') lastEventId: string | undefined,
+  ): Promise<void> {
+    const wanted = parseEventStreamQuery(request.query as Record<string, unknown>, lastEventId);
+    const principal = request.principal ?? OPEN_PRINCIPAL;
+    const constraint = principal.constraint === null ? null : compileConstraint(principal.constraint);
+    if (principal.constraint !== null && constraint === null) {
+      throw new AuthenticationError(AuthFailure.InvalidToken);
+    }
+    const refusal = this.connections.refusal(request.raw);
+    if (refusal !== null) {
+      throw refusal.code === CloseCode.GoingAway
+        ? new ApiException(ErrorCode.Internal, refusal.reason, HttpStatus.SERVICE_UNAVAILABLE)
+        : new ApiException(ErrorCode.RateLimitExceeded, refusal.reason, HttpStatus.TOO_MANY_REQUESTS);
+    }
+
+    // From here on the response is the stream's: Fastify leaves it alone (the headers it prepared, CORS among
+    // them, are carried over).
+    reply.hijack();
+    const response = reply.raw;
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined) response.setHeader(name, value);
+    }
+    response.setHeader('content-type', `${EVENT_STREAM_CONTENT_TYPE}; charset=utf-8`);
+    response.setHeader('cache-control', 'no-cache, no-transform');
+    // Proxies that buffer responses (nginx) would hold the events back.
+    response.setHeader('x-accel-buffering', 'no');
+    response.writeHead(200);
+    response.write(`retry: ${RECONNECT_DELAY_MS}\n\n`);
+    request.raw.socket.setNoDelay(true);
+
+    const socket = new EventStreamSocket(response);
+    socket.once('close', () => this.connections.release(socket));
+    const connection = this.connections.register(socket, response, request.raw, principal, constraint);
+    try {
+      const subscribed = await this.subscriptions.subscribe(connection, {
+        subscription_id: EVENT_STREAM_SUBSCRIPTION_ID,
+        filters: wanted.filters,
+        resume_from: wanted.resumeFrom,
+        snapshot: wanted.snapshot,
+      });
+      if (subscribed !== undefined) connection.reply(subscribed);
+    } catch (error) {
+      // The response is the stream's by now: the failure (a store that cannot be read) ends it, with `closing`.
+      this.logger.warn(
+        `event stream ${connection.id}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      connection.close(CloseCode.GoingAway, 'the stream could not start', true);
+    }
+  }
+}
