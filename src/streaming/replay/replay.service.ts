@@ -5,6 +5,7 @@ import type { EventType } from '../../events/event.types';
 import type { MatchSubjects } from '../../events/match-subject';
 import type { StreamConnection } from '../connections/stream-connection';
 import type { Subscription } from '../routing/subscription';
+import { ServerMessageType } from '../protocol/stream-protocol';
 import { StreamMetrics } from '../stream-metrics';
 import { storedEventFrame, subjectsOfStored } from './stored-event';
 
@@ -38,6 +39,7 @@ export class ReplayService {
       if (!this.stillWanted(connection, subscription)) break;
       const rows = await this.log.readRange(cursor, position, Math.min(REPLAY_PAGE_SIZE, capacity));
       if (rows.length === 0) break;
+      if (rows[0].sequence > cursor + 1) await this.reportPruned(connection, cursor, rows[0].sequence);
       for (const row of rows) {
         const type = row.event_type as EventType;
         const subjects = subjectsOfStored(row);
@@ -61,6 +63,23 @@ export class ReplayService {
     if (this.stillWanted(connection, subscription)) subscription.replayedTo = position;
     this.metrics.eventsReplayed(replayed);
     return replayed;
+  }
+
+  /**
+   * Sequences are missing before the page just read: numbers never used (a rolled-back write on PostgreSQL), or
+   * entries retention pruned while this replay ran. Only the latter is a loss; it is reported as a `gap` (its
+   * `dropped` counts the whole range: how many of those matched is unknown once they are gone).
+   */
+  private async reportPruned(connection: StreamConnection, cursor: number, next: number): Promise<void> {
+    const oldest = await this.log.oldestSequence();
+    if (oldest === null || oldest <= cursor + 1) return;
+    const to = Math.min(oldest, next) - 1;
+    connection.reply({
+      type: ServerMessageType.Gap,
+      from_sequence: cursor + 1,
+      to_sequence: to,
+      dropped: to - cursor,
+    });
   }
 
   private stillWanted(connection: StreamConnection, subscription: Subscription): boolean {
