@@ -102,7 +102,7 @@ describe('WebSocket resume_from and snapshot', () => {
     await second.expectNothingPending();
   });
 
-  it('holds live events during a replay and sends them after it, each sequence once and in order', async () => {
+  it('catches up with events published during a replay: each sequence once and in order, then live', async () => {
     const backlog = Array.from({ length: 400 }, (_, i) => ({
       event: systemEvent(`old ${i}`),
       incident: null,
@@ -127,6 +127,36 @@ describe('WebSocket resume_from and snapshot', () => {
     const completeAt = client.frames.indexOf(complete);
     for (const frame of client.frames.slice(completeAt + 1)) {
       if (frame.type === 'event') expect(frame.sequence).toBeGreaterThan(complete.position as number);
+    }
+  });
+
+  it('replays a backlog many times the send queue while live events keep coming, without closing the client', async () => {
+    const small = await startTestApp({ WS_MAX_PENDING_MESSAGES: '10' });
+    try {
+      await publishAll(
+        small.app,
+        Array.from({ length: 300 }, (_, i) => ({ event: systemEvent(`old ${i}`), incident: null })),
+      );
+      const client = await WsTestClient.connect(small.wsUrl);
+      clients.push(client);
+      client.send({ type: 'subscribe', subscription_id: 'all', filters: {}, resume_from: 0 });
+      const live = (async () => {
+        for (let i = 0; i < 100; i++) await publish(small.app, systemEvent(`live ${i}`), null);
+      })();
+      const complete = await untilReplayComplete(client, 'all');
+      await live;
+      const body = (await request(small.baseUrl).get('/v1/events?limit=1000').expect(200)).body as {
+        events: { sequence: number }[];
+        head_sequence: number;
+      };
+      await client.waitFor((f) => f.type === 'event' && f.sequence === body.head_sequence);
+      await client.expectNothingPending();
+      expect(client.isOpen).toBe(true);
+      expect(client.frames.some((f) => f.type === 'gap')).toBe(false);
+      expect(sequencesOf(client.frames)).toEqual(body.events.map((e) => e.sequence));
+      expect(complete.position).toBeGreaterThanOrEqual(300);
+    } finally {
+      await small.cleanup();
     }
   });
 

@@ -102,12 +102,12 @@ export class StreamConnection {
   /** The ping written at the head of a flush; null when `ws` sends its own (compression). */
   private readonly pingFrame: Buffer | null;
   /**
-   * While a replay or a snapshot is being prepared (see beginCatchUp): the live events held back to follow it, under
-   * the same bound and shedding rules as the send queue. Null otherwise.
+   * While a snapshot is being prepared (see beginCatchUp): the live events held back to follow it, under the same
+   * bound and shedding rules as the send queue. Null otherwise.
    */
   private held: SendQueue | null = null;
   private catchUps = 0;
-  private catchUpChain: Promise<void> = Promise.resolve();
+  private replayChain: Promise<void> = Promise.resolve();
   /** Replays waiting for room in the send queue (see whenQueueBelow). */
   private roomWaiters: { below: number; resolve: () => void }[] | null = null;
   private readonly onDrain = (): void => {
@@ -179,8 +179,8 @@ export class StreamConnection {
   }
 
   /**
-   * Queues an event read back from the log (a replay), ahead of the held live events. The replay makes room first
-   * (whenQueueBelow), so nothing is shed.
+   * Queues an event read back from the log (a replay), among the live events of the connection's other
+   * subscriptions. The replay makes room first (whenQueueBelow), so it never causes shedding by itself.
    */
   deliverReplayed(frame: OutboundFrame): void {
     if (!this.isOpen) return;
@@ -189,8 +189,8 @@ export class StreamConnection {
   }
 
   /**
-   * Starts holding this connection's live events back (a replay or snapshot is being prepared for one of its
-   * subscriptions); they follow, in order, once every catch-up begun has ended (endCatchUp).
+   * Starts holding this connection's live events back (a snapshot is being read for one of its subscriptions); they
+   * follow, in order, once every catch-up begun has ended (endCatchUp).
    */
   beginCatchUp(): void {
     if (this.held === null) {
@@ -200,21 +200,16 @@ export class StreamConnection {
     this.catchUps += 1;
   }
 
-  /** Runs a catch-up after the ones before it (replays run one at a time), then ends it. */
-  runCatchUp(task: () => Promise<void>): void {
-    this.catchUpChain = this.catchUpChain
-      .then(task)
-      .catch((error: unknown) => {
-        logger.warn(
-          `catch-up on ${this.id} failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      })
-      .finally(() => this.endCatchUp());
+  /** Runs a replay after the ones before it: a connection's replays run one at a time. */
+  runReplay(task: () => Promise<void>): void {
+    this.replayChain = this.replayChain.then(task).catch((error: unknown) => {
+      logger.warn(`replay on ${this.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
 
   endCatchUp(): void {
     this.catchUps -= 1;
-    if (this.catchUps === 0) void this.releaseHeld();
+    if (this.catchUps === 0) this.releaseHeld();
   }
 
   /** Resolves once fewer than `count` events are queued (or the connection is closing): a replay's flow control. */
@@ -433,19 +428,17 @@ export class StreamConnection {
   }
 
   /**
-   * Once the send queue has taken every replayed event, the held live events join it, in order (they are newer than
-   * anything replayed), with their shed tally for the next `gap`. A catch-up begun meanwhile keeps them held.
+   * The held live events join the send queue, in order, with their shed tally for the next `gap`; the queue's rules
+   * apply as they join (a burst beyond its bound sheds, a Critical event that does not fit is a slow consumer).
    */
-  private async releaseHeld(): Promise<void> {
-    await this.whenQueueBelow(1);
+  private releaseHeld(): void {
     const held = this.held;
-    if (this.catchUps > 0 || held === null) return;
+    if (held === null) return;
     this.held = null;
     if (!this.isOpen) return;
     this.queue.absorbShedTally(held);
     let frame: OutboundFrame | undefined;
-    while ((frame = held.shift()) !== undefined) this.queue.offerEvent(frame);
-    this.requestFlush();
+    while ((frame = held.shift()) !== undefined) this.deliver(frame);
   }
 
   private wakeRoomWaiters(): void {

@@ -62,8 +62,9 @@ function labelsOf(value: string): Record<string, string> {
     const colon = pair.indexOf(':');
     if (colon <= 0) throw new ValidationError(`labels must be key:value pairs, got ${JSON.stringify(pair)}`);
     const key = pair.slice(0, colon);
-    if (RESERVED_KEYS.has(key))
-      {throw new ValidationError(`labels has the reserved key ${JSON.stringify(key)}`);}
+    if (RESERVED_KEYS.has(key)) {
+      throw new ValidationError(`labels has the reserved key ${JSON.stringify(key)}`);
+    }
     if (Object.hasOwn(labels, key)) throw new ValidationError(`label ${JSON.stringify(key)} given twice`);
     labels[key] = pair.slice(colon + 1);
   }

@@ -13,7 +13,7 @@ import { storedEventFrame, subjectsOfStored } from './stored-event';
 export const REPLAY_PAGE_SIZE = 500;
 
 /**
- * Sends a resumed subscription the stored events it missed: the entries in `(replayFrom, position]` that match it
+ * Sends a resumed subscription the stored events it missed: the entries in `(replayedTo, position]` that match it
  * and that this connection has not been sent already (through another subscription, an ended one, or an earlier
  * replay), in order. The log is read in pages with a turn of the event loop between them, and the replay only
  * queues what the connection's send queue has room for, waiting for the socket to drain otherwise: a client
@@ -31,7 +31,7 @@ export class ReplayService {
   async replay(connection: StreamConnection, subscription: Subscription, position: number): Promise<number> {
     const capacity = connection.queue.capacity;
     const room = Math.max(1, Math.floor(capacity / 2));
-    let cursor = subscription.replayFrom;
+    let cursor = subscription.replayedTo;
     let replayed = 0;
     while (cursor < position && this.stillWanted(connection, subscription)) {
       // Wait for the queue to drain below half before reading on, so a page does not wait in memory for long.

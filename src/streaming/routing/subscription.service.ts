@@ -20,11 +20,11 @@ import { SubscriptionFilter } from './subscription-filter';
 import { SubscriptionIndex } from './subscription-index';
 
 /**
- * Adds, replaces and removes a connection's subscriptions, keeping the fan-out index in step; starts the replay of a
- * resumed subscription and the snapshot of one that asks for it (contract section 7).
+ * Adds, replaces and removes a connection's subscriptions, keeping the fan-out index in step; catches a resumed
+ * subscription up from the log and reads the snapshot of one that asks for it (contract section 7).
  *
- * Where a subscription's stream starts is exact because routing it and reading the broadcaster's head happen in the
- * same turn: every event up to the head is stored, every later one reaches the index after the subscription is in it.
+ * Where a subscription's live stream starts is exact because routing it and reading the broadcaster's head happen in
+ * the same turn: every event up to the head is stored, every later one reaches the index after it is routed.
  */
 @Injectable()
 export class SubscriptionService {
@@ -116,9 +116,12 @@ export class SubscriptionService {
   }
 
   /**
-   * `resume_from`: live at once (its live events held), then `subscribed` with `resumed`, the stored matching events
-   * after `resume_from` up to the position, `replay_complete`, and the held events. When the events after
-   * `resume_from` are not all stored any more (retention) or it lies beyond the log, nothing is replayed.
+   * `resume_from`: `subscribed` with `resumed`, then the stored matching events after `resume_from`, read from the
+   * log until the replay has caught up with the head, then `replay_complete` and live events: the subscription is
+   * routed in the same turn in which its replay reaches the head, so nothing falls between. Its live events while
+   * it replays come from the log too: nothing is held in memory, however long the backlog. When the events after
+   * `resume_from` are not all stored any more (retention) or it lies beyond the log, nothing is replayed and the
+   * subscription is live at once.
    */
   private async resume(
     connection: StreamConnection,
@@ -126,44 +129,55 @@ export class SubscriptionService {
     filter: SubscriptionFilter,
     resumeFrom: number,
   ): Promise<undefined> {
-    connection.beginCatchUp();
     const position = this.broadcaster.head;
+    const oldest = await this.log.oldestSequence();
+    if (!connection.isOpen) return undefined;
+    // The log holds every event in (oldest - 1, head]; an empty log holds none before the position.
+    const resumable = resumeFrom <= position && resumeFrom >= (oldest ?? position + 1) - 1;
+    if (!resumable) {
+      const live = new Subscription(message.subscription_id, filter, this.broadcaster.head);
+      this.route(connection, live);
+      connection.reply({ ...subscribed(live), resumed: false, oldest_sequence: oldest });
+      return undefined;
+    }
     const subscription = new Subscription(
       message.subscription_id,
       filter,
-      position,
-      Math.min(resumeFrom, position),
+      Number.POSITIVE_INFINITY,
+      resumeFrom,
     );
     this.route(connection, subscription);
-    let oldest: number | null;
-    try {
-      oldest = await this.log.oldestSequence();
-    } catch (error) {
-      connection.endCatchUp();
-      throw error;
-    }
-    // The log holds every event in (oldest - 1, head]; an empty log holds none before the position.
-    const resumable = resumeFrom <= position && resumeFrom >= (oldest ?? position + 1) - 1;
-    connection.reply({
-      ...subscribed(subscription),
-      resumed: resumable,
-      ...(resumable ? {} : { oldest_sequence: oldest }),
-    });
-    if (!resumable) {
-      connection.endCatchUp();
-      return undefined;
-    }
-    connection.runCatchUp(async () => {
-      const replayed = await this.replays.replay(connection, subscription, position);
-      if (connection.subscriptions.get(subscription.id) !== subscription) return;
-      connection.reply({
-        type: ServerMessageType.ReplayComplete,
-        subscription_id: subscription.id,
-        replayed,
-        position,
-      });
-    });
+    connection.reply({ ...subscribed(subscription), position, resumed: true });
+    connection.runReplay(() => this.catchUp(connection, subscription, position));
     return undefined;
+  }
+
+  /** Replays up to the head, again and again while it moves, then routes the subscription (see `resume`). */
+  private async catchUp(
+    connection: StreamConnection,
+    subscription: Subscription,
+    position: number,
+  ): Promise<void> {
+    let replayed = 0;
+    let through = position;
+    for (;;) {
+      replayed += await this.replays.replay(connection, subscription, through);
+      if (!connection.isOpen || connection.subscriptions.get(subscription.id) !== subscription) return;
+      const head = this.broadcaster.head;
+      if (subscription.replayedTo >= head) {
+        // Caught up, in this very turn: every later event is published after the subscription is routed.
+        subscription.goLive(head);
+        this.index.update(connection, filtersOf(connection));
+        break;
+      }
+      through = head;
+    }
+    connection.reply({
+      type: ServerMessageType.ReplayComplete,
+      subscription_id: subscription.id,
+      replayed,
+      position: subscription.liveFrom,
+    });
   }
 
   /**
@@ -206,6 +220,11 @@ function subscribed(subscription: Subscription): SubscribedMessage {
   };
 }
 
+/** The filters of the connection's routed subscriptions (a resumed one is routed once it has caught up). */
 function filtersOf(connection: StreamConnection): SubscriptionFilter[] {
-  return Array.from(connection.subscriptions.values(), (s) => s.filter);
+  const filters: SubscriptionFilter[] = [];
+  for (const subscription of connection.subscriptions.values()) {
+    if (subscription.isLive) filters.push(subscription.filter);
+  }
+  return filters;
 }
