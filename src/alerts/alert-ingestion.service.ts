@@ -21,7 +21,7 @@ import type { Tx } from '../storage/database.types';
 import { AckStatus, AlertAck, AlertInput, AlertOrigin } from './alert-input';
 import { incidentFromAlert } from './alert-to-incident';
 import { AlertOriginInfo, AlertsRepository } from './alerts.repository';
-import { alertFingerprint } from './fingerprint';
+import { alertFingerprint, dedupKeyFingerprint } from './fingerprint';
 
 export interface AlertmanagerAlertInput {
   status: 'firing' | 'resolved';
@@ -117,12 +117,10 @@ export class AlertIngestionService {
   ): Promise<AlertAck> {
     const nowMs = this.clock.now();
     const now = new Date(nowMs).toISOString();
-    const fingerprint = alertFingerprint(
-      input.source,
-      input.alert_type,
-      input.title,
-      input.affected_services,
-    );
+    const fingerprint =
+      input.dedup_key !== undefined
+        ? dedupKeyFingerprint(input.dedup_key)
+        : alertFingerprint(input.source, input.alert_type, input.title, input.affected_services);
     const alert: Alert = {
       id: randomUUID(),
       external_id: input.external_id ?? randomUUID(),
@@ -141,6 +139,7 @@ export class AlertIngestionService {
       deduplicated: false,
       parent_alert_id: null,
     };
+    if (input.dedup_key !== undefined) alert.dedup_key = input.dedup_key;
 
     const windowStart = new Date(nowMs - this.config.dedup.windowMs).toISOString();
     const existing = await this.incidents.findActiveByFingerprint(tx, fingerprint, windowStart);

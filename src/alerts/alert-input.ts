@@ -14,6 +14,11 @@ export interface AlertInput {
   annotations: Record<string, string>;
   /** The alert's own time (Alertmanager startsAt); defaults to reception time. */
   timestamp?: string;
+  /**
+   * The sender's deduplication key (contract section 9): when set, it replaces the fingerprint of source, type,
+   * title and services, so alerts with the same key join one active incident whatever their content.
+   */
+  dedup_key?: string;
 }
 
 export const AlertOrigin = { Native: 'native', Alertmanager: 'alertmanager' } as const;

@@ -7,6 +7,7 @@ import { AlertIngestionService } from './alert-ingestion.service';
 import { AlertsService } from './alerts.service';
 import { CreateAlertDto } from './dto/create-alert.dto';
 import { IngestLimited } from './ingest-rate-limit.guard';
+import { nativeAlertInput } from './native-alert.mapper';
 import { RequireScope } from '../auth/access.decorator';
 import { CallerConstraint } from '../auth/caller-constraint.decorator';
 import type { IncidentConstraint } from '../common/incident-constraint';
@@ -25,18 +26,7 @@ export class AlertsController {
   @Post()
   @HttpCode(200)
   submit(@Body() dto: CreateAlertDto): Promise<AlertAck> {
-    return this.ingestion.ingest({
-      external_id: dto.external_id,
-      source: dto.source,
-      title: dto.title,
-      description: dto.description,
-      severity: dto.severity,
-      alert_type: dto.alert_type,
-      labels: dto.labels ?? {},
-      affected_services: dto.affected_services ?? [],
-      runbook_url: dto.runbook_url ?? null,
-      annotations: dto.annotations ?? {},
-    });
+    return this.ingestion.ingest(nativeAlertInput(dto));
   }
 
   @RequireScope(Scope.IncidentsRead)

@@ -15,3 +15,12 @@ export function alertFingerprint(
   for (const service of affectedServices) hash.update(service);
   return hash.digest('hex');
 }
+
+/**
+ * The incident fingerprint of an alert sent with a `dedup_key` (contract section 9): the key replaces the alert's
+ * fields. Hashed under its own tag so that no key can equal the fingerprint of an alert's fields, and so that a key
+ * of any length fits the fingerprint column.
+ */
+export function dedupKeyFingerprint(dedupKey: string): string {
+  return createHash('sha256').update(`dedup_key:${dedupKey.length}:${dedupKey}`).digest('hex');
+}

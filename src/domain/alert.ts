@@ -18,4 +18,6 @@ export interface Alert {
   incident_id: string | null;
   deduplicated: boolean;
   parent_alert_id: string | null;
+  /** The sender's deduplication key, when it sent one (contract section 9); absent otherwise. */
+  dedup_key?: string;
 }

@@ -40,4 +40,15 @@ export class CreateAlertDto extends IncidentContentDto {
   @IsOptionalButNotNull()
   @IsStringMap()
   annotations?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: LIMITS.source,
+    description:
+      'Deduplication key: when set, alerts with the same key join one active incident, whatever their source, type, title and services',
+  })
+  @IsOptionalButNotNull()
+  @IsString()
+  @Length(1, LIMITS.source)
+  dedup_key?: string;
 }
