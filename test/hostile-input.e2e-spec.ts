@@ -72,6 +72,7 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /v1/incidents/:id/resolve': { resolved_by: 'alice', method: 'Manual', notes: 'n', root_cause: 'r' },
   'POST /v1/incidents/:id/escalate': { to_severity: 'P0', reason: 'worse' },
   'POST /v1/incidents/:id/close': { actor: 'alice' },
+  'POST /v1/incidents/:id/acknowledge': { actor: 'alice' },
   'POST /v1/incidents/:id/playbooks/:playbookId/run': { actor: 'alice' },
   'POST /v1/integrations/alertmanager': amWebhook([amAlert('firing', { alertname: 'Hostile', env: 'prod' })]),
   'POST /v1/escalation-policies': { name: 'p', description: 'd', levels: [{ level: 1, delay_minutes: 5 }] },

@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ValidationError } from '../common/api-error';
 import { UuidParam } from '../common/uuid-param.pipe';
 import type { Incident, IncidentNote } from '../domain';
+import { AcknowledgeIncidentDto } from './dto/acknowledge-incident.dto';
 import { AddCommentDto } from './dto/add-comment.dto';
 import { CloseIncidentDto } from './dto/close-incident.dto';
 import { CreateIncidentDto } from './dto/create-incident.dto';
@@ -84,6 +85,30 @@ export class IncidentsController {
       { ...dto, resolved_by: actorOf('resolved_by', dto.resolved_by, caller) },
       constraint,
     );
+  }
+
+  @RequireScope(Scope.IncidentsWrite)
+  @Post(':id/acknowledge')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Acknowledge: Detected -> Triaged (stops its escalation); a no-op on any other active state',
+  })
+  @ApiOkResponse({ description: 'The incident (unchanged, and nothing published, unless it was Detected)' })
+  @ApiResponse({ status: 400, description: 'VALIDATION_ERROR: a bad id or body' })
+  @ApiResponse({ status: 401, description: 'AUTHENTICATION_ERROR: no valid credential' })
+  @ApiResponse({ status: 403, description: 'AUTHORIZATION_ERROR: the credential lacks incidents:write' })
+  @ApiResponse({
+    status: 404,
+    description: "NOT_FOUND: no such incident (or outside the credential's constraint)",
+  })
+  @ApiResponse({ status: 409, description: 'INVALID_STATE_TRANSITION: the incident is Resolved or Closed' })
+  acknowledge(
+    @UuidParam() id: string,
+    @Body() dto: AcknowledgeIncidentDto,
+    @CallerConstraint() constraint: IncidentConstraint | null,
+    @CallerName() caller?: string,
+  ): Promise<Incident> {
+    return this.incidents.acknowledge(id, dto.actor ?? caller, constraint);
   }
 
   @RequireScope(Scope.IncidentsWrite)

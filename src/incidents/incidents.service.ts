@@ -287,6 +287,37 @@ export class IncidentsService {
     );
   }
 
+  /**
+   * Acknowledges: a Detected incident moves to Triaged (incident_updated with previous_state; the escalation
+   * listener stops its escalation, as for any move out of Detected). Any other active state is already
+   * acknowledged: a no-op, nothing published. Resolved and Closed are invalid transitions (409).
+   */
+  acknowledge(
+    id: string,
+    actor: string = DEFAULT_ACTOR,
+    constraint: IncidentConstraint | null = null,
+  ): Promise<Incident> {
+    return this.change(
+      id,
+      (incident, events, now, _tx, before) => {
+        if (!isActiveState(incident.state)) {
+          throw new InvalidStateTransitionError(
+            `Cannot acknowledge: incident ${incident.id} is ${incident.state}`,
+          );
+        }
+        if (incident.state !== 'Detected') return false;
+        const previousState = changeState(incident, 'Triaged', actor, now);
+        events.record(
+          { event_type: EventType.IncidentUpdated, incident, previous_state: previousState },
+          incident,
+          before,
+        );
+        return true;
+      },
+      constraint,
+    );
+  }
+
   /** Closing a Closed incident is a no-op (200, nothing published); any other state may close. */
   close(
     id: string,
