@@ -29,7 +29,10 @@ export interface EscalationLevel {
 export interface EscalationPolicy extends Definition {
   description: string;
   enabled: boolean;
-  /** Severities of the incidents the policy applies to (at creation); empty = every severity. */
+  /**
+   * Severities of the incidents the policy applies to (at creation, and again whenever an incident's severity
+   * changes); empty = every severity.
+   */
   severities: Severity[];
   /** In ascending `level` order. */
   levels: EscalationLevel[];
@@ -52,6 +55,8 @@ export const StopReason = {
   PolicyDisabled: 'policy_disabled',
   PolicyDeleted: 'policy_deleted',
   IncidentMissing: 'incident_missing',
+  /** The incident's severity changed and the policy no longer applies to it (nor any other that could run). */
+  SeverityChanged: 'severity_changed',
 } as const;
 export type StopReason = (typeof StopReason)[keyof typeof StopReason];
 
@@ -73,7 +78,8 @@ export function delayMs(level: EscalationLevel): number {
 }
 
 /**
- * The policy for a new incident: enabled, with levels, and matching its severity. A policy that names severities
+ * The policy for an incident (a new one, or one whose severity changed): enabled, with levels, and matching its
+ * severity. A policy that names severities
  * wins over a catch-all one; among equals the oldest wins.
  */
 export function selectPolicy(

@@ -91,6 +91,18 @@ export class EscalationEngine implements OnApplicationBootstrap {
     this.scheduler.enqueue(() => this.attach(incident, policy, incident.updated_at, true));
   }
 
+  /**
+   * An incident's severity changed (PATCH, /escalate, a playbook): the policy that applies is chosen again from the
+   * new severity. Queued like every other piece of escalation work; see `reevaluate`.
+   */
+  incidentSeverityChanged(incident: Incident): void {
+    if (!this.scheduler.running || !isActiveState(incident.state)) return;
+    if (!this.active.has(incident.id) && !this.policies.policyFor(incident)) return;
+    // Marked at once for the same reason as in incidentCreated: a stop check queued after this finds what it did.
+    this.active.add(incident.id);
+    this.scheduler.enqueue(() => this.reevaluate(incident.id));
+  }
+
   /** An incident changed: acknowledging, resolving or closing it stops its escalation. */
   incidentChanged(incident: Incident): void {
     if (!this.scheduler.running || !this.active.has(incident.id) || incident.state === 'Detected') return;
@@ -130,6 +142,58 @@ export class EscalationEngine implements OnApplicationBootstrap {
       return true;
     });
     if (attached) this.scheduler.dueAt(dueAt);
+  }
+
+  /**
+   * The policy for the incident's severity as it is now (read again: later changes may have been stored since the
+   * change that queued this), applied to its escalation:
+   * - the same policy as its escalation's: kept as it is, level and schedule (whatever its status);
+   * - another policy, that would escalate the incident in its current state (Detected, or a first level with
+   *   `stop_on_ack: false`): it replaces the escalation, from its first level, whose delay counts from now;
+   * - no policy, or one that would not escalate it now: an active escalation stops (`severity_changed`).
+   * A policy created after the incident applies too: the severity change is what makes it apply, and it happens now.
+   */
+  private async reevaluate(incidentId: string): Promise<void> {
+    let dueAt: number | undefined;
+    await this.publisher.run(async (tx) => {
+      const incident = await this.incidents.find(tx, incidentId);
+      const state = await this.states.get(incidentId, tx);
+      if (!incident || !isActiveState(incident.state)) {
+        // Over: the stop check queued by its resolution or closing finishes the escalation.
+        if (state?.status !== EscalationStatus.Active) this.active.delete(incidentId);
+        return;
+      }
+      const policy = this.policies.policyFor(incident);
+      if (state && policy && state.policy_id === policy.id) {
+        if (state.status !== EscalationStatus.Active) this.active.delete(incidentId);
+        return;
+      }
+      const now = this.clock.nowIso();
+      if (policy && stopReasonFor(incident, policy.levels[0]) === null) {
+        if (state) await this.states.delete(incidentId, tx);
+        dueAt = Date.parse(now) + delayMs(policy.levels[0]);
+        await this.states.insert(
+          {
+            incident_id: incidentId,
+            policy_id: policy.id,
+            status: EscalationStatus.Active,
+            level_index: 0,
+            repeat_round: 0,
+            next_due_at: new Date(dueAt).toISOString(),
+            started_at: now,
+            updated_at: now,
+            stop_reason: null,
+          },
+          tx,
+        );
+        return;
+      }
+      if (state?.status === EscalationStatus.Active) {
+        await this.states.finish(tx, incidentId, EscalationStatus.Stopped, StopReason.SeverityChanged, now);
+      }
+      this.active.delete(incidentId);
+    });
+    if (dueAt !== undefined) this.scheduler.dueAt(dueAt);
   }
 
   /** Stops the escalation when the incident is no longer active, or acknowledged and the next level says so. */
