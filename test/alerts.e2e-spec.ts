@@ -177,7 +177,8 @@ describe('deduplication window', () => {
     const inside = (await request(t.baseUrl).post('/v1/alerts').send(body).expect(200)).body;
     expect(inside.status).toBe('Duplicate');
     expect(inside.incident_id).toBe(first.incident_id);
-    await clock.advance(2_000);
+    // The window slides from the last alert (contract section 9): 301 s after it, not after the first.
+    await clock.advance(301_000);
     const outside = (await request(t.baseUrl).post('/v1/alerts').send(body).expect(200)).body;
     expect(outside.status).toBe('Accepted');
     expect(outside.incident_id).not.toBe(first.incident_id);

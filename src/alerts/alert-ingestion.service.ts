@@ -21,7 +21,7 @@ import type { Tx } from '../storage/database.types';
 import { AckStatus, AlertAck, AlertInput, AlertOrigin } from './alert-input';
 import { incidentFromAlert } from './alert-to-incident';
 import { AlertOriginInfo, AlertsRepository } from './alerts.repository';
-import { alertFingerprint, dedupKeyFingerprint } from './fingerprint';
+import { alertFingerprint, alertmanagerFingerprint, dedupKeyFingerprint } from './fingerprint';
 
 export interface AlertmanagerAlertInput {
   status: 'firing' | 'resolved';
@@ -39,11 +39,20 @@ interface Outcome {
 }
 
 export const DEDUP_ACTOR = 'deduplication-engine';
+
+/** A native alert's deduplication key: its `dedup_key` when it has one, else its fields. */
+function nativeFingerprint(input: AlertInput): string {
+  return input.dedup_key !== undefined
+    ? dedupKeyFingerprint(input.dedup_key)
+    : alertFingerprint(input.source, input.alert_type, input.title, input.affected_services);
+}
 export const ALERTMANAGER_ACTOR = 'alertmanager';
 
 /**
- * Alert -> incident: fingerprint, deduplication against active incidents inside the window, conversion, and for
- * Alertmanager the resolution of an incident once every Alertmanager alert attached to it has resolved.
+ * Alert -> incident: fingerprint (the alert's fields, its dedup_key, or for Alertmanager its label set's
+ * fingerprint), deduplication against the active incident of that fingerprint whose last alert arrived inside the
+ * window, conversion, and for Alertmanager the resolution of an incident once every Alertmanager alert attached to
+ * it has resolved.
  */
 @Injectable()
 export class AlertIngestionService {
@@ -64,7 +73,7 @@ export class AlertIngestionService {
 
   async ingest(input: AlertInput): Promise<AlertAck> {
     const outcome = await this.unitOfWork(async (tx, events, out) => {
-      const ack = await this.ingestFiring(tx, events, out, input, {
+      const ack = await this.ingestFiring(tx, events, out, input, nativeFingerprint(input), {
         origin: AlertOrigin.Native,
         status: null,
         startsAt: null,
@@ -113,14 +122,11 @@ export class AlertIngestionService {
     events: EventRecorder,
     out: Outcome,
     input: AlertInput,
+    fingerprint: string,
     origin: AlertOriginInfo,
   ): Promise<AlertAck> {
     const nowMs = this.clock.now();
     const now = new Date(nowMs).toISOString();
-    const fingerprint =
-      input.dedup_key !== undefined
-        ? dedupKeyFingerprint(input.dedup_key)
-        : alertFingerprint(input.source, input.alert_type, input.title, input.affected_services);
     const alert: Alert = {
       id: randomUUID(),
       external_id: input.external_id ?? randomUUID(),
@@ -141,6 +147,7 @@ export class AlertIngestionService {
     };
     if (input.dedup_key !== undefined) alert.dedup_key = input.dedup_key;
 
+    // The window slides: it counts from the incident's last alert, so an alert re-sent for hours keeps one incident.
     const windowStart = new Date(nowMs - this.config.dedup.windowMs).toISOString();
     const existing = await this.incidents.findActiveByFingerprint(tx, fingerprint, windowStart);
     if (existing) {
@@ -201,7 +208,7 @@ export class AlertIngestionService {
         message: 'Already received (re-delivery of the same firing alert)',
       };
     }
-    return this.ingestFiring(tx, events, out, item.alert, {
+    return this.ingestFiring(tx, events, out, item.alert, alertmanagerFingerprint(item.fingerprint), {
       origin: AlertOrigin.Alertmanager,
       status: 'firing',
       startsAt: item.startsAt,

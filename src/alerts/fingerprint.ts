@@ -2,25 +2,36 @@ import { createHash } from 'node:crypto';
 import type { IncidentType } from '../domain';
 
 /**
- * Contract deduplication key: lowercase hex SHA-256 of source, type name, title and each affected service, in that
- * order, concatenated.
+ * Incident fingerprints: the key an alert is deduplicated by, stored on the incident (contract section 9). Each is
+ * the lowercase hex SHA-256 of a kind tag and the key's fields, every one written as `<length>:<text>`, so that no
+ * two different field lists hash the same text (`["db-a","db-b"]` is not `["db-adb-b"]`, a title ending in a
+ * service name is not that service) and the three kinds can never equal each other.
  */
+function keyHash(kind: string, fields: readonly string[]): string {
+  let text = `${kind.length}:${kind}`;
+  for (const field of fields) text += `${field.length}:${field}`;
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** An alert's own fields: source, type name, title and its affected services in sorted order (order is not meaning). */
 export function alertFingerprint(
   source: string,
   alertType: IncidentType,
   title: string,
   affectedServices: readonly string[],
 ): string {
-  const hash = createHash('sha256').update(source).update(alertType).update(title);
-  for (const service of affectedServices) hash.update(service);
-  return hash.digest('hex');
+  return keyHash('alert', [source, alertType, title, ...[...affectedServices].sort()]);
+}
+
+/** An alert sent with a `dedup_key`: the key replaces the alert's fields. */
+export function dedupKeyFingerprint(dedupKey: string): string {
+  return keyHash('dedup_key', [dedupKey]);
 }
 
 /**
- * The incident fingerprint of an alert sent with a `dedup_key` (contract section 9): the key replaces the alert's
- * fields. Hashed under its own tag so that no key can equal the fingerprint of an alert's fields, and so that a key
- * of any length fits the fingerprint column.
+ * An Alertmanager (or Grafana) alert: its own fingerprint, the identity of its label set, so that two alerts with
+ * different label sets are two incidents even with the same summary.
  */
-export function dedupKeyFingerprint(dedupKey: string): string {
-  return createHash('sha256').update(`dedup_key:${dedupKey.length}:${dedupKey}`).digest('hex');
+export function alertmanagerFingerprint(labelSetFingerprint: string): string {
+  return keyHash('alertmanager', [labelSetFingerprint]);
 }

@@ -5,6 +5,7 @@ import { ACTIVE_STATES, Incident, IncidentState, Severity } from '../domain';
 import { DatabaseService } from '../storage/database.service';
 import type { Executor } from '../storage/database.types';
 import { PrecompiledQuery, slotRow } from '../storage/precompiled-query';
+import { lastAlertAt } from './last-alert-at';
 
 export interface IncidentQuery {
   page: number;
@@ -51,19 +52,21 @@ export class IncidentsRepository {
         .where('id', '=', slot('id'))
         .compile(),
     );
+    // The sliding deduplication window (contract section 9): an active incident whose last alert arrived at or
+    // after `since`, found through incidents_dedup (fingerprint, last_alert_at).
     this.activeByFingerprint = PrecompiledQuery.build((slot) =>
       db
         .selectFrom('incidents')
         .select('document')
         .where('fingerprint', '=', slot('fingerprint'))
-        .where('created_at', '>=', slot('since'))
+        .where('last_alert_at', '>=', slot('since'))
         // Constants written into the SQL: SQLite runs this about 6 µs faster than with them bound as parameters.
         .where(
           'state',
           'in',
           ACTIVE_STATES.map((state) => sql.lit(state)),
         )
-        .orderBy('created_at', 'desc')
+        .orderBy('last_alert_at', 'desc')
         .limit(sql.lit(1))
         .compile(),
     );
@@ -91,13 +94,13 @@ export class IncidentsRepository {
     return this.findById(this.database.db, id);
   }
 
-  /** The newest active incident with this fingerprint created at or after `createdSince`. */
+  /** The active incident with this fingerprint whose last alert arrived at or after `lastAlertSince` (the latest). */
   async findActiveByFingerprint(
     executor: Executor,
     fingerprint: string,
-    createdSince: string,
+    lastAlertSince: string,
   ): Promise<Incident | undefined> {
-    const { rows } = await this.activeByFingerprint.run(executor, { fingerprint, since: createdSince });
+    const { rows } = await this.activeByFingerprint.run(executor, { fingerprint, since: lastAlertSince });
     return rows.length > 0 ? (JSON.parse(rows[0].document) as Incident) : undefined;
   }
 
@@ -185,6 +188,7 @@ export const INCIDENT_COLUMNS = [
   'incident_type',
   'source',
   'fingerprint',
+  'last_alert_at',
   'document',
 ] as const;
 type IncidentColumn = (typeof INCIDENT_COLUMNS)[number];
@@ -199,6 +203,7 @@ function toRow(incident: Incident): Record<IncidentColumn, string | null> {
     incident_type: incident.incident_type,
     source: incident.source,
     fingerprint: incident.fingerprint,
+    last_alert_at: lastAlertAt(incident),
     document: JSON.stringify(incident),
   };
 }

@@ -9,7 +9,10 @@ export interface IncidentsTable {
   severity: string;
   incident_type: string;
   source: string;
+  /** The deduplication key's hash (see alerts/fingerprint.ts); null for an incident not opened by an alert. */
   fingerprint: string | null;
+  /** When its last alert arrived (the sliding deduplication window); null only for rows not written since 0009. */
+  last_alert_at: string | null;
   document: string;
 }
 

@@ -1,5 +1,6 @@
 import { Kysely, Migration, MigrationProvider, sql } from 'kysely';
-import type { SqlDialectName } from './database.types';
+import type { Database, SqlDialectName } from './database.types';
+import { rekeyIncidentFingerprints } from './dedup-rekey.migration';
 
 /**
  * Versioned schema migrations, kept in code so that the built server carries them. Never edit a released
@@ -257,6 +258,32 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
       },
       async down(db: Kysely<unknown>): Promise<void> {
         await db.schema.alterTable('event_log').dropColumn('match_subjects').execute();
+      },
+    },
+    '0009_dedup_sliding_window': {
+      // Deduplication users can trust (contract section 9): fingerprints that hash their fields unambiguously, and a
+      // window that slides with the incident's last alert rather than counting from its creation. The lookup is
+      // (fingerprint, last_alert_at); the incidents that can still deduplicate are rekeyed so that an alert sent
+      // after the upgrade still joins the incident it joined before.
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('incidents').addColumn('last_alert_at', 'varchar(40)').execute();
+        await db.schema.dropIndex('incidents_fingerprint').execute();
+        await db.schema
+          .createIndex('incidents_dedup')
+          .on('incidents')
+          .columns(['fingerprint', 'last_alert_at'])
+          .execute();
+        await rekeyIncidentFingerprints(db as Kysely<Database>);
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        // The old fingerprints are not restored: incidents rekeyed by `up` deduplicate no older alert after this.
+        await db.schema.dropIndex('incidents_dedup').execute();
+        await db.schema
+          .createIndex('incidents_fingerprint')
+          .on('incidents')
+          .columns(['fingerprint', 'created_at'])
+          .execute();
+        await db.schema.alterTable('incidents').dropColumn('last_alert_at').execute();
       },
     },
   };

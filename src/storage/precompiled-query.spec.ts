@@ -19,6 +19,7 @@ describe('PrecompiledQuery', () => {
       .addColumn('incident_type', 'text')
       .addColumn('source', 'text')
       .addColumn('fingerprint', 'text')
+      .addColumn('last_alert_at', 'text')
       .addColumn('document', 'text')
       .execute();
   });
@@ -26,7 +27,14 @@ describe('PrecompiledQuery', () => {
   afterEach(() => db.destroy());
 
   it('binds named values where the placeholders were, keeps constants, and reuses one SQL text', async () => {
-    const row = { created_at: 't', updated_at: 't', severity: 'P1', incident_type: 'Security', source: 's' };
+    const row = {
+      created_at: 't',
+      updated_at: 't',
+      severity: 'P1',
+      incident_type: 'Security',
+      source: 's',
+      last_alert_at: 't',
+    };
     const insert = PrecompiledQuery.build<unknown, (typeof INCIDENT_COLUMNS)[number]>((slot) =>
       db.insertInto('incidents').values(slotRow(INCIDENT_COLUMNS, slot)).compile(),
     );
@@ -69,6 +77,7 @@ describe('PrecompiledQuery', () => {
       'Security',
       's',
       null,
+      't2',
       `{"id":"${id}"}`,
     ];
     await insert.runInOrder(db, [...row('a', 'Detected'), ...row('b', 'Closed')]);
@@ -77,6 +86,6 @@ describe('PrecompiledQuery', () => {
       { id: 'a', state: 'Detected', document: '{"id":"a"}' },
       { id: 'b', state: 'Closed', document: '{"id":"b"}' },
     ]);
-    expect(() => insert.runInOrder(db, row('c', 'Detected'))).toThrow('expected 18 parameters, got 9');
+    expect(() => insert.runInOrder(db, row('c', 'Detected'))).toThrow('expected 20 parameters, got 10');
   });
 });
