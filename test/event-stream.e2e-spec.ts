@@ -50,6 +50,32 @@ describe('Server-Sent Events at GET /v1/stream', () => {
     expect(client.eventFrames()).toHaveLength(1);
   });
 
+  it('filters with label_matchers (a URL-encoded JSON array) and min_severity', async () => {
+    const label_matchers = [
+      { name: 'env', op: '=~', value: 'prod.*' },
+      { name: 'team', op: '!=', value: 'web' },
+    ];
+    const client = await open(
+      `?min_severity=P1&event_types=incident_created&label_matchers=${encodeURIComponent(JSON.stringify(label_matchers))}`,
+    );
+    expect((await client.next('subscribed')).data).toMatchObject({
+      filters: { label_matchers, min_severity: 'P1', severities: [] },
+    });
+    await createIncident(app.baseUrl, { severity: 'P2', labels: { env: 'production' } });
+    await createIncident(app.baseUrl, { severity: 'P0', labels: { env: 'staging' } });
+    await createIncident(app.baseUrl, { severity: 'P0', labels: { env: 'production', team: 'web' } });
+    await createIncident(app.baseUrl, { severity: 'P1', labels: { env: 'prod-eu' } });
+    const wanted = await createIncident(app.baseUrl, {
+      severity: 'P0',
+      labels: { env: 'production', team: 'db' },
+    });
+    const event = await client.next('incident_created');
+    // The first matching one is the last created: none of the others got through.
+    expect(event.data.event.incident.labels).toEqual({ env: 'prod-eu' });
+    expect((await client.next('incident_created')).data.event.incident.id).toBe(wanted.id);
+    expect(client.eventFrames()).toHaveLength(2);
+  });
+
   it('resumes from Last-Event-ID: the missed matching events, replay_complete, then live', async () => {
     const first = await open('?severities=P1');
     await first.next('subscribed');
@@ -110,6 +136,29 @@ describe('Server-Sent Events at GET /v1/stream', () => {
     ['a fractional resume_from', '?resume_from=1.5'],
     ['a non-boolean snapshot', '?snapshot=yes'],
     ['resume_from with snapshot', '?resume_from=0&snapshot=true'],
+    ['label_matchers that are not JSON', '?label_matchers=env%3D~prod'],
+    [
+      'label_matchers as an object',
+      `?label_matchers=${encodeURIComponent('{"name":"env","op":"=","value":"p"}')}`,
+    ],
+    ['an invalid regex', `?label_matchers=${encodeURIComponent('[{"name":"env","op":"=~","value":"(p"}]')}`],
+    [
+      'an unknown matcher op',
+      `?label_matchers=${encodeURIComponent('[{"name":"env","op":"~","value":"p"}]')}`,
+    ],
+    [
+      'a null matcher value',
+      `?label_matchers=${encodeURIComponent('[{"name":"env","op":"=","value":null}]')}`,
+    ],
+    ['a reserved key in a matcher', `?label_matchers=${encodeURIComponent('[{"__proto__":{}}]')}`],
+    [
+      'a NUL in a matcher (JSON-escaped)',
+      `?label_matchers=${encodeURIComponent('[{"name":"e","op":"=","value":"\\u0000"}]')}`,
+    ],
+    ['a repeated label_matchers', '?label_matchers=%5B%5D&label_matchers=%5B%5D'],
+    ['an unknown min_severity', '?min_severity=P5'],
+    ['an empty min_severity', '?min_severity='],
+    ['min_severity as a list', '?min_severity=P0,P1'],
   ])('answers %s with 400 VALIDATION_ERROR', async (_name, query) => {
     const res = await request(app.baseUrl).get(`/v1/stream${query}`).expect(400);
     expect(res.body).toMatchObject({ error: { code: 'VALIDATION_ERROR', status: 400 } });

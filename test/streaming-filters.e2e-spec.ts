@@ -183,6 +183,54 @@ const CASES: { name: string; subscriptions: Record<string, unknown>[]; expected:
     expected: ['sys'],
   },
   {
+    name: 'label_matchers: a regex (an alert by its own labels; an unknown incident matches no matcher)',
+    subscriptions: [{ label_matchers: [{ name: 'env', op: '=~', value: 'prod|staging' }] }],
+    expected: ['cA', 'cB', 'uA', 'aA', 'aO', 'mA', 'eB', 'sys'],
+  },
+  {
+    name: 'label_matchers: regexes are anchored at both ends',
+    subscriptions: [{ label_matchers: [{ name: 'env', op: '=~', value: 'pro' }] }],
+    expected: ['sys'],
+  },
+  {
+    name: 'label_matchers: != on a missing label reads it as the empty string',
+    subscriptions: [{ label_matchers: [{ name: 'team', op: '!=', value: 'core' }] }],
+    expected: ['cB', 'aA', 'aO', 'eB', 'sys'],
+  },
+  {
+    name: 'label_matchers: !~ and every matcher must hold',
+    subscriptions: [
+      {
+        label_matchers: [
+          { name: 'team', op: '!~', value: 'co.*' },
+          { name: 'env', op: '=~', value: 'p.+' },
+        ],
+      },
+    ],
+    expected: ['aA', 'aO', 'sys'],
+  },
+  {
+    name: 'min_severity: that severity and every more severe one (escalated after the escalation)',
+    subscriptions: [{ min_severity: 'P1' }],
+    expected: ['cA', 'uA', 'aA', 'aO', 'mA', 'eB', 'sys'],
+  },
+  {
+    name: 'min_severity AND label_matchers AND event_types',
+    subscriptions: [
+      {
+        event_types: ['incident_created', 'alert_received', 'comment_added'],
+        min_severity: 'P0',
+        label_matchers: [{ name: 'env', op: '=', value: 'prod' }],
+      },
+    ],
+    expected: ['cA', 'aA', 'mA'],
+  },
+  {
+    name: 'min_severity AND severities that cannot both hold',
+    subscriptions: [{ min_severity: 'P0', severities: ['P2'] }],
+    expected: ['sys'],
+  },
+  {
     name: 'OR across subscriptions, each event once',
     subscriptions: [{ severities: ['P2'] }, { event_types: ['comment_added'] }],
     expected: ['cB', 'mA', 'sys', 'mX'],

@@ -16,6 +16,8 @@ const ALL_KEYS_EMPTY = {
   affected_resources: [],
   labels: {},
   incident_ids: [],
+  label_matchers: [],
+  min_severity: null,
 };
 
 describe('WebSocket protocol (/ws): every client and server message type and error code', () => {
@@ -176,6 +178,35 @@ describe('WebSocket protocol (/ws): every client and server message type and err
       filters: { ...ALL_KEYS_EMPTY, severities: ['P0', 'P1'], labels: { env: 'prod' }, incident_ids: [id] },
       position: expect.any(Number) as number,
     });
+    const label_matchers = [
+      { name: 'env', op: '=~', value: 'prod|staging' },
+      { name: 'team', op: '!=', value: 'web' },
+    ];
+    expect(await client.subscribe('matchers', { label_matchers, min_severity: 'P2' })).toEqual({
+      type: 'subscribed',
+      subscription_id: 'matchers',
+      filters: { ...ALL_KEYS_EMPTY, label_matchers, min_severity: 'P2' },
+      position: expect.any(Number) as number,
+    });
+  });
+
+  it('names the matcher and the regex problem in INVALID_MESSAGE', async () => {
+    const client = await connect();
+    const reply = await client.request({
+      type: 'subscribe',
+      subscription_id: 'bad',
+      filters: {
+        label_matchers: [
+          { name: 'env', op: '=', value: 'prod' },
+          { name: 'team', op: '=~', value: '(db' },
+        ],
+      },
+    });
+    expect(reply).toMatchObject({ type: 'error', code: 'INVALID_MESSAGE' });
+    expect(reply.message).toBe(
+      `${INVALID_PREFIX}filters.label_matchers[1].value is not a valid regular expression (RE2 syntax): ` +
+        'error parsing regexp: missing closing ): `(db`',
+    );
   });
 
   it.each([
@@ -192,6 +223,31 @@ describe('WebSocket protocol (/ws): every client and server message type and err
     ['a numeric label value', { labels: { env: 1 } }],
     ['labels as a list', { labels: ['env=prod'] }],
     ['a non-UUID incident id', { incident_ids: ['INC-1'] }],
+    ['label_matchers as an object', { label_matchers: { name: 'env', op: '=', value: 'prod' } }],
+    ['null label_matchers', { label_matchers: null }],
+    ['a null matcher', { label_matchers: [null] }],
+    ['a matcher with an unknown op', { label_matchers: [{ name: 'env', op: '==', value: 'prod' }] }],
+    ['a matcher with an unknown key', { label_matchers: [{ name: 'env', op: '=', value: 'p', re: true }] }],
+    ['a matcher without value', { label_matchers: [{ name: 'env', op: '=' }] }],
+    ['a matcher with a null value', { label_matchers: [{ name: 'env', op: '=', value: null }] }],
+    ['a matcher with an empty name', { label_matchers: [{ name: '', op: '=', value: 'prod' }] }],
+    ['an invalid regex', { label_matchers: [{ name: 'env', op: '=~', value: '(prod' }] }],
+    ['a regex with a lookahead', { label_matchers: [{ name: 'env', op: '!~', value: 'p(?=rod)' }] }],
+    [
+      'a regex over 1,024 characters',
+      { label_matchers: [{ name: 'env', op: '=~', value: 'a'.repeat(1025) }] },
+    ],
+    [
+      'a regex too large to compile',
+      { label_matchers: [{ name: 'env', op: '=~', value: 'a{2,1000}'.repeat(100) }] },
+    ],
+    [
+      '65 matchers',
+      { label_matchers: Array.from({ length: 65 }, () => ({ name: 'env', op: '=', value: 'p' })) },
+    ],
+    ['an unknown min_severity', { min_severity: 'P5' }],
+    ['a null min_severity', { min_severity: null }],
+    ['min_severity as a list', { min_severity: ['P1'] }],
   ])('rejects a subscription with %s as INVALID_MESSAGE and subscribes nothing', async (_name, filters) => {
     const client = await connect();
     const reply = await client.request({ type: 'subscribe', subscription_id: 'bad', filters });

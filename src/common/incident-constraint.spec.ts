@@ -10,6 +10,7 @@ import {
   eventTypeAllowed,
   incidentMatchesConstraint,
 } from './incident-constraint';
+import type { LabelMatcher } from './label-matchers';
 import type { SubscriptionFiltersDto } from './subscription-filters';
 import { prng } from '../../test/support/prng';
 
@@ -18,6 +19,13 @@ const RESOURCES = ['db', 'api', 'vpn', 'cache'];
 const LABEL_KEYS = ['env', 'team'];
 const LABEL_VALUES = ['prod', 'dev', 'sre'];
 const IDS = [randomUUID(), randomUUID(), randomUUID()];
+const MATCHERS: LabelMatcher[] = [
+  { name: 'env', op: '=', value: 'prod' },
+  { name: 'env', op: '!=', value: 'dev' },
+  { name: 'team', op: '=~', value: 'sre|db' },
+  { name: 'team', op: '!~', value: 'p.*' },
+  { name: 'env', op: '=~', value: '' },
+];
 
 /** What the WebSocket delivers of this incident's incident_created to a subscription with these filters. */
 function deliveredOnWebSocket(filters: SubscriptionFiltersDto, incident: Incident): boolean {
@@ -44,7 +52,9 @@ describe('incidentMatchesConstraint', () => {
         labels,
         // Spelt in either case: both compare ids lowercase.
         incident_ids: someOf(IDS).map((id) => (random() < 0.5 ? id.toUpperCase() : id)),
+        label_matchers: someOf(MATCHERS),
       };
+      if (random() < 0.3) constraint.min_severity = pick(SEVERITIES);
       for (let i = 0; i < 50; i++) {
         const incidentLabels: Record<string, string> = {};
         for (const key of LABEL_KEYS) if (random() < 0.6) incidentLabels[key] = pick(LABEL_VALUES);
@@ -83,7 +93,39 @@ describe('incidentMatchesConstraint', () => {
   it('tells which keys only the JSON document holds', () => {
     expect(constrainsDocument({ severities: ['P0'], incident_ids: IDS })).toBe(false);
     expect(constrainsDocument({ labels: {} })).toBe(false);
+    expect(constrainsDocument({ label_matchers: [] })).toBe(false);
     expect(constrainsDocument({ labels: { env: 'prod' } })).toBe(true);
     expect(constrainsDocument({ affected_resources: ['db'] })).toBe(true);
+    expect(constrainsDocument({ label_matchers: [MATCHERS[0]] })).toBe(true);
+    // Not a SQL condition (yet): matched in memory too.
+    expect(constrainsDocument({ min_severity: 'P2' })).toBe(true);
+  });
+
+  it('applies min_severity: that severity and every more severe one', () => {
+    const at = (severity: Incident['severity']) =>
+      incidentMatchesConstraint(makeIncident({ severity }), { min_severity: 'P1' });
+    expect(SEVERITIES.map(at)).toEqual([true, true, false, false, false]);
+    expect(constrainsIncidents({ min_severity: 'P4' })).toBe(true);
+  });
+
+  it('applies label matchers, a missing label reading as the empty string', () => {
+    const incident = makeIncident({ labels: { env: 'production' } });
+    expect(
+      incidentMatchesConstraint(incident, { label_matchers: [{ name: 'env', op: '=~', value: 'prod.*' }] }),
+    ).toBe(true);
+    expect(
+      incidentMatchesConstraint(incident, { label_matchers: [{ name: 'env', op: '=~', value: 'prod' }] }),
+    ).toBe(false);
+    expect(
+      incidentMatchesConstraint(incident, { label_matchers: [{ name: 'team', op: '!=', value: 'db' }] }),
+    ).toBe(true);
+    expect(constrainsIncidents({ label_matchers: [{ name: 'team', op: '!=', value: 'db' }] })).toBe(true);
+  });
+
+  it('matches nothing with label matchers that do not compile (a token minted with them), never everything', () => {
+    const incident = makeIncident({ labels: { env: 'prod' } });
+    expect(
+      incidentMatchesConstraint(incident, { label_matchers: [{ name: 'env', op: '!~', value: '(' }] }),
+    ).toBe(false);
   });
 });

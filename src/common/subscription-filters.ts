@@ -10,6 +10,7 @@ import {
 } from 'class-validator';
 import { INCIDENT_STATES, IncidentState, SEVERITIES, Severity } from '../domain';
 import { EVENT_TYPES, EventType } from '../events/event.types';
+import { IsLabelMatchers, LabelMatcher } from './label-matchers';
 import { IsStringMap } from './string-map.validator';
 import { IsOptionalButNotNull } from './validation';
 
@@ -22,6 +23,8 @@ export interface SubscriptionFilters {
   affected_resources: string[];
   labels: Record<string, string>;
   incident_ids: string[];
+  label_matchers: LabelMatcher[];
+  min_severity: Severity | null;
 }
 export const FILTER_KEYS: readonly (keyof SubscriptionFilters)[] = [
   'event_types',
@@ -31,6 +34,8 @@ export const FILTER_KEYS: readonly (keyof SubscriptionFilters)[] = [
   'affected_resources',
   'labels',
   'incident_ids',
+  'label_matchers',
+  'min_severity',
 ];
 
 /**
@@ -73,6 +78,16 @@ export class SubscriptionFiltersDto {
   @IsArray()
   @IsUUID('all', { each: true })
   incident_ids?: string[];
+
+  /** Alertmanager-style matchers on the labels (contract section 8), all of which must hold; see label-matchers.ts. */
+  @IsOptionalButNotNull()
+  @IsLabelMatchers()
+  label_matchers?: LabelMatcher[];
+
+  /** That severity and every more severe one (P0 is the most severe). */
+  @IsOptionalButNotNull()
+  @IsIn(SEVERITIES)
+  min_severity?: Severity;
 }
 
 /**

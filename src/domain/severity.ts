@@ -9,3 +9,8 @@ export function severityRank(severity: Severity): number {
 export function isMoreSevere(a: Severity, b: Severity): boolean {
   return severityRank(a) < severityRank(b);
 }
+
+/** `min` and every more severe severity (a `min_severity` filter, contract section 8): P1 -> [P0, P1]. */
+export function severitiesAtLeast(min: Severity): Severity[] {
+  return SEVERITIES.slice(0, severityRank(min) + 1);
+}

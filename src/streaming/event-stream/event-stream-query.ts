@@ -2,7 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { FILTER_KEYS, SubscriptionFiltersDto } from '../../common/subscription-filters';
 import { ValidationError } from '../../common/api-error';
-import { RESERVED_KEYS } from '../../common/untrusted-json';
+import { RESERVED_KEYS, findUnacceptableJson } from '../../common/untrusted-json';
 import { flattenValidationErrors } from '../../common/validation';
 
 /** What `GET /v1/stream` subscribes to. */
@@ -12,14 +12,19 @@ export interface EventStreamRequest {
   snapshot: boolean;
 }
 
-const LIST_KEYS = FILTER_KEYS.filter((key) => key !== 'labels');
+/** The keys whose value is a comma-separated list; `labels`, `label_matchers` and `min_severity` are read apart. */
+const LIST_KEYS = FILTER_KEYS.filter(
+  (key) => key !== 'labels' && key !== 'label_matchers' && key !== 'min_severity',
+);
 const OTHER_KEYS = ['resume_from', 'snapshot'];
 const DIGITS = /^\d{1,16}$/;
 
 /**
  * The query of `GET /v1/stream`: the subscription filters with lists comma-separated (`severities=P0,P1`) and
- * labels as `key:value` pairs (`labels=env:prod,team:db`), `resume_from`, or the `Last-Event-ID` header an
- * EventSource sends when it reconnects, and `snapshot=true`. Validated exactly like a WebSocket `subscribe`: an
+ * labels as `key:value` pairs (`labels=env:prod,team:db`), `label_matchers` as the JSON array a WebSocket
+ * subscription sends (URL-encoded: a regex may hold commas and colons, so no list syntax could carry it),
+ * `min_severity=P1`, `resume_from`, or the `Last-Event-ID` header an EventSource sends when it reconnects, and
+ * `snapshot=true`. Validated exactly like a WebSocket `subscribe`: an
  * unknown parameter, a repeated one, an unknown enum value or a malformed pair is a 400, never ignored (ignoring it
  * would widen the stream).
  */
@@ -37,6 +42,8 @@ export function parseEventStreamQuery(
     if (typeof value !== 'string') throw new ValidationError(`${key} must be given once`);
     if ((LIST_KEYS as readonly string[]).includes(key)) filters[key] = splitList(value);
     else if (key === 'labels') filters.labels = labelsOf(value);
+    else if (key === 'label_matchers') filters.label_matchers = jsonOf(key, value);
+    else if (key === 'min_severity') filters.min_severity = value;
   }
   const errors = validateSync(plainToInstance(SubscriptionFiltersDto, filters), {
     forbidUnknownValues: true,
@@ -69,6 +76,21 @@ function labelsOf(value: string): Record<string, string> {
     labels[key] = pair.slice(colon + 1);
   }
   return { ...labels };
+}
+
+/** A parameter holding JSON, with the checks a request body gets (reserved keys, NUL, depth). */
+function jsonOf(key: string, value: string): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw new ValidationError(
+      `${key} must be a JSON array of {name, op, value} matchers (URL-encoded): ${(error as Error).message}`,
+    );
+  }
+  const problem = findUnacceptableJson(parsed, key);
+  if (problem !== undefined) throw new ValidationError(problem);
+  return parsed;
 }
 
 function booleanOf(value: string | undefined): boolean {

@@ -14,6 +14,7 @@ import type { AuthenticatedRequest } from '../../auth/access.guard';
 import { AuthenticationError } from '../../auth/auth-errors';
 import { AuthFailure, OPEN_PRINCIPAL } from '../../auth/principal';
 import { Scope } from '../../auth/scopes';
+import { SEVERITIES } from '../../domain';
 import { ApiException, ErrorCode } from '../../common/api-error';
 import { EVENT_STREAM_CONTENT_TYPE } from '../../common/event-stream';
 import { ConnectionService } from '../connections/connection.service';
@@ -53,7 +54,8 @@ export class EventStreamController {
   @ApiOperation({
     summary: 'Stream events as Server-Sent Events',
     description:
-      'Filters as query parameters (lists comma-separated, labels=env:prod,team:db), resume_from or the ' +
+      'Filters as query parameters (lists comma-separated, labels=env:prod,team:db, label_matchers as a ' +
+      'URL-encoded JSON array, min_severity=P1), resume_from or the ' +
       'Last-Event-ID header, or snapshot=true. Each event: id = its sequence, event = its event_type, data = the ' +
       'WebSocket event frame. A ": ping" comment every heartbeat interval.',
   })
@@ -65,6 +67,14 @@ export class EventStreamController {
   @ApiQuery({ name: 'affected_resources', required: false, type: String })
   @ApiQuery({ name: 'labels', required: false, type: String, example: 'env:prod,team:db' })
   @ApiQuery({ name: 'incident_ids', required: false, type: String })
+  @ApiQuery({
+    name: 'label_matchers',
+    required: false,
+    type: String,
+    description: 'A JSON array of {name, op, value} matchers (op =, !=, =~, !~), URL-encoded',
+    example: '[{"name":"env","op":"=~","value":"prod.*"}]',
+  })
+  @ApiQuery({ name: 'min_severity', required: false, enum: SEVERITIES, example: 'P1' })
   @ApiQuery({ name: 'resume_from', required: false, type: 'integer' })
   @ApiQuery({ name: 'snapshot', required: false, type: Boolean })
   @ApiOkResponse({ description: 'An endless text/event-stream' })

@@ -3,6 +3,7 @@ import { EventPriority } from '../../events/event-priority';
 import type { EventEnvelope } from '../../events/event-envelope';
 import type { DomainEvent } from '../../events/event.types';
 import type { Incident } from '../../domain';
+import type { LabelMatcher } from '../../common/label-matchers';
 import type { SubscriptionFiltersDto } from '../../common/subscription-filters';
 import { makeIncident } from '../../../test/support/fixtures';
 import { matchSubjectsOf } from '../../events/match-subject';
@@ -54,7 +55,95 @@ describe('SubscriptionFilter', () => {
       affected_resources: [],
       labels: {},
       incident_ids: [id],
+      label_matchers: [],
+      min_severity: null,
     });
+  });
+
+  it('echoes label matchers as sent and min_severity', () => {
+    const label_matchers: LabelMatcher[] = [{ name: 'env', op: '=~', value: 'prod.*' }];
+    expect(SubscriptionFilter.from({ label_matchers, min_severity: 'P2' }).echo).toMatchObject({
+      severities: [],
+      label_matchers,
+      min_severity: 'P2',
+    });
+  });
+
+  it('matches label matchers against an incident event, a missing label reading as the empty string', () => {
+    const m = (...label_matchers: LabelMatcher[]) => matches({ label_matchers }, created);
+    expect(m({ name: 'env', op: '=', value: 'prod' })).toBe(true);
+    expect(m({ name: 'env', op: '=~', value: 'pr.*' })).toBe(true);
+    expect(m({ name: 'env', op: '=~', value: 'pr' })).toBe(false);
+    expect(m({ name: 'env', op: '!~', value: 'dev|staging' })).toBe(true);
+    expect(m({ name: 'team', op: '=', value: '' })).toBe(true);
+    expect(m({ name: 'team', op: '!=', value: 'db' })).toBe(true);
+    expect(m({ name: 'team', op: '=~', value: '.+' })).toBe(false);
+    expect(m({ name: 'env', op: '=', value: 'prod' }, { name: 'team', op: '=~', value: '.+' })).toBe(false);
+  });
+
+  it('matches label matchers against an alert event (the alert labels)', () => {
+    const alertEvent = envelope(
+      {
+        event_type: 'alert_received',
+        alert: {
+          id: randomUUID(),
+          external_id: 'x',
+          source: 'siem',
+          timestamp: '',
+          received_at: '',
+          severity: 'P3',
+          alert_type: 'Security',
+          title: 't',
+          description: '',
+          labels: { env: 'staging' },
+          affected_services: [],
+          runbook_url: null,
+          annotations: {},
+          incident_id: null,
+          deduplicated: false,
+          parent_alert_id: null,
+        },
+      },
+      null,
+    );
+    expect(matches({ label_matchers: [{ name: 'env', op: '=~', value: 'stag.*' }] }, alertEvent)).toBe(true);
+    expect(matches({ label_matchers: [{ name: 'env', op: '=', value: 'prod' }] }, alertEvent)).toBe(false);
+    expect(matches({ min_severity: 'P3' }, alertEvent)).toBe(true);
+    expect(matches({ min_severity: 'P2' }, alertEvent)).toBe(false);
+  });
+
+  it('matches min_severity: that severity and every more severe one', () => {
+    const at = (severity: Incident['severity'], filters: SubscriptionFiltersDto): boolean => {
+      const i = incident({ severity });
+      return matches(filters, envelope({ event_type: 'incident_created', incident: i }, i));
+    };
+    expect((['P0', 'P1', 'P2', 'P3', 'P4'] as const).map((sev) => at(sev, { min_severity: 'P2' }))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    // AND-ed with severities: P1 and P3 asked, at least P2 -> P1 only.
+    expect(at('P1', { min_severity: 'P2', severities: ['P1', 'P3'] })).toBe(true);
+    expect(at('P3', { min_severity: 'P2', severities: ['P1', 'P3'] })).toBe(false);
+    // Nothing can hold both: matches nothing.
+    expect(at('P0', { min_severity: 'P1', severities: ['P3'] })).toBe(false);
+    expect(at('P3', { min_severity: 'P1', severities: ['P3'] })).toBe(false);
+  });
+
+  it('groups filters that match the same events: min_severity with its severities, matchers in any order', () => {
+    const key = (filters: SubscriptionFiltersDto) => SubscriptionFilter.from(filters).key;
+    expect(key({ min_severity: 'P1' })).toBe(key({ severities: ['P1', 'P0'] }));
+    expect(key({ min_severity: 'P4' })).not.toBe(key({}));
+    // An impossible severity condition (matches nothing) is not the absent one (matches everything).
+    expect(key({ min_severity: 'P0', severities: ['P3'] })).not.toBe(key({}));
+    const a: LabelMatcher = { name: 'env', op: '=~', value: 'prod.*' };
+    const b: LabelMatcher = { name: 'team', op: '!=', value: 'web' };
+    expect(key({ label_matchers: [a, b] })).toBe(key({ label_matchers: [b, a, a] }));
+    expect(key({ label_matchers: [a] })).not.toBe(key({ label_matchers: [b] }));
+    expect(key({ label_matchers: [a] })).not.toBe(key({}));
+    expect(key({ label_matchers: [{ ...a, op: '!~' }] })).not.toBe(key({ label_matchers: [a] }));
   });
 
   it('matches an incident event on each key', () => {
@@ -81,9 +170,29 @@ describe('SubscriptionFilter', () => {
     expect(matches({ severities: ['P1'] }, comment)).toBe(false);
   });
 
+  it('matches label matchers and min_severity of an event whose incident is unknown never (no widening)', () => {
+    const comment = envelope(
+      { event_type: 'comment_added', incident_id: inc.id, author: 'a', comment: 'c', timestamp: '' },
+      null,
+    );
+    // A missing label would satisfy `team != db`, but the labels are unknown, not missing.
+    expect(matches({ label_matchers: [{ name: 'team', op: '!=', value: 'db' }] }, comment)).toBe(false);
+    expect(matches({ min_severity: 'P4' }, comment)).toBe(false);
+  });
+
   it('filters a system event by type only', () => {
     const system = envelope({ event_type: 'system_event', category: 'c', message: 'm', metadata: {} }, null);
-    expect(matches({ severities: ['P0'], labels: { a: 'b' } }, system)).toBe(true);
+    expect(
+      matches(
+        {
+          severities: ['P0'],
+          labels: { a: 'b' },
+          min_severity: 'P0',
+          label_matchers: [{ name: 'a', op: '=', value: 'b' }],
+        },
+        system,
+      ),
+    ).toBe(true);
     expect(matches({ event_types: ['incident_created'] }, system)).toBe(false);
   });
 });
@@ -103,6 +212,13 @@ describe('SubscriptionFilter.within (a credential constraint AND-ed in)', () => 
   const LABEL_KEYS = ['env', 'team'];
   const LABEL_VALUES = ['prod', 'dev', 'sre'];
   const INCIDENT_IDS = [randomUUID(), randomUUID(), randomUUID()];
+  const MATCHERS: LabelMatcher[] = [
+    { name: 'env', op: '=', value: 'prod' },
+    { name: 'env', op: '!=', value: 'dev' },
+    { name: 'team', op: '=~', value: 'sre|de.*' },
+    { name: 'team', op: '!~', value: 'p.*' },
+    { name: 'env', op: '=~', value: '' },
+  ];
 
   function someOf<T>(random: () => number, values: readonly T[]): T[] {
     return random() < 0.5 ? [] : values.filter(() => random() < 0.4);
@@ -121,6 +237,8 @@ describe('SubscriptionFilter.within (a credential constraint AND-ed in)', () => 
       affected_resources: someOf(random, RESOURCES),
       labels,
       incident_ids: someOf(random, INCIDENT_IDS),
+      label_matchers: someOf(random, MATCHERS),
+      ...(random() < 0.3 ? { min_severity: SEVERITIES[Math.floor(random() * SEVERITIES.length)] } : {}),
     };
   }
 
@@ -184,6 +302,26 @@ describe('SubscriptionFilter.within (a credential constraint AND-ed in)', () => 
     expect(delivered(effective, envelope({ event_type: 'incident_created', incident: inc }, inc))).toBe(
       false,
     );
+  });
+
+  it('keeps the label matchers and min_severity of both', () => {
+    const effective = SubscriptionFilter.from({
+      label_matchers: [{ name: 'env', op: '=~', value: 'prod.*' }],
+      min_severity: 'P2',
+    }).within(
+      SubscriptionFilter.from({
+        label_matchers: [{ name: 'team', op: '=', value: 'sre' }],
+        min_severity: 'P3',
+      }),
+    );
+    const at = (severity: Incident['severity'], labels: Record<string, string>): boolean => {
+      const i = incident({ severity, labels });
+      return delivered(effective, envelope({ event_type: 'incident_created', incident: i }, i));
+    };
+    expect(at('P2', { env: 'production', team: 'sre' })).toBe(true);
+    expect(at('P3', { env: 'production', team: 'sre' })).toBe(false);
+    expect(at('P1', { env: 'production', team: 'db' })).toBe(false);
+    expect(at('P1', { env: 'dev', team: 'sre' })).toBe(false);
   });
 
   it('groups apart from the same filters without the constraint, and echoes what the client asked for', () => {

@@ -1,14 +1,17 @@
-import type { IncidentState, Severity } from '../../domain';
+import { type IncidentState, type Severity, severitiesAtLeast } from '../../domain';
 import type { EventType } from '../../events/event.types';
 import type { MatchSubject, MatchSubjects } from '../../events/match-subject';
+import { LabelMatchers } from '../../common/label-matchers';
 import type { SubscriptionFilters, SubscriptionFiltersDto } from '../../common/subscription-filters';
 
 /**
  * One subscription's filters, compiled for matching without allocation: each non-empty key becomes a Set (or a
- * list of label pairs); an empty or missing key is null and matches everything. Keys are AND-ed. A credential's
- * constraint is AND-ed in with `within`: a single-valued key (type, severity, state, source, incident) keeps the
- * intersection of both sets (empty: matches nothing), labels keep every pair of both, and `affected_resources`
- * (any-of) keeps both sets, each of which must be met.
+ * list of label pairs, or compiled label matchers); an empty or missing key is null and matches everything. Keys are
+ * AND-ed. `min_severity` is folded into the severity set (P1 -> {P0, P1}, intersected with `severities`), so it costs
+ * nothing more per event. A credential's constraint is AND-ed in with `within`: a single-valued key (type,
+ * severity, state, source, incident) keeps the intersection of both sets (empty: matches nothing), labels keep every
+ * pair of both, label matchers every matcher of both, and `affected_resources` (any-of) keeps both sets, each of
+ * which must be met.
  */
 export class SubscriptionFilter {
   private constructor(
@@ -24,6 +27,8 @@ export class SubscriptionFilter {
     private readonly resourceSets: readonly ReadonlySet<string>[],
     private readonly labelPairs: readonly (readonly [string, string])[] | null,
     private readonly incidentIds: ReadonlySet<string> | null,
+    /** null: no label matcher (an empty list matches everything). */
+    private readonly labelMatchers: LabelMatchers | null,
   ) {}
 
   static from(dto: SubscriptionFiltersDto): SubscriptionFilter {
@@ -36,18 +41,27 @@ export class SubscriptionFilter {
       labels: { ...(dto.labels ?? {}) },
       // UUIDs are accepted in any case and compared (and echoed) lowercase, like everywhere else.
       incident_ids: (dto.incident_ids ?? []).map((id) => id.toLowerCase()),
+      label_matchers: (dto.label_matchers ?? []).map(({ name, op, value }) => ({ name, op, value })),
+      min_severity: dto.min_severity ?? null,
     };
     const pairs = Object.entries(echo.labels);
+    // Validated with the filters (IsLabelMatchers): compiling again takes the patterns from the cache.
+    const matchers = LabelMatchers.compile(echo.label_matchers);
+    const severities = intersect(
+      setOrNull(echo.severities),
+      echo.min_severity === null ? null : new Set(severitiesAtLeast(echo.min_severity)),
+    );
     return new SubscriptionFilter(
       echo,
-      canonicalKey(echo),
+      canonicalKey(echo, severities, matchers),
       setOrNull(echo.event_types),
-      setOrNull(echo.severities),
+      severities,
       setOrNull(echo.states),
       setOrNull(echo.sources),
       echo.affected_resources.length === 0 ? [] : [new Set(echo.affected_resources)],
       pairs.length === 0 ? null : pairs,
       setOrNull(echo.incident_ids),
+      matchers.isEmpty ? null : matchers,
     );
   }
 
@@ -67,6 +81,11 @@ export class SubscriptionFilter {
       [...this.resourceSets, ...constraint.resourceSets],
       pairs.length === 0 ? null : pairs,
       intersect(this.incidentIds, constraint.incidentIds),
+      this.labelMatchers === null
+        ? constraint.labelMatchers
+        : constraint.labelMatchers === null
+          ? this.labelMatchers
+          : this.labelMatchers.and(constraint.labelMatchers),
     );
   }
 
@@ -100,20 +119,38 @@ export class SubscriptionFilter {
       if (!containsAny(this.resourceSets[i], subject.resources)) return false;
     }
     if (this.labelPairs !== null && !containsAllPairs(subject.labels, this.labelPairs)) return false;
+    // Last: the costliest key. An event whose labels are unknown (an incident that is gone) matches no matcher,
+    // not even one that a missing label would satisfy: missing data never widens a subscription.
+    if (
+      this.labelMatchers !== null &&
+      (subject.labels === null || !this.labelMatchers.matches(subject.labels))
+    ) {
+      return false;
+    }
     return true;
   }
 }
 
-function canonicalKey(filters: SubscriptionFilters): string {
-  const sorted = (values: readonly string[]): string[] => [...new Set(values)].sort();
+/**
+ * Equal for filters that match the same events by construction. Severities are the effective set (`severities`
+ * with `min_severity` folded in; null when neither is given, which differs from an empty intersection that matches
+ * nothing), so `min_severity: P1` groups with `severities: [P0, P1]`.
+ */
+function canonicalKey(
+  filters: SubscriptionFilters,
+  severities: ReadonlySet<Severity> | null,
+  matchers: LabelMatchers,
+): string {
+  const sorted = (values: Iterable<string>): string[] => [...new Set(values)].sort();
   return JSON.stringify([
     sorted(filters.event_types),
-    sorted(filters.severities),
+    severities === null ? null : sorted(severities),
     sorted(filters.states),
     sorted(filters.sources),
     sorted(filters.affected_resources),
     Object.entries(filters.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     sorted(filters.incident_ids),
+    matchers.key,
   ]);
 }
 
