@@ -75,6 +75,9 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /v1/incidents/:id/acknowledge': { actor: 'alice' },
   'POST /v1/incidents/:id/playbooks/:playbookId/run': { actor: 'alice' },
   'POST /v1/integrations/alertmanager': amWebhook([amAlert('firing', { alertname: 'Hostile', env: 'prod' })]),
+  'POST /v1/alerts/batch': {
+    alerts: [alertBody({ labels: { env: 'prod' }, annotations: { a: 'b' }, dedup_key: 'k' }), alertBody()],
+  },
   'POST /v1/escalation-policies': { name: 'p', description: 'd', levels: [{ level: 1, delay_minutes: 5 }] },
   'PUT /v1/escalation-policies/:id': { name: 'p', levels: [{ level: 1, delay_minutes: 5 }] },
   'POST /v1/playbooks': {

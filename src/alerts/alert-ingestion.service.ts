@@ -83,6 +83,25 @@ export class AlertIngestionService {
     return outcome.acks[0].ack;
   }
 
+  /**
+   * A batch of native alerts (POST /v1/alerts/batch) as one unit of work: one transaction, so the whole batch is
+   * durable (one commit) before the answer, and stored whole or not at all; acks in the batch's order. An alert
+   * deduplicates against the incidents the alerts before it in the batch opened.
+   */
+  async ingestBatch(inputs: AlertInput[]): Promise<AlertAck[]> {
+    const outcome = await this.unitOfWork(async (tx, events, out) => {
+      for (const input of inputs) {
+        const ack = await this.ingestFiring(tx, events, out, input, nativeFingerprint(input), {
+          origin: AlertOrigin.Native,
+          status: null,
+          startsAt: null,
+        });
+        out.acks.push({ ack, origin: AlertOrigin.Native });
+      }
+    });
+    return outcome.acks.map((a) => a.ack);
+  }
+
   /** One webhook = one unit of work; acks in the webhook's order. */
   async ingestAlertmanager(alerts: AlertmanagerAlertInput[]): Promise<AlertAck[]> {
     const outcome = await this.unitOfWork(async (tx, events, out) => {

@@ -18,7 +18,7 @@ const INGEST_LIMITED = 'llm_im:ingest_limited';
 
 const oneAlert: AlertCount = () => 1;
 
-/** An Alertmanager webhook costs one per alert it carries (at least one, like any request). */
+/** A body carrying `alerts: [...]` (a webhook, a batch) costs one per alert (at least one, like any request). */
 export const webhookAlertCount: AlertCount = (body) => {
   const alerts: unknown =
     typeof body === 'object' && body !== null ? (body as { alerts?: unknown }).alerts : undefined;
