@@ -24,6 +24,11 @@ import type { Session } from './session';
  * and keep frames in the connection's own bounded queue instead.
  */
 export const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
+/**
+ * The same while a replay streams a backlog to the connection: its frames come as fast as the peer reads them, and
+ * a larger buffer lets one flush carry several pages (bounded: only replaying connections have it).
+ */
+export const REPLAY_HIGH_WATER_BYTES = 2 * 1024 * 1024;
 
 const TEXT_FRAME = { binary: false } as const;
 /** Polling for a drain that 'drain' does not announce (see awaitDrain): transport-level, not the app's clock. */
@@ -83,6 +88,8 @@ export class StreamConnection {
   credentialTimer: Timer | null = null;
   /** Whether the connection is on the scheduler's list of connections to flush. */
   flushScheduled = false;
+  /** Unsent bytes the socket may hold before writes wait for it to drain (raised while a replay runs). */
+  highWaterBytes = SOCKET_HIGH_WATER_BYTES;
   private waitingForDrain = false;
   /** A WebSocket ping to write at the head of the next flush. */
   private pingDue = false;
@@ -212,6 +219,12 @@ export class StreamConnection {
     if (this.catchUps === 0) this.releaseHeld();
   }
 
+  /** Writes what is queued now rather than at the end of the turn (a replay streaming pages), unless backpressured. */
+  flushNow(): void {
+    if (this.waitingForDrain) return;
+    this.flush();
+  }
+
   /** Resolves once fewer than `count` events are queued (or the connection is closing): a replay's flow control. */
   whenQueueBelow(count: number): Promise<void> {
     if (this.queue.eventCount < count || !this.isOpen) return Promise.resolve();
@@ -266,7 +279,7 @@ export class StreamConnection {
       return;
     }
     if ((this.queue.isEmpty && !this.pingDue) || this.waitingForDrain) return;
-    if (this.socket.bufferedAmount >= SOCKET_HIGH_WATER_BYTES) {
+    if (this.socket.bufferedAmount >= this.highWaterBytes) {
       this.awaitDrain();
       return;
     }
@@ -282,7 +295,7 @@ export class StreamConnection {
       let frame: OutboundFrame | undefined;
       while ((frame = this.queue.shift()) !== undefined) {
         this.write(frame);
-        if (this.socket.bufferedAmount >= SOCKET_HIGH_WATER_BYTES) {
+        if (this.socket.bufferedAmount >= this.highWaterBytes) {
           if (!this.queue.isEmpty) this.awaitDrain();
           break;
         }

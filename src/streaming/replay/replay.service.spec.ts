@@ -47,6 +47,8 @@ function fakeConnection(capacity: number) {
     isOpen: true,
     subscriptions: new Map<string, Subscription>(),
     retired: null,
+    highWaterBytes: 0,
+    flushNow: () => undefined,
     whenQueueBelow: () => Promise.resolve(),
     deliverReplayed: (frame: OutboundFrame) => sent.push(frame.sequence),
     reply: (message: ControlMessage) => replies.push(message),

@@ -1,9 +1,14 @@
 import { Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { EventLogRepository } from '../../events/event-log.repository';
 import type { EventType } from '../../events/event.types';
 import type { MatchSubjects } from '../../events/match-subject';
-import type { StreamConnection } from '../connections/stream-connection';
+import {
+  REPLAY_HIGH_WATER_BYTES,
+  SOCKET_HIGH_WATER_BYTES,
+  type StreamConnection,
+} from '../connections/stream-connection';
 import type { Subscription } from '../routing/subscription';
 import { ServerMessageType } from '../protocol/stream-protocol';
 import { StreamMetrics } from '../stream-metrics';
@@ -11,6 +16,11 @@ import { storedEventFrame, subjectsOfStored } from './stored-event';
 
 /** Entries read per query: large enough to stream fast, small enough that one read is a short pause. */
 export const REPLAY_PAGE_SIZE = 500;
+/**
+ * How long a replay works before it lets the event loop turn (other connections' deliveries, requests): pages are
+ * read, matched and written back to back within a slice while the peer keeps taking them.
+ */
+export const REPLAY_SLICE_MS = 4;
 
 /**
  * Sends a resumed subscription the stored events it missed: the entries in `(replayedTo, position]` that match it
@@ -33,31 +43,44 @@ export class ReplayService {
     const room = Math.max(1, Math.floor(capacity / 2));
     let cursor = subscription.replayedTo;
     let replayed = 0;
-    while (cursor < position && this.stillWanted(connection, subscription)) {
-      // Wait for the queue to drain below half before reading on, so a page does not wait in memory for long.
-      await connection.whenQueueBelow(room);
-      if (!this.stillWanted(connection, subscription)) break;
-      const rows = await this.log.readRange(cursor, position, Math.min(REPLAY_PAGE_SIZE, capacity));
-      if (rows.length === 0) break;
-      if (rows[0].sequence > cursor + 1) await this.reportPruned(connection, cursor, rows[0].sequence);
-      for (const row of rows) {
-        const type = row.event_type as EventType;
-        const subjects = subjectsOfStored(row);
-        if (
-          subscription.filter.acceptsType(type) &&
-          subscription.filter.matchesEvent(subjects) &&
-          !deliveredBefore(connection, subscription, row.sequence, type, subjects)
-        ) {
-          if (connection.queue.eventCount >= capacity) await connection.whenQueueBelow(room);
-          if (!this.stillWanted(connection, subscription)) break;
-          connection.deliverReplayed(storedEventFrame(row));
-          connection.queue.shedLog?.delete(row.sequence);
-          replayed += 1;
+    let sliceStart = performance.now();
+    connection.highWaterBytes = REPLAY_HIGH_WATER_BYTES;
+    try {
+      while (cursor < position && this.stillWanted(connection, subscription)) {
+        // Wait for the queue to drain below half before reading on, so a page does not wait in memory for long.
+        await connection.whenQueueBelow(room);
+        if (!this.stillWanted(connection, subscription)) break;
+        const rows = await this.log.readRange(cursor, position, Math.min(REPLAY_PAGE_SIZE, capacity));
+        if (rows.length === 0) break;
+        if (rows[0].sequence > cursor + 1) await this.reportPruned(connection, cursor, rows[0].sequence);
+        for (const row of rows) {
+          const type = row.event_type as EventType;
+          const subjects = subjectsOfStored(row);
+          if (
+            subscription.filter.acceptsType(type) &&
+            subscription.filter.matchesEvent(subjects) &&
+            !deliveredBefore(connection, subscription, row.sequence, type, subjects)
+          ) {
+            if (connection.queue.eventCount >= capacity) {
+              connection.flushNow();
+              await connection.whenQueueBelow(room);
+            }
+            if (!this.stillWanted(connection, subscription)) break;
+            connection.deliverReplayed(storedEventFrame(row));
+            connection.queue.shedLog?.delete(row.sequence);
+            replayed += 1;
+          }
+          cursor = row.sequence;
+          subscription.replayedTo = cursor;
         }
-        cursor = row.sequence;
-        subscription.replayedTo = cursor;
+        connection.flushNow();
+        if (performance.now() - sliceStart >= REPLAY_SLICE_MS) {
+          await nextTurn();
+          sliceStart = performance.now();
+        }
       }
-      await nextTurn();
+    } finally {
+      connection.highWaterBytes = SOCKET_HIGH_WATER_BYTES;
     }
     // Ended without being cut short: every entry up to the position was considered (the last ones may not exist).
     if (this.stillWanted(connection, subscription)) subscription.replayedTo = position;
