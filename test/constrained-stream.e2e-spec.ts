@@ -28,6 +28,14 @@ function randomFilter(random: () => number): SubscriptionFiltersDto {
   if (sources.length > 0) filter.sources = sources;
   if (resources.length > 0) filter.affected_resources = resources;
   if (random() < 0.3) filter.labels = { team: TEAMS[Math.floor(random() * TEAMS.length)] };
+  if (random() < 0.3) filter.min_severity = SEVERITIES[Math.floor(random() * SEVERITIES.length)];
+  if (random() < 0.3) {
+    filter.label_matchers = [
+      random() < 0.5
+        ? { name: 'team', op: '=~', value: random() < 0.5 ? 'db|sre' : 'w.*' }
+        : { name: 'team', op: '!=', value: TEAMS[Math.floor(random() * TEAMS.length)] },
+    ];
+  }
   return filter;
 }
 

@@ -4,6 +4,7 @@ import {
   IsIn,
   IsString,
   IsUUID,
+  ValidationArguments,
   ValidationOptions,
   registerDecorator,
   validateSync,
@@ -12,7 +13,7 @@ import { INCIDENT_STATES, IncidentState, SEVERITIES, Severity } from '../domain'
 import { EVENT_TYPES, EventType } from '../events/event.types';
 import { IsLabelMatchers, LabelMatcher } from './label-matchers';
 import { IsStringMap } from './string-map.validator';
-import { IsOptionalButNotNull } from './validation';
+import { IsOptionalButNotNull, flattenValidationErrors } from './validation';
 
 /** Subscription filters as echoed in `subscribed`: every key present. */
 export interface SubscriptionFilters {
@@ -96,11 +97,16 @@ export class SubscriptionFiltersDto {
  * it: a misspelt key must be refused, never dropped, or it would widen what the filter lets through).
  */
 export function isSubscriptionFilters(value: unknown): value is SubscriptionFiltersDto {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  if (Object.keys(value).some((key) => !(FILTER_KEYS as readonly string[]).includes(key))) return false;
-  return (
-    validateSync(plainToInstance(SubscriptionFiltersDto, value), { forbidUnknownValues: true }).length === 0
-  );
+  return subscriptionFiltersProblem(value) === undefined;
+}
+
+/** What makes `value` not a filter object (the first problems found), or undefined when it is one. */
+function subscriptionFiltersProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
+  const unknown = Object.keys(value).find((key) => !(FILTER_KEYS as readonly string[]).includes(key));
+  if (unknown !== undefined) return `unknown key ${JSON.stringify(unknown)}`;
+  const errors = validateSync(plainToInstance(SubscriptionFiltersDto, value), { forbidUnknownValues: true });
+  return errors.length === 0 ? undefined : flattenValidationErrors(errors).join('; ');
 }
 
 /** A property holding a filter object (see isSubscriptionFilters). */
@@ -111,7 +117,9 @@ export function IsSubscriptionFilters(options?: ValidationOptions): PropertyDeco
       target: target.constructor,
       propertyName: String(propertyName),
       options: {
-        message: `${String(propertyName)} must be a filter object with only the keys ${FILTER_KEYS.join(', ')}, each valid`,
+        message: (args: ValidationArguments) =>
+          `${String(propertyName)} must be a filter object with only the keys ${FILTER_KEYS.join(', ')}, each ` +
+          `valid (${subscriptionFiltersProblem(args.value) ?? 'invalid'})`,
         ...options,
       },
       validator: { validate: isSubscriptionFilters },
