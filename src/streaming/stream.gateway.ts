@@ -18,7 +18,7 @@ import {
   SubscribeMessageDto,
   UnsubscribeMessageDto,
 } from './protocol/client-messages.dto';
-import { normalizeRfc3339 } from './protocol/rfc3339';
+import { normalizeRfc3339 } from '../common/rfc3339';
 import type { StreamConnection } from './connections/stream-connection';
 import { StreamError } from './protocol/stream-error';
 import { StreamExceptionFilter } from './protocol/stream-exception.filter';

@@ -3,7 +3,7 @@ import { IsBoolean, IsInt, IsObject, IsString, Length, Max, Min, ValidateNested 
 import { IsOptionalButNotNull } from '../../common/validation';
 import { HasOnlyKeys } from '../../common/has-only-keys.validator';
 import { FILTER_KEYS, SubscriptionFiltersDto } from '../../common/subscription-filters';
-import { IsRfc3339 } from './validators';
+import { IsRfc3339 } from '../../common/rfc3339';
 
 export class SubscribeMessageDto {
   @IsString()

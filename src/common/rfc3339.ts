@@ -1,3 +1,5 @@
+import { ValidationOptions, registerDecorator } from 'class-validator';
+
 /**
  * Strict RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`. `T` and `Z` may be lowercase (RFC 3339
  * section 5.6). A date alone, a missing offset, a leap second or an impossible date (2025-02-30) is rejected.
@@ -55,4 +57,19 @@ function fractionDigits(fraction: string): string {
   if (nanos.endsWith('000000')) return `.${nanos.slice(0, 3)}`;
   if (nanos.endsWith('000')) return `.${nanos.slice(0, 6)}`;
   return `.${nanos}`;
+}
+
+/** A strict RFC 3339 instant with an offset (see normalizeRfc3339): WebSocket messages, silences. */
+export function IsRfc3339(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isRfc3339',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: `${String(propertyName)} must be an RFC 3339 date-time with an offset`,
+        ...options,
+      },
+      validator: { validate: (value: unknown) => typeof value === 'string' && isRfc3339(value) },
+    });
 }
