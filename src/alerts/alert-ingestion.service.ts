@@ -17,6 +17,7 @@ import { IncidentStatsService } from '../incidents/incident-stats.service';
 import { IncidentsService } from '../incidents/incidents.service';
 import { IncidentOrigin, Metric } from '../metrics/metric-names';
 import { zeroSeries } from '../metrics/zero-series';
+import { SilencesService } from '../silences/silences.service';
 import type { Tx } from '../storage/database.types';
 import { AckStatus, AlertAck, AlertInput, AlertOrigin } from './alert-input';
 import { incidentFromAlert } from './alert-to-incident';
@@ -63,6 +64,7 @@ export class AlertIngestionService {
     private readonly alerts: AlertsRepository,
     private readonly incidents: IncidentsService,
     private readonly stats: IncidentStatsService,
+    private readonly silences: SilencesService,
     @InjectMetric(Metric.AlertsReceived) private readonly alertsReceived: Counter<string>,
     @InjectMetric(Metric.Deduplications) private readonly deduplications: Counter<string>,
     @InjectMetric(Metric.IncidentsCreated) private readonly incidentsCreated: Counter<string>,
@@ -132,6 +134,7 @@ export class AlertIngestionService {
     for (const { ack, origin } of outcome.acks) {
       this.alertsReceived.inc({ origin, status: ack.status });
       if (ack.status === AckStatus.Duplicate && ack.alert_id !== null) this.deduplications.inc();
+      if (ack.status === AckStatus.Suppressed) this.silences.recordSuppressed();
     }
     return outcome;
   }
@@ -165,6 +168,10 @@ export class AlertIngestionService {
       parent_alert_id: null,
     };
     if (input.dedup_key !== undefined) alert.dedup_key = input.dedup_key;
+
+    // An active silence (contract section 10): stored and published, attached to no incident; nothing else runs.
+    const silenceId = this.silences.silencing(alert);
+    if (silenceId !== null) return this.suppress(tx, events, alert, origin, silenceId);
 
     // The window slides: it counts from the incident's last alert, so an alert re-sent for hours keeps one incident.
     const windowStart = new Date(nowMs - this.config.dedup.windowMs).toISOString();
@@ -211,6 +218,26 @@ export class AlertIngestionService {
     };
   }
 
+  /** An alert matching an active silence: stored with `suppressed` and the silence's id, and published. */
+  private async suppress(
+    tx: Tx,
+    events: EventRecorder,
+    alert: Alert,
+    origin: AlertOriginInfo,
+    silenceId: string,
+  ): Promise<AlertAck> {
+    alert.suppressed = true;
+    alert.silence_id = silenceId;
+    await this.alerts.insert(tx, alert, origin, null);
+    events.record({ event_type: EventType.AlertReceived, alert }, null);
+    return {
+      alert_id: alert.id,
+      incident_id: null,
+      status: AckStatus.Suppressed,
+      message: `Suppressed by silence ${silenceId}; no incident opened or updated`,
+    };
+  }
+
   /** A re-delivery of a firing episode already stored is acknowledged with the original ids and changes nothing. */
   private async ingestAlertmanagerFiring(
     tx: Tx,
@@ -219,7 +246,8 @@ export class AlertIngestionService {
     item: AlertmanagerAlertInput,
   ): Promise<AlertAck> {
     const known = await this.alerts.findFiringEpisode(tx, item.fingerprint, item.startsAt);
-    if (known) {
+    // An episode stored as suppressed is ingested again once no silence matches it any more.
+    if (known && !(known.alert.suppressed === true && this.silences.silencing(item.alert) === null)) {
       return {
         alert_id: known.alert.id,
         incident_id: known.alert.incident_id,

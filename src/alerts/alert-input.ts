@@ -24,7 +24,13 @@ export interface AlertInput {
 export const AlertOrigin = { Native: 'native', Alertmanager: 'alertmanager' } as const;
 export type AlertOrigin = (typeof AlertOrigin)[keyof typeof AlertOrigin];
 
-export const AckStatus = { Accepted: 'Accepted', Duplicate: 'Duplicate', Resolved: 'Resolved' } as const;
+export const AckStatus = {
+  Accepted: 'Accepted',
+  Duplicate: 'Duplicate',
+  Resolved: 'Resolved',
+  /** The alert matched an active silence: stored, no incident (contract section 10). */
+  Suppressed: 'Suppressed',
+} as const;
 export type AckStatus = (typeof AckStatus)[keyof typeof AckStatus];
 
 export interface AlertAck {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { IncidentsModule } from '../incidents/incidents.module';
+import { SilencesModule } from '../silences/silences.module';
 import { AlertIngestionService } from './alert-ingestion.service';
 import { AlertmanagerController } from './alertmanager.controller';
 import { AlertsController } from './alerts.controller';
@@ -10,7 +11,7 @@ import { IngestRateLimitGuard } from './ingest-rate-limit.guard';
 import { IngestRateLimiter } from './ingest-rate-limit';
 
 @Module({
-  imports: [IncidentsModule],
+  imports: [IncidentsModule, SilencesModule],
   controllers: [AlertsController, AlertmanagerController, IncidentAlertsController],
   providers: [
     AlertsRepository,

@@ -20,4 +20,10 @@ export interface Alert {
   parent_alert_id: string | null;
   /** The sender's deduplication key, when it sent one (contract section 9); absent otherwise. */
   dedup_key?: string;
+  /**
+   * Set when the alert matched an active silence (contract section 10): stored, published as `alert_received`,
+   * attached to no incident. Both absent otherwise.
+   */
+  suppressed?: true;
+  silence_id?: string;
 }

@@ -20,6 +20,7 @@ export const Metric = {
   AlertsReceived: 'llm_incident_manager_alerts_received_total',
   IngestRateLimited: 'llm_incident_manager_ingest_rate_limited_total',
   Deduplications: 'llm_incident_manager_deduplications_total',
+  AlertsSuppressed: 'llm_incident_manager_alerts_suppressed_total',
   Escalations: 'llm_incident_manager_escalations_total',
   Notifications: 'llm_incident_manager_notifications_total',
   PlaybookExecutions: 'llm_incident_manager_playbook_executions_total',

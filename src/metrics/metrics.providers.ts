@@ -87,6 +87,10 @@ export const metricProviders = [
   }),
   makeCounterProvider({ name: Metric.Deduplications, help: 'Alerts attached to an existing incident' }),
   makeCounterProvider({
+    name: Metric.AlertsSuppressed,
+    help: 'Alerts that matched an active silence: stored as suppressed, no incident opened or updated',
+  }),
+  makeCounterProvider({
     name: Metric.Escalations,
     help: 'Escalations, by trigger (manual, policy, severity_change)',
     labelNames: ['trigger'],

@@ -124,6 +124,18 @@ export interface NotificationOutboxTable {
   updated_at: string;
 }
 
+/** Silences (migration 0008): `matchers` is JSON text; instants are `Date.toISOString` text. */
+export interface SilencesTable {
+  id: string;
+  matchers: string;
+  starts_at: string;
+  ends_at: string;
+  created_by: string;
+  comment: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -135,6 +147,7 @@ export interface Database {
   notification_channels: DefinitionTable;
   api_keys: ApiKeysTable;
   notification_outbox: NotificationOutboxTable;
+  silences: SilencesTable;
 }
 
 export type Db = Kysely<Database>;

@@ -286,6 +286,27 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
         await db.schema.alterTable('incidents').dropColumn('last_alert_at').execute();
       },
     },
+    '0008_silences': {
+      // Silences (contract section 10). Matchers as JSON text; instants as Date.toISOString text, which sorts as
+      // time. Unexpired silences (ends_at > now) are loaded at start and kept in memory: the ends_at index.
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('silences')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('matchers', 'text', (c) => c.notNull())
+          .addColumn('starts_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('ends_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('created_by', 'varchar(255)', (c) => c.notNull())
+          .addColumn('comment', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+          .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('silences_ends_at').on('silences').column('ends_at').execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('silences').execute();
+      },
+    },
   };
 }
 
