@@ -19,11 +19,12 @@ import { IncidentOrigin, Metric } from '../metrics/metric-names';
 import { zeroSeries } from '../metrics/zero-series';
 import { SilencesService } from '../silences/silences.service';
 import type { Tx } from '../storage/database.types';
-import { AckStatus, AlertAck, AlertInput, AlertOrigin } from './alert-input';
+import { AckStatus, AlertAck, AlertInput, AlertOrigin, WebhookOrigin } from './alert-input';
 import { incidentFromAlert } from './alert-to-incident';
 import { AlertOriginInfo, AlertsRepository } from './alerts.repository';
 import { alertFingerprint, alertmanagerFingerprint, dedupKeyFingerprint } from './fingerprint';
 
+/** One alert of an Alertmanager-shaped webhook (Alertmanager, Grafana), mapped (alertmanager.mapper.ts). */
 export interface AlertmanagerAlertInput {
   status: 'firing' | 'resolved';
   /** Alertmanager's fingerprint of the alert (its label set); the alert's external_id. */
@@ -104,15 +105,22 @@ export class AlertIngestionService {
     return outcome.acks.map((a) => a.ack);
   }
 
-  /** One webhook = one unit of work; acks in the webhook's order. */
-  async ingestAlertmanager(alerts: AlertmanagerAlertInput[]): Promise<AlertAck[]> {
+  /**
+   * One webhook = one unit of work; acks in the webhook's order. `origin` is the sender (Alertmanager, or Grafana
+   * Alerting's webhook contact point): each one's alerts are matched, deduplicated and resolved by its own
+   * fingerprints only.
+   */
+  async ingestAlertmanager(
+    alerts: AlertmanagerAlertInput[],
+    origin: WebhookOrigin = AlertOrigin.Alertmanager,
+  ): Promise<AlertAck[]> {
     const outcome = await this.unitOfWork(async (tx, events, out) => {
       for (const item of alerts) {
         const ack =
           item.status === 'firing'
-            ? await this.ingestAlertmanagerFiring(tx, events, out, item)
-            : await this.ingestAlertmanagerResolved(tx, events, out, item);
-        out.acks.push({ ack, origin: AlertOrigin.Alertmanager });
+            ? await this.ingestAlertmanagerFiring(tx, events, out, item, origin)
+            : await this.ingestAlertmanagerResolved(tx, events, out, item, origin);
+        out.acks.push({ ack, origin });
       }
     });
     return outcome.acks.map((a) => a.ack);
@@ -244,8 +252,9 @@ export class AlertIngestionService {
     events: EventRecorder,
     out: Outcome,
     item: AlertmanagerAlertInput,
+    origin: WebhookOrigin,
   ): Promise<AlertAck> {
-    const known = await this.alerts.findFiringEpisode(tx, item.fingerprint, item.startsAt);
+    const known = await this.alerts.findFiringEpisode(tx, origin, item.fingerprint, item.startsAt);
     // An episode stored as suppressed is ingested again once no silence matches it any more.
     if (known && !(known.alert.suppressed === true && this.silences.silencing(item.alert) === null)) {
       return {
@@ -255,8 +264,8 @@ export class AlertIngestionService {
         message: 'Already received (re-delivery of the same firing alert)',
       };
     }
-    return this.ingestFiring(tx, events, out, item.alert, alertmanagerFingerprint(item.fingerprint), {
-      origin: AlertOrigin.Alertmanager,
+    return this.ingestFiring(tx, events, out, item.alert, alertmanagerFingerprint(origin, item.fingerprint), {
+      origin,
       status: 'firing',
       startsAt: item.startsAt,
     });
@@ -267,10 +276,11 @@ export class AlertIngestionService {
     events: EventRecorder,
     out: Outcome,
     item: AlertmanagerAlertInput,
+    origin: WebhookOrigin,
   ): Promise<AlertAck> {
-    const firing = await this.alerts.findAlertmanagerAlerts(tx, item.fingerprint, 'firing');
+    const firing = await this.alerts.findAlertmanagerAlerts(tx, origin, item.fingerprint, 'firing');
     if (firing.length === 0) {
-      const [previous] = await this.alerts.findAlertmanagerAlerts(tx, item.fingerprint, 'resolved');
+      const [previous] = await this.alerts.findAlertmanagerAlerts(tx, origin, item.fingerprint, 'resolved');
       return {
         alert_id: previous?.alert.id ?? null,
         incident_id: previous?.alert.incident_id ?? null,

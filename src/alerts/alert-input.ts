@@ -21,8 +21,11 @@ export interface AlertInput {
   dedup_key?: string;
 }
 
-export const AlertOrigin = { Native: 'native', Alertmanager: 'alertmanager' } as const;
+/** Where an alert came from; stored with it. Alertmanager and Grafana alerts are matched by their own fingerprint. */
+export const AlertOrigin = { Native: 'native', Alertmanager: 'alertmanager', Grafana: 'grafana' } as const;
 export type AlertOrigin = (typeof AlertOrigin)[keyof typeof AlertOrigin];
+/** The origins whose webhooks carry Alertmanager-shaped alerts (fingerprint, startsAt, firing/resolved). */
+export type WebhookOrigin = typeof AlertOrigin.Alertmanager | typeof AlertOrigin.Grafana;
 
 export const AckStatus = {
   Accepted: 'Accepted',

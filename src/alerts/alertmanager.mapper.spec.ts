@@ -35,3 +35,22 @@ describe('mapAlertmanagerAlert', () => {
     expect(a.alert.external_id).toBe(a.fingerprint);
   });
 });
+
+describe('mapAlertmanagerAlert timestamps', () => {
+  it('converts a startsAt with an offset to UTC for the alert, and keeps the episode key as sent', () => {
+    const mapped = mapAlertmanagerAlert(
+      { status: 'firing', labels: { alertname: 'X' }, startsAt: '2021-10-12T09:51:03.157076+02:00' },
+      'grafana',
+    );
+    expect(mapped.alert.timestamp).toBe('2021-10-12T07:51:03.157Z');
+    expect(mapped.startsAt).toBe('2021-10-12T09:51:03.157076+02:00');
+    expect(mapped.alert.source).toBe('grafana');
+  });
+
+  it('keeps a UTC startsAt as sent, and one Date cannot read', () => {
+    const at = (startsAt: string) =>
+      mapAlertmanagerAlert({ status: 'firing', labels: {}, startsAt }).alert.timestamp;
+    expect(at('2026-11-25T10:00:00Z')).toBe('2026-11-25T10:00:00Z');
+    expect(at('2026-W01-1')).toBe('2026-W01-1');
+  });
+});

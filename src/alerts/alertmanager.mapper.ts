@@ -31,8 +31,14 @@ export function severityFromAlertmanager(label: string | undefined): Severity {
 /** When the sender left out `startsAt`, this stands in for it so that re-deliveries still match. */
 const UNKNOWN_START = '0001-01-01T00:00:00Z';
 
-/** Maps one Alertmanager alert to our alert input exactly as the contract's precise rules say. */
-export function mapAlertmanagerAlert(dto: AlertmanagerAlertDto): AlertmanagerAlertInput {
+/**
+ * Maps one Alertmanager alert to our alert input exactly as the contract's precise rules say. Grafana Alerting's
+ * alerts take the same mapping with `grafana` as the source when they carry no `source` label.
+ */
+export function mapAlertmanagerAlert(
+  dto: AlertmanagerAlertDto,
+  defaultSource = 'alertmanager',
+): AlertmanagerAlertInput {
   const labels = dto.labels;
   const annotations = dto.annotations ?? {};
   const fingerprint = dto.fingerprint ?? labelSetFingerprint(labels);
@@ -44,7 +50,7 @@ export function mapAlertmanagerAlert(dto: AlertmanagerAlertDto): AlertmanagerAle
     startsAt: dto.startsAt ?? UNKNOWN_START,
     alert: {
       external_id: fingerprint,
-      source: labels.source ?? 'alertmanager',
+      source: labels.source ?? defaultSource,
       title: title.slice(0, LIMITS.title) || 'Alertmanager alert',
       description: (annotations.description ?? '').slice(0, LIMITS.description),
       severity: severityFromAlertmanager(labels.severity),
@@ -53,7 +59,7 @@ export function mapAlertmanagerAlert(dto: AlertmanagerAlertDto): AlertmanagerAle
       affected_services: labels.service !== undefined ? [labels.service] : [],
       runbook_url: annotations.runbook_url ?? null,
       annotations: { ...annotations },
-      timestamp: dto.startsAt,
+      timestamp: dto.startsAt === undefined ? undefined : utcTimestamp(dto.startsAt),
     },
   };
 }
@@ -63,4 +69,15 @@ function labelSetFingerprint(labels: Record<string, string>): string {
   const hash = createHash('sha256');
   for (const key of Object.keys(labels).sort()) hash.update(`${key}\u0000${labels[key]}\u0000`);
   return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * Timestamps on the wire are UTC with `Z` (contract conventions): an offset (Grafana sends `+02:00`) is converted;
+ * a `Z` time is kept as sent. The episode key (`startsAt`) stays as sent, so that re-deliveries match.
+ */
+function utcTimestamp(value: string): string {
+  if (value.endsWith('Z') || value.endsWith('z')) return value;
+  // ISO 8601 forms that Date cannot read (week or ordinal dates) are kept as sent.
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
 }

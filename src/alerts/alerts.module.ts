@@ -6,13 +6,14 @@ import { AlertmanagerController } from './alertmanager.controller';
 import { AlertsController } from './alerts.controller';
 import { AlertsRepository } from './alerts.repository';
 import { AlertsService } from './alerts.service';
+import { GrafanaController } from './grafana.controller';
 import { IncidentAlertsController } from './incident-alerts.controller';
 import { IngestRateLimitGuard } from './ingest-rate-limit.guard';
 import { IngestRateLimiter } from './ingest-rate-limit';
 
 @Module({
   imports: [IncidentsModule, SilencesModule],
-  controllers: [AlertsController, AlertmanagerController, IncidentAlertsController],
+  controllers: [AlertsController, AlertmanagerController, GrafanaController, IncidentAlertsController],
   providers: [
     AlertsRepository,
     AlertsService,
@@ -20,6 +21,7 @@ import { IngestRateLimiter } from './ingest-rate-limit';
     IngestRateLimiter,
     IngestRateLimitGuard,
   ],
-  exports: [AlertIngestionService],
+  // The rate limiter and its guard: other ingestion routes (integrations) charge the same per-credential buckets.
+  exports: [AlertIngestionService, IngestRateLimiter, IngestRateLimitGuard],
 })
 export class AlertsModule {}

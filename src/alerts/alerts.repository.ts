@@ -5,13 +5,14 @@ import { DatabaseService } from '../storage/database.service';
 import type { Executor } from '../storage/database.types';
 import { incidentCreatedAtOf } from '../storage/incident-key';
 import { PrecompiledQuery, slotRow } from '../storage/precompiled-query';
-import { AlertOrigin } from './alert-input';
+import { AlertOrigin, WebhookOrigin } from './alert-input';
 
 /**
  * Written into the SQL as a literal, not bound as a parameter, so that the planner can prove the query is covered
- * by the partial index on Alertmanager alerts (it cannot for a parameter's value).
+ * by the partial index on that origin's alerts (it cannot for a parameter's value).
  */
-const ALERTMANAGER_ORIGIN = sql.lit(AlertOrigin.Alertmanager);
+const originLiteral = (origin: WebhookOrigin) => sql.lit(origin);
+const WEBHOOK_ORIGINS = [sql.lit(AlertOrigin.Alertmanager), sql.lit(AlertOrigin.Grafana)];
 
 const ALERT_COLUMNS = [
   'id',
@@ -112,16 +113,17 @@ export class AlertsRepository {
     return opening?.id ?? null;
   }
 
-  /** An Alertmanager alert of this fingerprint and firing episode (startsAt), already stored as firing. */
+  /** An Alertmanager (or Grafana) alert of this fingerprint and firing episode (startsAt), already stored as firing. */
   async findFiringEpisode(
     executor: Executor,
+    origin: WebhookOrigin,
     fingerprint: string,
     startsAt: string,
   ): Promise<StoredAlert | undefined> {
     const row = await executor
       .selectFrom('alerts')
       .selectAll()
-      .where('origin', '=', ALERTMANAGER_ORIGIN)
+      .where('origin', '=', originLiteral(origin))
       .where('external_id', '=', fingerprint)
       .where('origin_starts_at', '=', startsAt)
       .orderBy('received_at', 'asc')
@@ -130,16 +132,17 @@ export class AlertsRepository {
     return row ? toStored(row) : undefined;
   }
 
-  /** Alertmanager alerts of this fingerprint, in the given status, attached to an incident. */
+  /** Alertmanager (or Grafana) alerts of this fingerprint, in the given status, attached to an incident. */
   async findAlertmanagerAlerts(
     executor: Executor,
+    origin: WebhookOrigin,
     fingerprint: string,
     status: 'firing' | 'resolved',
   ): Promise<StoredAlert[]> {
     const rows = await executor
       .selectFrom('alerts')
       .selectAll()
-      .where('origin', '=', ALERTMANAGER_ORIGIN)
+      .where('origin', '=', originLiteral(origin))
       .where('external_id', '=', fingerprint)
       .where('origin_status', '=', status)
       .orderBy('received_at', 'desc')
@@ -152,14 +155,14 @@ export class AlertsRepository {
     await executor.updateTable('alerts').set({ origin_status: 'resolved' }).where('id', 'in', ids).execute();
   }
 
-  /** How many Alertmanager alerts attached to the incident are still firing. */
+  /** How many Alertmanager and Grafana alerts attached to the incident are still firing. */
   async countFiringForIncident(executor: Executor, incidentId: string): Promise<number> {
     const row = await executor
       .selectFrom('alerts')
       .select((eb) => eb.fn.countAll().as('count'))
       .where('incident_created_at', '=', incidentCreatedAtOf(incidentId))
       .where('incident_id', '=', incidentId)
-      .where('origin', '=', ALERTMANAGER_ORIGIN)
+      .where('origin', 'in', WEBHOOK_ORIGINS)
       .where('origin_status', '=', 'firing')
       .executeTakeFirstOrThrow();
     return Number(row.count);

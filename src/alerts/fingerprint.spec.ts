@@ -5,7 +5,7 @@ describe('incident fingerprints', () => {
     for (const fingerprint of [
       alertFingerprint('prom', 'Performance', 'CPU high', ['api']),
       dedupKeyFingerprint('k'),
-      alertmanagerFingerprint('c6eadffa33fcdf37'),
+      alertmanagerFingerprint('alertmanager', 'c6eadffa33fcdf37'),
     ]) {
       expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
     }
@@ -39,7 +39,8 @@ describe('incident fingerprints', () => {
   });
 
   it('never equal each other across kinds, whatever the key', () => {
-    expect(dedupKeyFingerprint('fp')).not.toBe(alertmanagerFingerprint('fp'));
+    expect(dedupKeyFingerprint('fp')).not.toBe(alertmanagerFingerprint('alertmanager', 'fp'));
+    expect(alertmanagerFingerprint('grafana', 'fp')).not.toBe(alertmanagerFingerprint('alertmanager', 'fp'));
     expect(dedupKeyFingerprint('')).not.toBe(alertFingerprint('', 'Data', '', []));
   });
 });

@@ -29,9 +29,12 @@ export function dedupKeyFingerprint(dedupKey: string): string {
 }
 
 /**
- * An Alertmanager (or Grafana) alert: its own fingerprint, the identity of its label set, so that two alerts with
- * different label sets are two incidents even with the same summary.
+ * An Alertmanager or Grafana alert: its sender's fingerprint, the identity of its label set, so that two alerts
+ * with different label sets are two incidents even with the same summary. `origin` keeps the two senders apart.
  */
-export function alertmanagerFingerprint(labelSetFingerprint: string): string {
-  return keyHash('alertmanager', [labelSetFingerprint]);
+export function alertmanagerFingerprint(
+  origin: 'alertmanager' | 'grafana',
+  labelSetFingerprint: string,
+): string {
+  return keyHash(origin, [labelSetFingerprint]);
 }

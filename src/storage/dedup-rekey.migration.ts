@@ -38,7 +38,7 @@ export async function rekeyIncidentFingerprints(db: Kysely<Database>): Promise<v
         .executeTakeFirst();
       incident.fingerprint =
         opening?.origin === 'alertmanager'
-          ? alertmanagerFingerprint(opening.external_id)
+          ? alertmanagerFingerprint('alertmanager', opening.external_id)
           : alertFingerprint(
               incident.source,
               incident.incident_type,

@@ -264,7 +264,7 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
       // Deduplication users can trust (contract section 9): fingerprints that hash their fields unambiguously, and a
       // window that slides with the incident's last alert rather than counting from its creation. The lookup is
       // (fingerprint, last_alert_at); the incidents that can still deduplicate are rekeyed so that an alert sent
-      // after the upgrade still joins the incident it joined before.
+      // after the upgrade still joins the incident it joined before. Grafana alerts get Alertmanager's index.
       async up(db: Kysely<unknown>): Promise<void> {
         await db.schema.alterTable('incidents').addColumn('last_alert_at', 'varchar(40)').execute();
         await db.schema.dropIndex('incidents_fingerprint').execute();
@@ -274,9 +274,17 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
           .columns(['fingerprint', 'last_alert_at'])
           .execute();
         await rekeyIncidentFingerprints(db as Kysely<Database>);
+        // Grafana alerts are looked up by external id (their fingerprint) as Alertmanager's are (see 0003).
+        await db.schema
+          .createIndex('alerts_grafana_external')
+          .on('alerts')
+          .columns(['external_id', 'origin_starts_at'])
+          .where(sql.ref('origin'), '=', sql.lit('grafana'))
+          .execute();
       },
       async down(db: Kysely<unknown>): Promise<void> {
         // The old fingerprints are not restored: incidents rekeyed by `up` deduplicate no older alert after this.
+        await db.schema.dropIndex('alerts_grafana_external').execute();
         await db.schema.dropIndex('incidents_dedup').execute();
         await db.schema
           .createIndex('incidents_fingerprint')
