@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { alertBody, amAlert, amWebhook, createIncident, incidentBody } from './support/fixtures';
+import { grafanaAlert, grafanaWebhook } from './support/grafana-fixtures';
 import { Route, registeredRoutes } from './support/routes';
 import { describeOnEachStore } from './support/stores';
 import { TestApp, startTestApp } from './support/test-app';
@@ -75,6 +76,9 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /v1/incidents/:id/acknowledge': { actor: 'alice' },
   'POST /v1/incidents/:id/playbooks/:playbookId/run': { actor: 'alice' },
   'POST /v1/integrations/alertmanager': amWebhook([amAlert('firing', { alertname: 'Hostile', env: 'prod' })]),
+  'POST /v1/integrations/grafana': grafanaWebhook([
+    grafanaAlert('firing', { alertname: 'Hostile', env: 'prod' }),
+  ]),
   'POST /v1/alerts/batch': {
     alerts: [alertBody({ labels: { env: 'prod' }, annotations: { a: 'b' }, dedup_key: 'k' }), alertBody()],
   },
