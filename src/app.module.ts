@@ -8,6 +8,7 @@ import { EscalationModule } from './escalation/escalation.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { IncidentsModule } from './incidents/incidents.module';
+import { IntegrationsModule } from './integrations/integrations.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -43,6 +44,7 @@ export class AppModule {
         HealthModule,
         IncidentsModule,
         AlertsModule,
+        IntegrationsModule,
         StreamingModule,
         NotificationsModule,
         EscalationModule,

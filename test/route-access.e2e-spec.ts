@@ -74,6 +74,19 @@ describe('every route declares who may call it', () => {
     expect(fastifyRoutes.filter((route) => !declared.has(route))).toEqual([]);
   });
 
+  it('takes a credential from the body only on the PagerDuty routes (its routing_key, with alerts:write)', () => {
+    const inBody = nestHandlers(t)
+      .filter((h) => h.access?.kind === 'body-credential')
+      .map((h) => [h.route, h.access]);
+    expect(inBody).toEqual([
+      ['POST /v2/enqueue', { kind: 'body-credential', field: 'routing_key', scope: 'alerts:write' }],
+      [
+        'POST /v1/integrations/pagerduty',
+        { kind: 'body-credential', field: 'routing_key', scope: 'alerts:write' },
+      ],
+    ]);
+  });
+
   it('keeps only the health checks public', () => {
     const open = nestHandlers(t)
       .filter((h) => h.access?.kind === 'public')

@@ -37,6 +37,7 @@ import {
   changeState,
   createIncident,
   resolveIncident,
+  ResolveInput,
   snapshotIncident,
 } from './incident-lifecycle';
 import { IncidentStatsService } from './incident-stats.service';
@@ -50,6 +51,8 @@ export interface IncidentPage {
 }
 
 const DEFAULT_ACTOR = 'api';
+/** A lower bound of every timestamp: finds an active incident by fingerprint however long ago it last heard of it. */
+const ANY_TIME = '0000-01-01T00:00:00.000Z';
 
 /** Incidents read per query when a constrained listing is matched in memory. */
 const SCAN_BATCH = 500;
@@ -297,24 +300,32 @@ export class IncidentsService {
     actor: string = DEFAULT_ACTOR,
     constraint: IncidentConstraint | null = null,
   ): Promise<Incident> {
-    return this.change(
-      id,
+    return this.change(id, acknowledgement(actor), constraint);
+  }
+
+  /**
+   * Acknowledges the active incident with this fingerprint (a sender's deduplication key), whenever it was opened:
+   * as `acknowledge`. Undefined when there is none (nothing is done).
+   */
+  acknowledgeActiveByFingerprint(fingerprint: string, actor: string): Promise<Incident | undefined> {
+    return this.changeWhere(
+      (tx) => this.incidents.findActiveByFingerprint(tx, fingerprint, ANY_TIME),
+      acknowledgement(actor),
+    );
+  }
+
+  /**
+   * Resolves the active incident with this fingerprint (a sender's deduplication key), whenever it was opened:
+   * `incident_resolved`. Undefined when there is none (nothing is done).
+   */
+  resolveActiveByFingerprint(fingerprint: string, input: ResolveInput): Promise<Incident | undefined> {
+    return this.changeWhere(
+      (tx) => this.incidents.findActiveByFingerprint(tx, fingerprint, ANY_TIME),
       (incident, events, now, _tx, before) => {
-        if (!isActiveState(incident.state)) {
-          throw new InvalidStateTransitionError(
-            `Cannot acknowledge: incident ${incident.id} is ${incident.state}`,
-          );
-        }
-        if (incident.state !== 'Detected') return false;
-        const previousState = changeState(incident, 'Triaged', actor, now);
-        events.record(
-          { event_type: EventType.IncidentUpdated, incident, previous_state: previousState },
-          incident,
-          before,
-        );
+        resolveIncident(incident, input, now);
+        events.record({ event_type: EventType.IncidentResolved, incident }, incident, before);
         return true;
       },
-      constraint,
     );
   }
 
@@ -448,27 +459,66 @@ export class IncidentsService {
    */
   async change(
     id: string,
-    mutate: (
-      incident: Incident,
-      events: EventRecorder,
-      now: string,
-      tx: Tx,
-      before: Incident,
-    ) => boolean | Promise<boolean>,
+    mutate: Mutation,
     constraint: IncidentConstraint | null = null,
   ): Promise<Incident> {
-    let before: Incident | undefined;
-    const incident = await this.publisher.run(async (tx, events) => {
+    const incident = await this.changeWhere(async (tx) => {
       const current = await this.incidents.findById(tx, id);
       if (!current || (constraint !== null && !incidentMatchesConstraint(current, constraint))) {
         throw new NotFoundError(`Incident ${id}`);
       }
+      return current;
+    }, mutate);
+    if (!incident) throw new NotFoundError(`Incident ${id}`);
+    return incident;
+  }
+
+  /** `change` for the incident `find` loads inside the unit of work; undefined (nothing done) when it finds none. */
+  private async changeWhere(
+    find: (tx: Tx) => Promise<Incident | undefined>,
+    mutate: Mutation,
+  ): Promise<Incident | undefined> {
+    let before: Incident | undefined;
+    const incident = await this.publisher.run(async (tx, events) => {
+      const current = await find(tx);
+      if (!current) return undefined;
       before = snapshotIncident(current);
       const changed = await mutate(current, events, this.clock.nowIso(), tx, before);
       if (changed) await this.incidents.update(tx, current);
       return current;
     });
-    if (before) this.stats.changed(before, incident);
+    if (before && incident) this.stats.changed(before, incident);
     return incident;
   }
+}
+
+/** What `change` applies: changes `incident` in place and says whether anything changed. */
+type Mutation = (
+  incident: Incident,
+  events: EventRecorder,
+  now: string,
+  tx: Tx,
+  before: Incident,
+) => boolean | Promise<boolean>;
+
+/**
+ * Acknowledging: a Detected incident moves to Triaged (incident_updated with previous_state); another active state
+ * is already acknowledged (nothing changes); Resolved and Closed are invalid transitions.
+ */
+function acknowledgement(actor: string): Mutation {
+  return (incident, events, now, _tx, before) => {
+    if (!isActiveState(incident.state)) {
+      throw new InvalidStateTransitionError(
+        `Cannot acknowledge: incident ${incident.id} is ${incident.state}`,
+      );
+    }
+    if (incident.state !== 'Detected') return false;
+    const previousState = changeState(incident, 'Triaged', actor, now);
+    events.record(
+      { event_type: EventType.IncidentUpdated, incident, previous_state: previousState },
+      incident,
+      before,
+    );
+    return true;
+  };
 }
