@@ -50,6 +50,33 @@ const idVariants = (incidentId: string): [name: string, id: string][] => [
   ['a NUL id', '%00'],
 ];
 
+/** A PagerDuty Events API v2 trigger with every optional part (AUTH_MODE=none: any routing key). */
+const PAGERDUTY_EVENT = {
+  routing_key: 'R0123456789abcdef0123456789abcd',
+  event_action: 'trigger',
+  dedup_key: 'hostile',
+  payload: {
+    summary: 's',
+    source: 'h',
+    severity: 'error',
+    timestamp: '2026-01-01T00:00:00Z',
+    component: 'c',
+    group: 'g',
+    class: 'k',
+    custom_details: { text: 't', nested: { n: 1 } },
+  },
+  links: [{ href: 'https://x.io', text: 'l' }],
+  images: [{ src: 'https://x.io/i.png', href: 'https://x.io', alt: 'a' }],
+  client: 'c',
+  client_url: 'https://x.io',
+};
+
+/**
+ * The routes that speak PagerDuty's Events API v2 answer errors in PagerDuty's shape (`{status, message, errors}`),
+ * as a sender written for PagerDuty expects, never the contract's `{"error": {...}}`.
+ */
+const PAGERDUTY_ROUTES = new Set(['/v2/enqueue', '/v1/integrations/pagerduty']);
+
 /**
  * A valid body for every route that takes one (a new route fails 'has a valid body ...' until it gets one). Hostile
  * content inside an otherwise valid body gets past validation to the store: a NUL character in one field was a 500
@@ -76,6 +103,8 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /v1/incidents/:id/acknowledge': { actor: 'alice' },
   'POST /v1/incidents/:id/playbooks/:playbookId/run': { actor: 'alice' },
   'POST /v1/integrations/alertmanager': amWebhook([amAlert('firing', { alertname: 'Hostile', env: 'prod' })]),
+  'POST /v2/enqueue': PAGERDUTY_EVENT,
+  'POST /v1/integrations/pagerduty': PAGERDUTY_EVENT,
   'POST /v1/integrations/grafana': grafanaWebhook([
     grafanaAlert('firing', { alertname: 'Hostile', env: 'prod' }),
   ]),
@@ -192,7 +221,8 @@ describeOnEachStore('hostile input on every route', (store) => {
       const text = await response.text();
       sent++;
       const { status } = response;
-      if (status >= 500 || (status >= 400 && !isErrorBody(text, status))) {
+      const errorShape = PAGERDUTY_ROUTES.has(url.split('?')[0]) ? isPagerDutyErrorBody : isErrorBody;
+      if (status >= 500 || (status >= 400 && !errorShape(text, status))) {
         failures.push({
           request: `${method} ${url.slice(0, 120)} with ${what}`,
           status,
@@ -244,6 +274,22 @@ function isErrorBody(text: string, status: number): boolean {
       typeof error?.code === 'string' &&
       typeof error.message === 'string' &&
       error.status === status
+    );
+  } catch {
+    return false;
+  }
+}
+
+function isPagerDutyErrorBody(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { status?: unknown; message?: unknown; errors?: unknown };
+    return (
+      Object.keys(body).length === 3 &&
+      typeof body.status === 'string' &&
+      typeof body.message === 'string' &&
+      Array.isArray(body.errors) &&
+      body.errors.length > 0 &&
+      body.errors.every((e) => typeof e === 'string')
     );
   } catch {
     return false;
