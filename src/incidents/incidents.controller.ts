@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ValidationError } from '../common/api-error';
 import { UuidParam } from '../common/uuid-param.pipe';
 import type { Incident, IncidentNote } from '../domain';
@@ -93,6 +93,7 @@ export class IncidentsController {
   @ApiOperation({
     summary: 'Acknowledge: Detected -> Triaged (stops its escalation); a no-op on any other active state',
   })
+  @ApiBody({ type: AcknowledgeIncidentDto, required: false })
   @ApiOkResponse({ description: 'The incident (unchanged, and nothing published, unless it was Detected)' })
   @ApiResponse({ status: 400, description: 'VALIDATION_ERROR: a bad id or body' })
   @ApiResponse({ status: 401, description: 'AUTHENTICATION_ERROR: no valid credential' })
