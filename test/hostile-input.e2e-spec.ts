@@ -130,8 +130,23 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /v1/api-keys': {
     name: 'k',
     scopes: ['incidents:read'],
-    constraint: { labels: { env: 'prod' } },
+    constraint: {
+      labels: { env: 'prod' },
+      label_matchers: [{ name: 'env', op: '=~', value: 'prod.*' }],
+      min_severity: 'P1',
+    },
     expires_at: '2999-01-01T00:00:00Z',
+  },
+  // A label no other alert of this spec carries: the silence must not suppress the health check's alert.
+  'POST /v1/silences': {
+    matchers: [
+      { name: 'hostile_silence', op: '=', value: 'only' },
+      { name: 'env', op: '=~', value: 'prod|staging' },
+    ],
+    starts_at: '2026-01-01T00:00:00Z',
+    ends_at: '2999-01-01T00:00:00Z',
+    created_by: 'alice',
+    comment: 'maintenance',
   },
 };
 
