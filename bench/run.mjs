@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FD_LIMIT } from './lib/proc.mjs';
+import { MATCHER_KINDS } from './lib/protocol.mjs';
 import { markdownReport } from './lib/report.mjs';
 import { expandScenarioIds, runScenario, sizeScenario } from './lib/scenarios.mjs';
 import { mintBenchAuth, parseTarget, REPO_ROOT } from './lib/servers.mjs';
@@ -26,6 +27,8 @@ const HELP = `usage: npm run bench -- [options]
   --duration S       measured seconds per scenario
   --rate R           alerts/s of the fan-out scenarios (a, b)
   --match SHARE      share of clients with the matching filter (a, b, c), 0..1
+  --matchers KIND    none, regex (half the clients add the same two regex label_matchers) or regex-distinct
+                     (each of those clients' patterns unique: no shared filter groups)   [none]
   --workers N        load-generator processes holding the clients   [2]
   --repeat N         run each scenario × target N times, alternating the order; tables show the median   [1]
   --connect-concurrency N   handshakes in flight while connecting   [200]
@@ -40,8 +43,8 @@ const HELP = `usage: npm run bench -- [options]
   --label NAME       suffix of the result files
   --out DIR          where results go                               [bench/results]
 
-Environment: BENCH_SCENARIO, BENCH_TARGETS, BENCH_QUICK=1, BENCH_SCALE, BENCH_WORKERS, BENCH_AUTH=1 mirror the
-flags.`;
+Environment: BENCH_SCENARIO, BENCH_TARGETS, BENCH_QUICK=1, BENCH_SCALE, BENCH_WORKERS, BENCH_AUTH=1,
+BENCH_MATCHERS mirror the flags.`;
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const children = new Set();
@@ -55,6 +58,7 @@ function parseOptions(argv) {
     auth: env.BENCH_AUTH === '1' || env.BENCH_AUTH === 'true',
     scale: env.BENCH_SCALE ? Number(env.BENCH_SCALE) : undefined,
     workers: Number(env.BENCH_WORKERS ?? 2),
+    matchers: env.BENCH_MATCHERS,
     repeat: 1,
     client: env.BENCH_CLIENT ?? 'raw',
     connectConcurrency: 200,
@@ -100,6 +104,14 @@ function parseOptions(argv) {
         break;
       case '--rate':
         o.rate = number();
+        break;
+      case '--matchers':
+        o.matchers = value();
+        if (!MATCHER_KINDS.includes(o.matchers)) throw new Error(`--matchers is ${MATCHER_KINDS.join(', ')}`);
+        // The client workers inherit the environment.
+        process.env.BENCH_MATCHERS = o.matchers;
+        // Not comparable with a run without: its result files say so (unless --label names them).
+        o.label ??= `matchers-${o.matchers}`;
         break;
       case '--match':
         o.matchShare = number();

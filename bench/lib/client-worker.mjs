@@ -18,7 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { Histogram } from './histogram.mjs';
-import { MATCHED_EVENT, TITLE_MARKER } from './protocol.mjs';
+import { MATCHED_EVENT, TITLE_MARKER, withMatchers } from './protocol.mjs';
 import { RawWebSocket } from './raw-ws-client.mjs';
 
 // Markers searched in the frame's bytes (all ASCII).
@@ -250,13 +250,18 @@ async function connect(options) {
   let next = 0;
   const runner = async () => {
     while (next < clients.length) {
-      const client = clients[next++];
+      const index = next++;
+      const client = clients[index];
       const started = performance.now();
       try {
         await connectOne(
           client,
           url,
-          client.matching ? matchingFilters : nonMatchingFilters,
+          withMatchers(
+            client.matching ? matchingFilters : nonMatchingFilters,
+            process.env.BENCH_MATCHERS,
+            index,
+          ),
           deflate,
           timeoutMs,
           options.client ?? 'raw',
