@@ -16,7 +16,8 @@ import { mintBenchAuth, parseTarget, REPO_ROOT } from './lib/servers.mjs';
 
 const HELP = `usage: npm run bench -- [options]
 
-  --scenario LIST    scenarios to run, comma-separated: a, b, c, d (= d0 + d1k), d0, d1k   [a,b,c,d]
+  --scenario LIST    scenarios to run, comma-separated: a, b, c, d (= d0 + d1k), d0, d1k, replay   [a,b,c,d]
+                     (replay runs against product targets only)
   --targets LIST     product, ref-send, ref-coalesce, ref-cork, each optionally +deflate and/or +auth
                      (+auth: the product runs with AUTH_MODE=required; requests carry the run's JWT)
                                                                [ref-send,ref-coalesce,product]
@@ -29,6 +30,9 @@ const HELP = `usage: npm run bench -- [options]
   --match SHARE      share of clients with the matching filter (a, b, c), 0..1
   --matchers KIND    none, regex (half the clients add the same two regex label_matchers) or regex-distinct
                      (each of those clients' patterns unique: no shared filter groups)   [none]
+  --backlog N        events the replay scenario's resuming client catches up on   [100000]
+  --live-filter all|created   the replay scenario's live clients subscribe to every event ({}) or to
+                     incident_created of P0 (the filter of b's matching clients)   [all]
   --workers N        load-generator processes holding the clients   [2]
   --repeat N         run each scenario × target N times, alternating the order; tables show the median   [1]
   --connect-concurrency N   handshakes in flight while connecting   [200]
@@ -104,6 +108,12 @@ function parseOptions(argv) {
         break;
       case '--rate':
         o.rate = number();
+        break;
+      case '--backlog':
+        o.backlog = Math.max(1, Math.round(number()));
+        break;
+      case '--live-filter':
+        o.liveFilter = value();
         break;
       case '--matchers':
         o.matchers = value();
@@ -231,7 +241,9 @@ async function main() {
 
   const startedAt = new Date();
   // Any override of the issue's sizes makes the run not comparable with the targets.
-  const custom = ['scale', 'clients', 'duration', 'rate', 'matchShare'].some((k) => options[k] !== undefined);
+  const custom = ['scale', 'clients', 'duration', 'rate', 'matchShare', 'backlog', 'liveFilter'].some(
+    (k) => options[k] !== undefined,
+  );
   // Authentication: off, on for every product target, or both side by side (`product` and `product+auth`).
   const authTargets = options.targets.filter((t) => t.auth).map((t) => t.name);
   const productsWithoutAuth = options.targets.filter((t) => t.kind === 'product' && !t.auth);
@@ -324,7 +336,10 @@ async function main() {
     process.stderr.write(`\n${scenario.title}${run.quick ? ' [scaled down]' : ''}\n`);
     for (let repeat = 0; repeat < options.repeat; repeat++) {
       // Alternate the order so that no target always runs first (or last) on a machine whose load drifts.
-      const targets = repeat % 2 === 0 ? options.targets : [...options.targets].reverse();
+      const ordered = repeat % 2 === 0 ? options.targets : [...options.targets].reverse();
+      // The reference servers keep no event log: the replay scenario runs against the product only.
+      const targets = scenario.kind === 'replay' ? ordered.filter((t) => t.kind === 'product') : ordered;
+      if (targets.length === 0) process.stderr.write('  no product target: skipped\n');
       for (const target of targets) {
         const started = Date.now();
         const record = { ...(await runScenario(scenario, target, ctx)), repeat };
@@ -356,6 +371,17 @@ async function main() {
 
 function summary(r) {
   if (!r.ok) return `FAILED: ${String(r.error).split('\n')[0]}`;
+  if (r.kind === 'replay') {
+    const replay = r.withReplay.replay;
+    const window = r.withReplay.replayWindow;
+    return (
+      `fill ${r.fill.alertsPerSec} alerts/s (${r.fill.seconds} s); replayed ${replay.replayed} in ` +
+      `${(replay.completeMs / 1000).toFixed(2)} s = ${replay.eventsPerSec} events/s; live p99 ` +
+      `${r.baseline.latencyMs.p99} ms without, ${window.latencyMs.p99} ms during the replay ` +
+      `(${window.p99Ratio}×); RSS ${(window.resources.rssBeforeBytes / 2 ** 20).toFixed(0)} → peak ` +
+      `${(window.resources.rssPeakBytes / 2 ** 20).toFixed(0)} MB`
+    );
+  }
   if (r.kind === 'idle') {
     return `${r.connect.ok} clients in ${(r.connect.wallMs / 1000).toFixed(1)} s, ${(r.server.rssPerClientBytes / 1024).toFixed(1)} KB RSS/client`;
   }

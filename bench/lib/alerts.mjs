@@ -117,10 +117,11 @@ export class AlertPoster {
   /**
    * Open loop: alert i is due at start + i/rate, whether or not earlier ones were answered (no coordinated
    * omission). Requests beyond `maxInFlight` outstanding are skipped and counted. Resolves when every request
-   * sent has been answered.
+   * sent has been answered. `extendWhile()`: after `durationMs`, the load goes on (100 ms at a time) while it
+   * returns true, up to `maxDurationMs`.
    */
-  async openLoop({ rate, durationMs, maxInFlight = 5000, onTick }) {
-    const total = Math.round((rate * durationMs) / 1000);
+  async openLoop({ rate, durationMs, maxInFlight = 5000, onTick, extendWhile, maxDurationMs = durationMs }) {
+    let total = Math.round((rate * durationMs) / 1000);
     const interval = 1000 / rate;
     const pending = [];
     const start = performance.now();
@@ -135,6 +136,8 @@ export class AlertPoster {
         i += 1;
       }
       onTick?.();
+      if (i >= total && extendWhile?.() && total * interval < maxDurationMs)
+        total += Math.max(1, Math.round(rate / 10));
       if (i < total) await sleep(Math.max(0, Math.min(50, start + i * interval - performance.now())));
     }
     const sendMs = performance.now() - start;
@@ -142,13 +145,17 @@ export class AlertPoster {
     return { sendMs, answeredMs: performance.now() - start, maxLagMs };
   }
 
-  /** Closed loop: `concurrency` requests outstanding at all times for `durationMs`; a share are duplicates. */
-  async closedLoop({ concurrency, durationMs, duplicateShare = 0, onTick }) {
+  /**
+   * Closed loop: `concurrency` requests outstanding at all times for `durationMs` (or until `count` alerts were
+   * sent since the last reset); a share are duplicates.
+   */
+  async closedLoop({ concurrency, durationMs, count = Infinity, duplicateShare = 0, onTick }) {
     const start = performance.now();
     const deadline = start + durationMs;
     const ticker = setInterval(() => onTick?.(), 250);
     const loop = async () => {
-      while (performance.now() < deadline) await this.post({ duplicate: Math.random() < duplicateShare });
+      while (performance.now() < deadline && this.sent < count)
+        await this.post({ duplicate: Math.random() < duplicateShare });
     };
     await Promise.all(Array.from({ length: concurrency }, loop));
     clearInterval(ticker);

@@ -3,11 +3,16 @@
 //
 //   connect {url, matching, nonMatching, matchingFilters, nonMatchingFilters, concurrency, deflate, timeoutMs,
 //            token (sent as `Authorization: Bearer` on every upgrade, or null),
-//            client: 'raw' (lib/raw-ws-client.mjs, the default) | 'ws' (the `ws` library; always with deflate)}
+//            client: 'raw' (lib/raw-ws-client.mjs, the default) | 'ws' (the `ws` library; always with deflate),
+//            allEvents: the matching filter takes every event type (e.g. `{}`): the other events of an alert are
+//            counted as `otherEvents`, not as misdelivered}
 //           -> connected {ok, failed, connectUs (histogram), errors}
-//   start   {firstSeq}                     counting starts; frames of alerts numbered below firstSeq are warm-up
+//   start   {firstSeq, sliceMs?, originUs?}   counting starts (again: every count is reset); frames of alerts
+//                                          numbered below firstSeq are warm-up. With sliceMs, latencies are also
+//                                          kept per slice of the alert's send time (from originUs, monotonic µs)
 //           -> progress {delivered, misdelivered, maxLatencyUs, closed} every 500 ms
-//   finish  {accepted: [seq...]}           -> result {delivered, lost, duplicated, unexpected, misdelivered, ...}
+//   finish  {accepted: [seq...]}           -> result {delivered, lost, duplicated, unexpected, misdelivered,
+//                                             otherEvents, slices: [histogram | null], ...}
 //   close                                  terminates every socket and exits
 //
 // The hot path (one call per frame) avoids JSON.parse and allocation: the bench marks each alert's title
@@ -44,7 +49,13 @@ let outOfOrder = 0;
 let controlErrors = 0;
 let closedDuringRun = 0;
 const closeCodes = {};
+let otherEvents = 0;
+let allEvents = false;
 let latency = new Histogram();
+/** Latencies by slice of the alert's send time (`start` with sliceMs), for a window inside the measured phase. */
+let slices = null;
+let sliceUs = 0;
+let sliceOriginUs = 0;
 let intervalMaxLatency = 0;
 let progressTimer = null;
 
@@ -90,11 +101,13 @@ function digitsAt(buf, i, end) {
 /**
  * What the first frame seen for an alert (per byte length) was found to be: the envelope's sequence, -1 when it
  * has none, -2 when it is not an `incident_created` of the subscribed severity. Every recipient of an event gets
- * the same bytes, so the full check runs once per alert rather than once per delivery; a frame of another length
- * for the same alert (another event type, say) is checked in full.
+ * the same bytes, so the full check runs once per alert rather than once per delivery. Up to SLOTS lengths are
+ * remembered per alert (a subscription to every event gets alert_received, alert_converted and incident_created
+ * of each alert); a frame of yet another length is checked in full.
  */
-let checkedLength = new Int32Array(1024);
-let checkedSequence = new Float64Array(1024);
+const SLOTS = 4;
+let checkedLength = new Int32Array(1024 * SLOTS);
+let checkedSequence = new Float64Array(1024 * SLOTS);
 const INVALID = -2;
 
 function checkFrame(buf, start, end) {
@@ -106,9 +119,10 @@ function checkFrame(buf, start, end) {
 
 function sequenceOf(index, buf, start, end) {
   const length = end - start;
-  if (index >= checkedLength.length) {
+  const base = index * SLOTS;
+  if (base >= checkedLength.length) {
     let size = checkedLength.length * 2;
-    while (size <= index) size *= 2;
+    while (size <= base) size *= 2;
     const lengths = new Int32Array(size);
     lengths.set(checkedLength);
     const sequences = new Float64Array(size);
@@ -116,13 +130,16 @@ function sequenceOf(index, buf, start, end) {
     checkedLength = lengths;
     checkedSequence = sequences;
   }
-  if (checkedLength[index] === length) return checkedSequence[index];
-  const sequence = checkFrame(buf, start, end);
-  if (checkedLength[index] === 0) {
-    checkedLength[index] = length;
-    checkedSequence[index] = sequence;
+  for (let k = base; k < base + SLOTS; k++) {
+    if (checkedLength[k] === length) return checkedSequence[k];
+    if (checkedLength[k] === 0) {
+      const sequence = checkFrame(buf, start, end);
+      checkedLength[k] = length;
+      checkedSequence[k] = sequence;
+      return sequence;
+    }
   }
-  return sequence;
+  return checkFrame(buf, start, end);
 }
 
 /** One text message: buf[start, end) (only valid during the call). */
@@ -131,8 +148,11 @@ function onFrame(client, buf, start, end) {
   if (at === -1) {
     if (find(buf, EVENT_MARKER, start, end) === -1)
       return onControl(client, buf.toString('utf8', start, end));
-    // An event, but not about one of the bench's alerts: nobody subscribed to it.
-    if (measuring) misdelivered += 1;
+    // An event, but not about one of the bench's alerts: nobody subscribed to it (unless to every event).
+    if (measuring) {
+      if (allEvents && client.matching) otherEvents += 1;
+      else misdelivered += 1;
+    }
     return;
   }
   if (!measuring) return;
@@ -149,7 +169,9 @@ function onFrame(client, buf, start, end) {
   }
   const sequence = sequenceOf(seq - firstSeq, buf, start, end);
   if (sequence === INVALID) {
-    misdelivered += 1;
+    // With a subscription to every event, the alert's other events (alert_received, ...) arrive too.
+    if (allEvents) otherEvents += 1;
+    else misdelivered += 1;
     return;
   }
   if (sequence >= 0) {
@@ -158,11 +180,19 @@ function onFrame(client, buf, start, end) {
   }
   const us = now - sentUs;
   latency.record(us);
+  if (slices !== null) recordSlice(sentUs, us);
   if (us > intervalMaxLatency) intervalMaxLatency = us;
   client.count(seq - firstSeq);
   client.received += 1;
   delivered += 1;
   lastDeliveryUs = now;
+}
+
+function recordSlice(sentUs, us) {
+  const index = Math.floor((sentUs - sliceOriginUs) / sliceUs);
+  if (index < 0 || index > 100_000) return;
+  while (slices.length <= index) slices.push(null);
+  (slices[index] ??= new Histogram()).record(us);
 }
 
 function onControl(client, text) {
@@ -236,6 +266,7 @@ async function connect(options) {
     options;
   const headers = options.token ? { authorization: `Bearer ${options.token}` } : {};
   severityMarker = Buffer.from(`"severity":"${options.severity ?? 'P0'}"`);
+  allEvents = options.allEvents === true;
   const total = matching + nonMatching;
   // Interleave matching and non-matching clients so that neither group is favoured by connection order.
   for (let i = 0; i < total; i++) {
@@ -308,6 +339,7 @@ function finish(accepted) {
     duplicated,
     unexpected: delivered - expectedHits - duplicated,
     misdelivered,
+    otherEvents,
     outOfOrder,
     warmup,
     controlErrors,
@@ -315,6 +347,7 @@ function finish(accepted) {
     closeCodes,
     lastDeliveryUs,
     latencyUs: latency.toJSON(),
+    slices: slices === null ? null : slices.map((h) => (h === null ? null : h.toJSON())),
   };
 }
 
@@ -339,9 +372,14 @@ process.on('message', (message) => {
       break;
     case 'start':
       firstSeq = message.firstSeq;
-      delivered = misdelivered = warmup = outOfOrder = closedDuringRun = lastDeliveryUs = 0;
+      delivered = misdelivered = otherEvents = warmup = outOfOrder = closedDuringRun = lastDeliveryUs = 0;
       checkedLength.fill(0);
+      // A second measured phase on the same clients counts from zero again.
+      for (const client of clients) client.counts?.fill(0);
       latency = new Histogram();
+      slices = message.sliceMs ? [] : null;
+      sliceUs = (message.sliceMs ?? 0) * 1000;
+      sliceOriginUs = message.originUs ?? 0;
       measuring = true;
       progressTimer = setInterval(sendProgress, 500);
       process.send({ type: 'started' });

@@ -9,6 +9,7 @@ function keyMetric(r) {
   if (r.scenario === 'a') return -(r.latencyMs.p99 ?? Infinity);
   if (r.kind === 'fanout') return r.deliveries.perSec;
   if (r.kind === 'idle') return -(r.server.rssPerClientBytes ?? Infinity);
+  if (r.kind === 'replay') return r.withReplay.replay.eventsPerSec;
   return r.alerts.answeredPerSec;
 }
 
@@ -53,6 +54,7 @@ export function markdownReport(run) {
     if (ok.length > 0) {
       if (scenario.kind === 'fanout') lines.push(...fanoutTable(ok));
       else if (scenario.kind === 'idle') lines.push(...idleTable(ok));
+      else if (scenario.kind === 'replay') lines.push(...replayTables(ok));
       else lines.push(...ingestTable(ok));
     }
     const notes = [
@@ -195,6 +197,16 @@ function sizeLine(s) {
   if (s.kind === 'fanout') {
     return `${s.clients} clients (${s.matching} matching), ${s.rate} alerts/s open loop for ${s.durationS} s after ${s.warmupS} s warm-up; offered ${Math.round(s.rate * s.matching)} deliveries/s.`;
   }
+  if (s.kind === 'replay') {
+    return (
+      `${s.clients} live clients subscribed to ${s.liveFilter === 'all' ? 'every event (`{}`)' : 'incident_created of P0'}, ` +
+      `${s.rate} alerts/s open loop for ${s.durationS} s after ${s.warmupS} s warm-up (baseline), then ${s.durationS} s ` +
+      `more during which one more client, ${s.replayAtS} s in, subscribes to \`{}\` with \`resume_from\` = head − ` +
+      `${s.backlog.toLocaleString('en-US')}; the log was filled before by new alerts, ${s.fillConcurrency} requests in ` +
+      'flight. Live latency is measured on incident_created frames as in (b); "during the replay" are the alerts ' +
+      'sent between the resuming subscribe and its `replay_complete`.'
+    );
+  }
   if (s.kind === 'idle')
     return `${s.clients} clients (${s.matching} with a matching subscription), held ${s.durationS} s.`;
   return `${s.clients} subscribers (${s.matching} matching), ${s.concurrency} requests in flight for ${s.durationS} s after ${s.warmupS} s warm-up, ${Math.round(s.duplicateShare * 100)} % duplicates.`;
@@ -212,6 +224,98 @@ function fanoutTable(records) {
         `${fmt(r.latencyMs.p50)} | ${fmt(r.latencyMs.p95)} | ${fmt(r.latencyMs.p99)} | ${fmt(r.latencyMs.max)} | ` +
         `${d.lost} | ${d.duplicated} | ${d.misdelivered} | ${d.closedDuringRun} | ${fmt(r.cpu.serverPct)} % | ` +
         `${fmt(r.cpu.serverUsPerDelivery)} | ${fmt(r.cpu.generatorPct)} % | ${kb(r.server.rssPerClientBytes)} |`,
+    );
+  }
+  return rows;
+}
+
+function replayTables(records) {
+  const rows = [
+    '| target | fill: alerts | s | alerts/s | log head | events/s | server CPU |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const r of records) {
+    const f = r.fill;
+    rows.push(
+      `| ${r.target} | ${fmt(f.alertsAccepted)} | ${fmt(f.seconds)} | ${fmt(f.alertsPerSec)} | ${fmt(f.head)} | ` +
+        `${fmt(f.eventsPerSec)} | ${fmt(f.cpu.serverPct)} % |`,
+    );
+  }
+  rows.push(
+    '',
+    '| target | live clients, phase | alerts/s answered | incident_created/s | all frames/s | p50 ms | p95 ms | p99 ms | max ms | lost | dup | closed | server CPU | generator CPU | other CPU | RSS start MB | RSS peak MB |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  );
+  for (const r of records) {
+    for (const [label, p] of [
+      ['baseline (no replay)', r.baseline],
+      ['with the replay, whole phase', r.withReplay],
+    ]) {
+      const d = p.deliveries;
+      const frames = ((d.delivered + d.otherEvents) / p.windowMs) * 1000;
+      rows.push(
+        `| ${r.target} | ${label} | ${fmt(p.alerts.answeredPerSec)} | ${fmt(d.perSec)} | ${fmt(frames)} | ` +
+          `${fmt(p.latencyMs.p50)} | ${fmt(p.latencyMs.p95)} | ${fmt(p.latencyMs.p99)} | ${fmt(p.latencyMs.max)} | ` +
+          `${d.lost} | ${d.duplicated} | ${d.closedDuringRun} | ${fmt(p.cpu.serverPct)} % | ${fmt(p.cpu.generatorPct)} % | ` +
+          `${fmt(p.cpu.otherPct)} % | ${mb(p.rss.startBytes)} | ${mb(p.rss.peakBytes)} |`,
+      );
+    }
+    const w = r.withReplay.replayWindow;
+    if (w) {
+      const x = w.resources;
+      rows.push(
+        `| ${r.target} | during the replay (${fmt(w.alerts)} alerts) | – | – | – | ${fmt(w.latencyMs.p50)} | ` +
+          `${fmt(w.latencyMs.p95)} | ${fmt(w.latencyMs.p99)} | ${fmt(w.latencyMs.max)} | – | – | – | ` +
+          `${fmt(x.serverCpuPct)} % | ${fmt(x.generatorCpuPct)} % | ${fmt(x.otherCpuPct)} % | ${mb(x.rssBeforeBytes)} | ` +
+          `${mb(x.rssPeakBytes)} |`,
+      );
+      const o = r.withReplay.outsideReplay.latencyMs;
+      rows.push(
+        `| ${r.target} | outside the replay, same phase | – | – | – | ${fmt(o.p50)} | ${fmt(o.p95)} | ${fmt(o.p99)} | ` +
+          `${fmt(o.max)} | – | – | – | – | – | – | – | – |`,
+      );
+    }
+  }
+  rows.push(
+    '',
+    '| target | resume_from | subscribed position | replay_complete position | replayed | subscribed ms | first event ms | replay_complete s | events/s | events/s after the first | best 100 ms, events/s | MB/s | server CPU | resuming client CPU | RSS before MB | RSS peak MB | RSS after MB | gaps | holes / out of order | live from replay_complete.position + 1 |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
+  );
+  for (const r of records) {
+    const x = r.withReplay.replay;
+    const w = r.withReplay.replayWindow.resources;
+    const gaps = x.gaps.reduce((n, g) => n + g.dropped, 0);
+    rows.push(
+      `| ${r.target} | ${fmt(x.resumeFrom)} | ${fmt(x.position)} | ${fmt(x.completePosition)} | ${fmt(x.replayed)} | ` +
+        `${fmt(x.subscribedMs)} | ` +
+        `${fmt(x.firstEventMs)} | ${x.aborted ? `**closed ${x.closeCode}** after ${fmt(x.completeMs / 1000)}` : fmt(x.completeMs / 1000)} | ` +
+        `${fmt(x.eventsPerSec)} | ${fmt(x.streamEventsPerSec)} | ` +
+        `${fmt(x.peakEventsPerSec)} | ${fmt(x.mbPerSec)} | ${fmt(w.serverCpuPct)} % | ${fmt(w.replayClientCpuPct)} % | ` +
+        `${mb(w.rssBeforeBytes)} | ${mb(w.rssPeakBytes)} | ${mb(w.rssEndBytes)} | ` +
+        `${x.gaps.length === 0 ? 0 : `${x.gaps.length} (${gaps} dropped)`} | ${x.holes} / ${x.outOfOrder + x.outOfRange} | ` +
+        `${x.liveContinuesAtPosition === null ? '–' : x.liveContinuesAtPosition ? 'yes' : '**no**'} |`,
+    );
+  }
+  rows.push('', '| target | metric | measured | target | met |', '|---|---|--:|---|---|');
+  for (const r of records) {
+    const x = r.withReplay.replay;
+    const w = r.withReplay.replayWindow;
+    const same = w.baselineSameLengthP99;
+    rows.push(
+      `| ${r.target} | replay events/s (${fmt(x.replayed)} events, subscribe → replay_complete) | ${fmt(x.eventsPerSec)}${x.aborted ? ` (closed ${x.closeCode} after ${fmt(x.replayed)} events)` : ''} | ≥ 50,000 | ${x.eventsPerSec >= 50000 && !x.aborted ? 'yes' : '**no**'} |`,
+      `| ${r.target} | live p99 during the replay ÷ baseline p99 (${fmt(w.latencyMs.p99)} ÷ ${fmt(r.baseline.latencyMs.p99)} ms) | ${fmt(w.p99Ratio)}× | ≤ 1.5× | ${w.p99Ratio !== null && w.p99Ratio <= 1.5 ? 'yes' : '**no**'} |`,
+      `| ${r.target} | baseline p99 over windows as long as the replay: median / max | ${same ? `${fmt(same.medianMs)} / ${fmt(same.maxMs)} ms` : '– (the replay outlasted the baseline phase)'} | – | – |`,
+      `| ${r.target} | server RSS during the replay: before → peak (growth) | ${mb(w.resources.rssBeforeBytes)} → ${mb(w.resources.rssPeakBytes)} MB (+${mb(w.resources.rssPeakBytes - w.resources.rssBeforeBytes)}) | bounded | – |`,
+      `| ${r.target} | server RSS peak in the baseline phase (same live load, no replay) | ${mb(r.baseline.rss.peakBytes)} MB | – | – |`,
+    );
+  }
+  for (const r of records) {
+    rows.push(
+      '',
+      `${r.target}: live p99 ms by second of the phase with the replay (alerts sent in that second; the replay ` +
+        `ran from ${fmt(r.withReplay.replay.startedAtMs / 1000)} s for ${fmt(r.withReplay.replay.completeMs / 1000)} s): ` +
+        r.withReplay.p99BySecondMs.map((v) => fmt(v)).join(', ') +
+        `; baseline: ${r.baseline.p99BySecondMs.map((v) => fmt(v)).join(', ')}.`,
     );
   }
   return rows;
@@ -349,6 +453,40 @@ function anomalies(r) {
     const errors = Object.entries(r.alerts.errors);
     if (errors.length > 0) out.push(`POST errors: ${JSON.stringify(r.alerts.errors)}`);
     if (r.alerts.skipped > 0) out.push(`${r.alerts.skipped} alerts skipped (too many requests outstanding)`);
+  }
+  if (r.kind === 'replay') {
+    for (const [label, p] of [
+      ['baseline', r.baseline],
+      ['with the replay', r.withReplay],
+    ]) {
+      const d = p?.deliveries;
+      if (!d) continue;
+      if (d.closedDuringRun > 0)
+        out.push(`${label}: ${d.closedDuringRun} live clients closed: ${JSON.stringify(d.closeCodes)}`);
+      if (d.lost + d.duplicated + d.misdelivered + d.outOfOrder > 0)
+        out.push(
+          `${label}: lost ${d.lost}, duplicated ${d.duplicated}, misdelivered ${d.misdelivered}, out of order ${d.outOfOrder}`,
+        );
+      if (Object.keys(p.alerts.errors).length > 0)
+        out.push(`${label}: POST errors: ${JSON.stringify(p.alerts.errors)}`);
+      if (p.cpu.otherPct > 15)
+        out.push(
+          `${label}: other processes used ${Math.round(p.cpu.otherPct)} % of a core: the machine was not quiet`,
+        );
+    }
+    const x = r.withReplay?.replay;
+    if (x) {
+      if (x.aborted)
+        out.push(`the resuming connection was closed (${x.closeCode}) after ${x.replayed} replayed events`);
+      if (x.outlastedLiveLoad) out.push('the replay outlasted the live load');
+      if (x.errors.length > 0) out.push(`resuming client: ${x.errors.join('; ')}`);
+      if (x.gaps.length > 0) out.push(`resuming client got gap messages: ${JSON.stringify(x.gaps)}`);
+      if (!x.aborted && x.replayedAnnounced !== x.replayed)
+        out.push(
+          `replay_complete announced ${x.replayedAnnounced} replayed, ${x.replayed} event frames arrived`,
+        );
+    }
+    return out.map((text) => `- ${r.target}: ${text}`);
   }
   const d = r.deliveries;
   if (d) {

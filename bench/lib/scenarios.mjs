@@ -2,7 +2,9 @@
 
 import { performance } from 'node:perf_hooks';
 import { AlertPoster } from './alerts.mjs';
-import { monotonicUs, ownCpuMs, readCpuMs, readMachineBusyMs, readRss, sleep } from './proc.mjs';
+import { LIVE_FILTERS, ReplayRun } from './replay.mjs';
+import { cpuFigures, round, snapshot } from './measure.mjs';
+import { monotonicUs, readRss, sleep } from './proc.mjs';
 import { subscriptionFilters } from './protocol.mjs';
 import { startServer } from './servers.mjs';
 import { ClientPool } from './workers.mjs';
@@ -54,6 +56,21 @@ export const SCENARIOS = {
     duplicateShare: 0.1,
     durationS: 15,
   },
+  replay: {
+    kind: 'replay',
+    title:
+      '(replay) one client resumes a backlog of 100,000 events while 1,000 live clients get 100 alerts/s',
+    clients: 1000,
+    matchShare: 1,
+    rate: 100,
+    durationS: 20,
+    backlog: 100_000,
+    // The resuming client subscribes this far into the phase with the replay.
+    replayAtS: 3,
+    // The log is filled by a closed loop of new alerts with this many requests in flight.
+    fillConcurrency: 32,
+    liveFilter: 'all',
+  },
 };
 
 /** `d` selects both ingestion variants. */
@@ -66,17 +83,26 @@ export function expandScenarioIds(list) {
 /** Applies the CLI's scale, quick mode and overrides to a scenario definition. */
 export function sizeScenario(id, options) {
   const base = SCENARIOS[id];
-  if (!base) throw new Error(`unknown scenario ${id} (a, b, c, d, d0, d1k)`);
+  if (!base) throw new Error(`unknown scenario ${id} (a, b, c, d, d0, d1k, replay)`);
   const s = { id, ...base };
   const clientScale = options.scale ?? (options.quick ? 0.1 : 1);
   // d0 is defined by having no subscribers: sizes never give it any.
   s.clients = base.clients === 0 ? 0 : (options.clients ?? Math.round(base.clients * clientScale));
   if (options.matchShare !== undefined && s.kind !== 'ingest') s.matchShare = options.matchShare;
-  if (options.rate !== undefined && s.kind === 'fanout') s.rate = options.rate;
+  if (options.rate !== undefined && (s.kind === 'fanout' || s.kind === 'replay')) s.rate = options.rate;
   s.durationS =
     options.duration ??
     (options.quick ? Math.min(base.durationS, s.kind === 'idle' ? 1 : 3) : base.durationS);
   s.warmupS = options.quick ? 0.5 : 2;
+  if (s.kind === 'replay') {
+    s.matchShare = 1;
+    s.backlog = options.backlog ?? (options.quick ? Math.round(base.backlog / 10) : base.backlog);
+    s.replayAtS = Math.min(base.replayAtS, s.durationS / 4);
+    if (options.liveFilter !== undefined) s.liveFilter = options.liveFilter;
+    if (!(s.liveFilter in LIVE_FILTERS))
+      throw new Error(`--live-filter is ${Object.keys(LIVE_FILTERS).join(' or ')}`);
+    s.liveFilters = LIVE_FILTERS[s.liveFilter];
+  }
   s.matching = Math.round(s.clients * s.matchShare);
   return s;
 }
@@ -87,6 +113,7 @@ export async function runScenario(scenario, target, ctx) {
   let server;
   let pool;
   let poster;
+  let replay;
   const token = target.auth ? ctx.auth.token : null;
   try {
     server = await startServer(target, {
@@ -104,6 +131,14 @@ export async function runScenario(scenario, target, ctx) {
     const rssIdle = readRss(server.pid);
     record.server = { pid: server.pid, rssIdleBytes: rssIdle };
 
+    if (scenario.kind === 'replay') {
+      if (target.kind !== 'product') throw new Error('the replay scenario needs the product (resume_from)');
+      // The backlog goes into the log before the live clients connect.
+      replay = new ReplayRun(scenario, server, ctx, token);
+      poster = replay.poster;
+      await replay.fill(record);
+    }
+
     if (scenario.clients > 0) {
       pool = ClientPool.spawn(Math.min(ctx.workers, scenario.clients), ctx.track, ctx.clientsCpuProfDir);
       const started = performance.now();
@@ -112,7 +147,13 @@ export async function runScenario(scenario, target, ctx) {
         clients: scenario.clients,
         matching: scenario.matching,
         severity: 'P0',
-        ...subscriptionFilters('P0', 'P1'),
+        ...(scenario.kind === 'replay'
+          ? {
+              matchingFilters: scenario.liveFilters,
+              nonMatchingFilters: scenario.liveFilters,
+              allEvents: scenario.liveFilter === 'all',
+            }
+          : subscriptionFilters('P0', 'P1')),
         concurrency: ctx.connectConcurrency,
         deflate: target.deflate,
         client: ctx.client,
@@ -135,6 +176,7 @@ export async function runScenario(scenario, target, ctx) {
     }
 
     if (scenario.kind === 'idle') await runIdle(scenario, server, pool, record, ctx);
+    else if (replay) await replay.run(pool, record);
     else {
       poster = new AlertPoster({
         port: server.port,
@@ -155,6 +197,7 @@ export async function runScenario(scenario, target, ctx) {
   } finally {
     ctx.progress?.clear();
     await pool?.close().catch(() => {});
+    await replay?.close().catch(() => {});
     poster?.close();
     if (server) {
       if (server.exited && !record.error) {
@@ -283,37 +326,6 @@ async function runLoad(scenario, server, pool, poster, record, ctx) {
   record.cpu = cpuFigures(cpu0, cpu1, activeMs, delivery?.delivered ?? 0, answered);
 }
 
-function snapshot(server, pool) {
-  return {
-    wall: performance.now(),
-    server: readCpuMs(server.pid),
-    generator: ownCpuMs() + (pool ? pool.cpuMs() : 0),
-    machine: readMachineBusyMs(),
-  };
-}
-
-function cpuFigures(before, after, activeMs, deliveries, alerts = 0) {
-  const serverMs = after.server === null || before.server === null ? NaN : after.server - before.server;
-  const generatorMs = after.generator - before.generator;
-  // CPU the rest of the machine used meanwhile (other processes, kernel work not charged to ours): a run that
-  // shared the cores with something else is not comparable.
-  const otherMs =
-    after.machine === null || before.machine === null
-      ? NaN
-      : after.machine - before.machine - serverMs - generatorMs;
-  return {
-    serverMs: round(serverMs),
-    serverPct: round((serverMs / activeMs) * 100),
-    generatorMs: round(generatorMs),
-    generatorPct: round((generatorMs / activeMs) * 100),
-    otherPct: round((Math.max(0, otherMs) / (after.wall - before.wall)) * 100),
-    serverUsPerDelivery: deliveries > 0 ? round((serverMs * 1000) / deliveries) : null,
-    serverUsPerAlert: alerts > 0 ? round((serverMs * 1000) / alerts) : null,
-  };
-}
-
-const round = (x) =>
-  x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 100) / 100;
 const pick = (object, keys) => Object.fromEntries(keys.map((k) => [`${k}Ms`, object[k]]));
 const fmtRate = (x) => (x >= 10_000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
 const fmtCount = (x) =>

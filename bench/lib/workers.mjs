@@ -78,6 +78,7 @@ export class ClientPool {
     deflate,
     client,
     token = null,
+    allEvents = false,
   }) {
     const n = this.children.length;
     const share = (total, i) => Math.floor(((i + 1) * total) / n) - Math.floor((i * total) / n);
@@ -97,6 +98,7 @@ export class ClientPool {
             deflate,
             client,
             token,
+            allEvents,
             timeoutMs: 30_000,
           },
           'connected',
@@ -118,9 +120,14 @@ export class ClientPool {
     };
   }
 
-  /** Starts counting in every worker; frames of alerts numbered below `firstSeq` are warm-up. */
-  async start(firstSeq) {
-    await Promise.all(this.children.map((_, i) => this.request(i, { cmd: 'start', firstSeq }, 'started')));
+  /**
+   * Starts counting in every worker (from zero, also on a second call); frames of alerts numbered below `firstSeq`
+   * are warm-up. `slices: {sliceMs, originUs}` also keeps the latencies by slice of the alerts' send time.
+   */
+  async start(firstSeq, slices = {}) {
+    await Promise.all(
+      this.children.map((_, i) => this.request(i, { cmd: 'start', firstSeq, ...slices }, 'started')),
+    );
   }
 
   /** Deliveries, misdeliveries and closed clients so far, summed over the workers (updated every 500 ms). */
@@ -140,7 +147,17 @@ export class ClientPool {
       this.children.map((_, i) => this.request(i, { cmd: 'finish', accepted }, 'result')),
     );
     const latency = new Histogram();
-    const sum = (key) => replies.reduce((s, r) => s + r[key], 0);
+    const sum = (key) => replies.reduce((s, r) => s + (r[key] ?? 0), 0);
+    // Latencies by slice of send time, merged over the workers (null when not asked for).
+    let slices = null;
+    for (const reply of replies) {
+      if (reply.slices === null || reply.slices === undefined) continue;
+      slices ??= [];
+      reply.slices.forEach((data, k) => {
+        while (slices.length <= k) slices.push(null);
+        if (data !== null) (slices[k] ??= new Histogram()).merge(Histogram.fromJSON(data));
+      });
+    }
     const closeCodes = {};
     for (const reply of replies) {
       latency.merge(Histogram.fromJSON(reply.latencyUs));
@@ -154,12 +171,14 @@ export class ClientPool {
       duplicated: sum('duplicated'),
       unexpected: sum('unexpected'),
       misdelivered: sum('misdelivered'),
+      otherEvents: sum('otherEvents'),
       outOfOrder: sum('outOfOrder'),
       controlErrors: sum('controlErrors'),
       closedDuringRun: sum('closedDuringRun'),
       lastDeliveryUs: Math.max(0, ...replies.map((r) => r.lastDeliveryUs ?? 0)),
       closeCodes,
       latency,
+      slices,
     };
   }
 
