@@ -55,6 +55,25 @@ describe('LabelMatchers', () => {
     expect(both.matches({ team: 'db' })).toBe(false);
   });
 
+  it('answers right when lists sharing a pattern ask about different values in turn (the last answer is kept)', () => {
+    const a = compile({ name: 'env', op: '=~', value: 'prod|staging-.*' });
+    const b = compile(
+      { name: 'env', op: '!~', value: 'prod|staging-.*' },
+      { name: 'team', op: '=', value: 'db' },
+    );
+    const values = ['prod', 'prod', 'dev', 'staging-eu', 'staging-eu', 'prod', ''];
+    expect(values.map((env) => a.matches({ env }))).toEqual([true, true, false, true, true, true, false]);
+    expect(values.map((env) => b.matches({ env, team: 'db' }))).toEqual([
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+      true,
+    ]);
+  });
+
   it('an empty list matches everything', () => {
     expect(LabelMatchers.NONE.matches({})).toBe(true);
     expect(compile().isEmpty).toBe(true);

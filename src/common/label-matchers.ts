@@ -49,8 +49,28 @@ const regexCache = new Map<string, CompiledRegex>();
 
 interface CompiledRegex {
   /** null: the pattern is a literal (no metacharacter), compared as a string. */
-  readonly regex: RE2JS | null;
+  readonly regex: SharedRegex | null;
   readonly programSize: number;
+}
+
+/**
+ * A compiled pattern shared by every list that uses it, remembering its last answer: in the fan-out the same label
+ * value of one event is tested against the same pattern by every distinct filter that uses it, and only the first
+ * runs the engine (0.3 µs to 1 µs for short values; a string comparison after that).
+ */
+class SharedRegex {
+  private lastValue: string | undefined;
+  private lastResult = false;
+
+  constructor(private readonly regex: RE2JS) {}
+
+  matches(value: string): boolean {
+    if (value === this.lastValue) return this.lastResult;
+    const result = this.regex.testExact(value);
+    this.lastValue = value;
+    this.lastResult = result;
+    return result;
+  }
 }
 
 const enum Kind {
@@ -64,7 +84,7 @@ interface CompiledMatcher {
   readonly name: string;
   readonly kind: Kind;
   readonly value: string;
-  readonly regex: RE2JS | null;
+  readonly regex: SharedRegex | null;
 }
 
 /** Thrown by LabelMatchers.compile for a list that parseLabelMatchers would refuse. */
@@ -168,9 +188,9 @@ function matchOne(m: CompiledMatcher, value: string): boolean {
     case Kind.NotEqual:
       return value !== m.value;
     case Kind.Regex:
-      return m.regex === null ? value === m.value : m.regex.testExact(value);
+      return m.regex === null ? value === m.value : m.regex.matches(value);
     case Kind.NotRegex:
-      return m.regex === null ? value !== m.value : !m.regex.testExact(value);
+      return m.regex === null ? value !== m.value : !m.regex.matches(value);
   }
 }
 
@@ -223,7 +243,7 @@ export function parseLabelMatchers(
       return problem(`${at}.value must be a string of at most ${MATCHER_LIMITS.value} characters`);
     }
     const operator = op as MatchOperator;
-    let regex: RE2JS | null = null;
+    let regex: SharedRegex | null = null;
     if (operator === '=~' || operator === '!~') {
       const compiledRegex = compileRegex(text, MATCHER_LIMITS.programSize - programSize);
       if (typeof compiledRegex === 'string') return problem(`${at}.value ${compiledRegex}`);
@@ -277,8 +297,8 @@ function compileRegex(pattern: string, budget: number): CompiledRegex | string {
   const literal = RE2JS.quote(pattern) === pattern;
   const programSize = literal ? 0 : regex.programSize();
   // Not cached when over the budget on its own: the answer is an error, and no list may use it.
-  if (programSize > budget) return { regex, programSize };
-  const entry: CompiledRegex = { regex: literal ? null : regex, programSize };
+  if (programSize > budget) return { regex: null, programSize };
+  const entry: CompiledRegex = { regex: literal ? null : new SharedRegex(regex), programSize };
   if (regexCache.size >= REGEX_CACHE_SIZE) {
     const oldest = regexCache.keys().next();
     if (oldest.done !== true) regexCache.delete(oldest.value);
