@@ -69,6 +69,8 @@ const MAX_CACHED_APPEND_STATEMENTS = 512;
 @Injectable()
 export class EventLogRepository {
   private readonly appendStatements = new Map<number, AppendStatement>();
+  /** A replay reads pages back to back: compiled once (see PrecompiledQuery). */
+  private rangeStatement: PrecompiledQuery<StoredEventRow, 'after' | 'through' | 'limit'> | null = null;
 
   constructor(private readonly database: DatabaseService) {}
 
@@ -225,15 +227,22 @@ export class EventLogRepository {
    * payload as is and matches the stored subjects, parsing neither more than it must).
    */
   async readRange(after: number, through: number, limit: number): Promise<StoredEventRow[]> {
-    const rows = await this.database.db
-      .selectFrom('event_log')
-      .select(['sequence', 'id', 'event_type', 'incident_id', 'created_at', 'payload', 'match_subjects'])
-      .where('sequence', '>', after)
-      .where('sequence', '<=', through)
-      .orderBy('sequence', 'asc')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ ...r, sequence: Number(r.sequence) }));
+    this.rangeStatement ??= PrecompiledQuery.build<StoredEventRow, 'after' | 'through' | 'limit'>((slot) =>
+      this.database.db
+        .selectFrom('event_log')
+        .select(['sequence', 'id', 'event_type', 'incident_id', 'created_at', 'payload', 'match_subjects'])
+        .where('sequence', '>', slot('after') as unknown as number)
+        .where('sequence', '<=', slot('through') as unknown as number)
+        .orderBy('sequence', 'asc')
+        .limit(slot('limit') as unknown as number)
+        .compile(),
+    );
+    const { rows } = await this.rangeStatement.run(this.database.db, { after, through, limit });
+    // PostgreSQL returns a bigint column as text.
+    if (rows.length > 0 && typeof rows[0].sequence !== 'number') {
+      for (const row of rows) row.sequence = Number(row.sequence);
+    }
+    return rows;
   }
 
   /** The smallest stored sequence, or null when the log is empty. */

@@ -40,6 +40,7 @@ export class ReplayService {
   /** Replays up to `position`; returns how many events were sent (0 if the connection or subscription ended). */
   async replay(connection: StreamConnection, subscription: Subscription, position: number): Promise<number> {
     const capacity = connection.queue.capacity;
+    const filter = subscription.filter;
     const room = Math.max(1, Math.floor(capacity / 2));
     let cursor = subscription.replayedTo;
     let replayed = 0;
@@ -53,22 +54,28 @@ export class ReplayService {
         const rows = await this.log.readRange(cursor, position, Math.min(REPLAY_PAGE_SIZE, capacity));
         if (rows.length === 0) break;
         if (rows[0].sequence > cursor + 1) await this.reportPruned(connection, cursor, rows[0].sequence);
+        // The stored subjects are parsed only when something asks about them: this filter, or another subscription
+        // of the connection that may have delivered the event already.
+        const needsSubjects =
+          !filter.ignoresSubject || connection.subscriptions.size > 1 || connection.retired !== null;
         for (const row of rows) {
           const type = row.event_type as EventType;
-          const subjects = subjectsOfStored(row);
-          if (
-            subscription.filter.acceptsType(type) &&
-            subscription.filter.matchesEvent(subjects) &&
-            !deliveredBefore(connection, subscription, row.sequence, type, subjects)
-          ) {
-            if (connection.queue.eventCount >= capacity) {
-              connection.flushNow();
-              await connection.whenQueueBelow(room);
+          if (filter.acceptsType(type)) {
+            const subjects = needsSubjects ? subjectsOfStored(row) : null;
+            if (
+              subjects === null ||
+              (filter.matchesEvent(subjects) &&
+                !deliveredBefore(connection, subscription, row.sequence, type, subjects))
+            ) {
+              if (connection.queue.eventCount >= capacity) {
+                connection.flushNow();
+                await connection.whenQueueBelow(room);
+              }
+              if (!this.stillWanted(connection, subscription)) break;
+              connection.deliverReplayed(storedEventFrame(row));
+              connection.queue.shedLog?.delete(row.sequence);
+              replayed += 1;
             }
-            if (!this.stillWanted(connection, subscription)) break;
-            connection.deliverReplayed(storedEventFrame(row));
-            connection.queue.shedLog?.delete(row.sequence);
-            replayed += 1;
           }
           cursor = row.sequence;
           subscription.replayedTo = cursor;

@@ -29,7 +29,19 @@ export class SubscriptionFilter {
     private readonly incidentIds: ReadonlySet<string> | null,
     /** null: no label matcher (an empty list matches everything). */
     private readonly labelMatchers: LabelMatchers | null,
-  ) {}
+  ) {
+    this.ignoresSubject =
+      severities === null &&
+      states === null &&
+      sources === null &&
+      resourceSets.length === 0 &&
+      labelPairs === null &&
+      incidentIds === null &&
+      labelMatchers === null;
+  }
+
+  /** True when only the event type matters (every event of an accepted type matches): a replay skips the subject. */
+  readonly ignoresSubject: boolean;
 
   static from(dto: SubscriptionFiltersDto): SubscriptionFilter {
     const echo: SubscriptionFilters = {
