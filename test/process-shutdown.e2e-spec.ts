@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alertBody } from './support/fixtures';
 import { eventually } from './support/eventually';
+import { serverArgs } from './support/server-process';
 
 /** A port nothing listens on right now (the kernel's choice, released at once). */
 async function freePort(): Promise<number> {
@@ -70,22 +71,18 @@ describe('stopping the real server process under keep-alive load', () => {
   async function runUntilSignal(signal: NodeJS.Signals) {
     const port = await freePort();
     const dbPath = join(dir, 'incidents.db');
-    child = spawn(
-      process.execPath,
-      ['-r', require.resolve('ts-node/register/transpile-only'), join(__dirname, '../src/main.ts')],
-      {
-        env: {
-          ...process.env,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          DATABASE_URL: `file:${dbPath}`,
-          LOG_LEVEL: 'silent',
-          AUTH_MODE: 'none',
-          HTTP_RATE_LIMIT_PER_SECOND: '0',
-        },
-        stdio: 'ignore',
+    child = spawn(process.execPath, serverArgs(), {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: `file:${dbPath}`,
+        LOG_LEVEL: 'silent',
+        AUTH_MODE: 'none',
+        HTTP_RATE_LIMIT_PER_SECOND: '0',
       },
-    );
+      stdio: 'ignore',
+    });
     const server = child;
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       server.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal })),

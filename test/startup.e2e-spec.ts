@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serverArgs } from './support/server-process';
 
 /**
  * Runs src/main.ts (transpiled on the fly) with the given environment, in `cwd` (where it reads `.env`); resolves
@@ -12,21 +13,17 @@ function runMain(
   cwd = process.cwd(),
 ): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['-r', require.resolve('ts-node/register/transpile-only'), join(__dirname, '../src/main.ts')],
-      {
-        cwd,
-        // From another working directory ts-node would not find the project's tsconfig by itself.
-        env: {
-          ...process.env,
-          TS_NODE_PROJECT: join(__dirname, '../tsconfig.json'),
-          LOG_LEVEL: 'silent',
-          ...env,
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
+    const child = spawn(process.execPath, serverArgs(), {
+      cwd,
+      // From another working directory ts-node would not find the project's tsconfig by itself.
+      env: {
+        ...process.env,
+        TS_NODE_PROJECT: join(__dirname, '../tsconfig.json'),
+        LOG_LEVEL: 'silent',
+        ...env,
       },
-    );
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
