@@ -36,3 +36,34 @@ describe('HTTP flood protection', () => {
     expect(list.body.total).toBe(accepted.length);
   });
 });
+
+describe('HTTP flood protection on PagerDuty’s /v2/enqueue', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ HTTP_RATE_LIMIT_PER_SECOND: '5' });
+  });
+
+  afterAll(async () => {
+    await t.cleanup();
+  });
+
+  it('limits it like /v1, answering in PagerDuty’s shape', async () => {
+    const statuses: number[] = [];
+    let limited: request.Response | undefined;
+    for (let i = 0; i < 30 && limited === undefined; i += 1) {
+      const res = await request(t.baseUrl)
+        .post('/v2/enqueue')
+        .send({
+          routing_key: 'any',
+          event_action: 'trigger',
+          payload: { summary: `disk full ${i}`, source: 'db-1', severity: 'error' },
+        });
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+    }
+    expect(statuses.filter((s) => s === 202).length).toBeGreaterThanOrEqual(5);
+    expect(limited?.body).toMatchObject({ status: expect.any(String), message: expect.any(String) });
+    expect(Number(limited?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  });
+});

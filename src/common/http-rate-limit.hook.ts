@@ -10,7 +10,8 @@ import { TokenBuckets } from './token-bucket';
 export function registerHttpRateLimit(fastify: FastifyInstance, ratePerSecond: number): void {
   const buckets = new TokenBuckets(ratePerSecond, ratePerSecond * 2);
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (!request.url.startsWith('/v1/')) return done();
+    // The API's two prefixes: /v1 and PagerDuty's /v2/enqueue (answered in PagerDuty's shape by its own hooks).
+    if (!request.url.startsWith('/v1/') && !request.url.startsWith('/v2/')) return done();
     const wait = buckets.take(request.socket.remoteAddress ?? 'unknown');
     if (wait === 0) return done();
     // The unread body stays on the socket; close it after answering so it is not taken for the next request.
