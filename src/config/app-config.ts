@@ -45,6 +45,11 @@ export interface DatabaseConfig {
   url: string;
 }
 
+/** The cross-node event bus (contract section 11); null: a single node. */
+export interface BusConfig {
+  redisUrl: string | null;
+}
+
 /** Retention of the event log (contract section 7); null: no such limit. */
 export interface EventLogConfig {
   /** Entries older than this are pruned (the newest entry is always kept). */
@@ -97,6 +102,7 @@ export interface AppConfig {
   streaming: StreamingConfig;
   dedup: DedupConfig;
   database: DatabaseConfig;
+  bus: BusConfig;
   eventLog: EventLogConfig;
   escalation: EscalationConfig;
   notifications: NotificationConfig;

@@ -148,6 +148,14 @@ export class EnvironmentVariables {
   })
   DATABASE_URL = 'file:./data/incidents.db';
 
+  /**
+   * redis://... or rediss://...: the cross-node event bus (several nodes on one PostgreSQL database); empty: a single
+   * node. Refused with SQLite (checked in loadConfig, which sees both variables).
+   */
+  @ValidateIf((vars: EnvironmentVariables) => vars.REDIS_URL !== '')
+  @Matches(/^rediss?:\/\/.+$/, { message: 'REDIS_URL must be redis://... or rediss://...' })
+  REDIS_URL = '';
+
   /** Event log entries older than this many days are pruned in the background; 0 keeps them (no age limit). */
   @Transform(toNumber)
   @IsInt()

@@ -39,7 +39,21 @@ describe('loadConfig', () => {
     expect(config.streaming.enableCompression).toBe(true);
   });
 
+  it('has no bus without REDIS_URL and takes one with PostgreSQL', () => {
+    expect(loadConfig({}).bus.redisUrl).toBeNull();
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://db/im', REDIS_URL: 'redis://cache:6379' }).bus.redisUrl,
+    ).toBe('redis://cache:6379');
+  });
+
+  it('refuses REDIS_URL with SQLite, naming both variables', () => {
+    const start = (): unknown => loadConfig({ REDIS_URL: 'redis://cache:6379' });
+    expect(start).toThrow(ConfigValidationError);
+    expect(start).toThrow(/REDIS_URL.*DATABASE_URL/);
+  });
+
   it.each([
+    ['REDIS_URL', 'cache:6379'],
     ['PORT', 'eighty'],
     ['PORT', '70000'],
     ['WS_MAX_PENDING_MESSAGES', '0'],

@@ -34,6 +34,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       ),
     );
   }
+  // Several nodes share one database: a SQLite file cannot be shared, so a bus between nodes on it makes no sense.
+  if (vars.REDIS_URL !== '' && !/^postgres(ql)?:\/\//.test(vars.DATABASE_URL)) {
+    throw new ConfigValidationError([
+      'REDIS_URL is set but DATABASE_URL is SQLite: several nodes need PostgreSQL (DATABASE_URL=postgres://...); unset REDIS_URL for a single node',
+    ]);
+  }
   const seconds = (s: number): number => Math.round(s * 1000);
   return {
     http: {
@@ -63,6 +69,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     },
     dedup: { windowMs: seconds(vars.DEDUP_WINDOW_SECS) },
     database: { url: vars.DATABASE_URL },
+    bus: { redisUrl: vars.REDIS_URL || null },
     eventLog: {
       retentionMs: vars.EVENT_LOG_RETENTION_DAYS > 0 ? vars.EVENT_LOG_RETENTION_DAYS * DAY_MS : null,
       maxEvents: vars.EVENT_LOG_MAX_EVENTS > 0 ? vars.EVENT_LOG_MAX_EVENTS : null,
