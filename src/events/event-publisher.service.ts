@@ -61,6 +61,18 @@ const SAVEPOINT = CompiledQuery.raw('savepoint unit_of_work');
 const RELEASE_SAVEPOINT = CompiledQuery.raw('release savepoint unit_of_work');
 const ROLLBACK_TO_SAVEPOINT = CompiledQuery.raw('rollback to savepoint unit_of_work');
 
+/**
+ * PostgreSQL only: the transaction-scoped advisory lock every node takes just before appending to the event log
+ * (the key is an arbitrary constant that nothing else locks). `event_log.sequence` is a `serial`: without it,
+ * node A could draw sequence 7, node B 8, and B commit first, so that a reader (a REST poll with `after_sequence`,
+ * a stream's catch-up, the cross-node bus) would see 8 before 7 and a resume from 8 would skip 7 forever. Under the
+ * lock, sequences are drawn and committed one transaction at a time across every node, hence in commit order
+ * (contract section 11): the lock is released at commit, after the rows became visible, and the next transaction
+ * draws its sequences only once it holds the lock. Taken as late as possible, after the units of work ran, so it is
+ * held only for the insert and the commit (see README, Architecture). SQLite has one writer and needs none.
+ */
+export const EVENT_LOG_APPEND_LOCK = CompiledQuery.raw('select pg_advisory_xact_lock(7212004017550923601)');
+
 /** Most units of work committed together. Batching only happens when writers queue up, so it adds no latency. */
 const MAX_BATCH = 64;
 
@@ -79,13 +91,17 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
   private draining = false;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  /** Whether appends take EVENT_LOG_APPEND_LOCK: on PostgreSQL, where several nodes may write. */
+  private readonly serializeAppends: boolean;
 
   constructor(
     private readonly clock: Clock,
     private readonly database: DatabaseService,
     private readonly eventLog: EventLogRepository,
     private readonly broadcaster: BroadcasterService,
-  ) {}
+  ) {
+    this.serializeAppends = database.dialect === 'postgres';
+  }
 
   /** Sequences continue after the stored log's head, so the broadcaster knows where the log stands from the start. */
   async onModuleInit(): Promise<void> {
@@ -179,6 +195,7 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
           p.json = JSON.stringify(p.event);
           p.subjects = matchSubjectsOf(p.event, p.incident, p.previous);
         }
+        if (stored.length > 0 && this.serializeAppends) await tx.executeQuery(EVENT_LOG_APPEND_LOCK);
         sequences = await this.eventLog.append(
           tx,
           stored.map((p) => ({
