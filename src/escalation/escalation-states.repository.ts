@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../storage/database.service';
-import type { Executor } from '../storage/database.types';
+import type { Executor, Tx } from '../storage/database.types';
 import { EscalationState, EscalationStatus, StopReason } from './escalation-policy';
 
 /** Per-incident escalation schedules. The due index is (status, next_due_at). */
@@ -14,6 +14,18 @@ export class EscalationStatesRepository {
       .selectAll()
       .where('incident_id', '=', incidentId)
       .executeTakeFirst();
+    return row ? (row as EscalationState) : undefined;
+  }
+
+  /**
+   * `get` that claims the row for the rest of the transaction: on PostgreSQL `FOR UPDATE`, so that when two nodes
+   * fire the same due level, the second waits for the first to commit and then reads the row it advanced (READ
+   * COMMITTED re-reads a locked row), finding it no longer due. SQLite has one writer, the transaction itself.
+   */
+  async claim(incidentId: string, tx: Tx): Promise<EscalationState | undefined> {
+    let query = tx.selectFrom('escalation_states').selectAll().where('incident_id', '=', incidentId);
+    if (this.database.dialect === 'postgres') query = query.forUpdate();
+    const row = await query.executeTakeFirst();
     return row ? (row as EscalationState) : undefined;
   }
 

@@ -43,8 +43,10 @@ interface Fired {
 /**
  * Decides and applies escalations: attaches a policy to a new incident, stops it when the incident is acknowledged
  * or over, and fires a level when the scheduler says it is due. Firing a level, its events and advancing the
- * schedule are one unit of work, and a level only fires when its row is still active and due, so a level never
- * fires twice. Webhook targets are notified after commit.
+ * schedule are one unit of work, and a level only fires when its row, claimed for that unit of work, is still
+ * active and due, so a level never fires twice, not even when several nodes share a PostgreSQL database (each
+ * node's scheduler also scans the stored schedule periodically, so a level armed on a node that stopped fires on
+ * another). Webhook targets are notified after commit.
  */
 @Injectable()
 export class EscalationEngine implements OnApplicationBootstrap {
@@ -225,7 +227,8 @@ export class EscalationEngine implements OnApplicationBootstrap {
           ended = true;
           return false;
         };
-        const state = await this.states.get(incident.id, tx);
+        // Claimed: on PostgreSQL another node firing the same level waits here, then finds it advanced.
+        const state = await this.states.claim(incident.id, tx);
         if (!state || state.status !== EscalationStatus.Active || state.next_due_at === null) {
           ended = true;
           return false;

@@ -16,7 +16,9 @@ export type DueHandler = (due: EscalationState) => Promise<void>;
 /**
  * When escalations run. The schedule lives in the database (escalation_states.next_due_at); one timer is armed for
  * the earliest due escalation (re-read from the database at start, so a restart still escalates on time), capped
- * by a periodic sweep as a safety net. Every piece of escalation work (attach, stop, sweep) runs through one queue,
+ * by a periodic sweep (ESCALATION_CHECK_INTERVAL) as a safety net: with several nodes on one PostgreSQL database,
+ * that sweep is how a node fires the levels another node armed and can no longer fire (it stopped or died); the
+ * engine claims each due row, so a level due on two nodes fires on one. Every piece of escalation work (attach, stop, sweep) runs through one queue,
  * one at a time, in the order it was asked for.
  */
 @Injectable()

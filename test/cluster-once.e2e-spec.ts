@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import request from 'supertest';
+import { EscalationScheduler } from '../src/escalation/escalation.scheduler';
+import { eventually } from './support/eventually';
+import { createIncident } from './support/fixtures';
+import { HttpReceiver } from './support/http-receiver';
+import { ManualClock } from './support/manual-clock';
+import { describeIfPostgres, postgresDatabaseUrl, TEST_DATABASE_URL } from './support/postgres';
+import { startTestApp, TestApp } from './support/test-app';
+
+const START = '2026-01-01T00:00:00.000Z';
+/** ESCALATION_CHECK_INTERVAL's default: every node scans for due escalations at least this often. */
+const SCAN_MS = 30_000;
+
+/**
+ * Contract section 11: work that must happen once per cluster, with two nodes (two app instances, each with its own
+ * clock) on one PostgreSQL database.
+ */
+describeIfPostgres('work done once per cluster (two nodes on one PostgreSQL database)', () => {
+  let receiver: HttpReceiver;
+  /** Each test's own database, so that one test's definitions (a policy that applies to every incident) stay there. */
+  let database = '';
+  const apps: TestApp[] = [];
+
+  const node = async (clock: ManualClock, overrides: Record<string, string> = {}): Promise<TestApp> => {
+    const url = postgresDatabaseUrl(database);
+    const app = await startTestApp({ DATABASE_URL: url, ...overrides }, undefined, { clock });
+    apps.push(app);
+    return app;
+  };
+
+  /** Resolves once every piece of escalation work the node queued so far (a level firing) is done. */
+  const escalationIdle = (app: TestApp): Promise<void> =>
+    new Promise<void>((resolve) =>
+      app.app.get(EscalationScheduler).enqueue(() => Promise.resolve(resolve())),
+    );
+
+  /**
+   * Moves the nodes' clocks past the level's one-minute delay a scan interval at a time, letting each node's scan
+   * finish (real database I/O) before its clock moves on, so that every node arms its timer for the level and fires.
+   */
+  const pastDue = async (...nodes: [TestApp, ManualClock][]): Promise<void> => {
+    for (const step of [SCAN_MS, SCAN_MS + 1000]) {
+      await Promise.all(nodes.map(([, clock]) => clock.advance(step)));
+      await Promise.all(nodes.map(([app]) => escalationIdle(app)));
+    }
+  };
+
+  const eventTypes = async (app: TestApp, incidentId: string): Promise<string[]> =>
+    (
+      (await request(app.baseUrl).get(`/v1/incidents/${incidentId}/events`).expect(200)).body.events as {
+        event_type: string;
+      }[]
+    ).map((e) => e.event_type);
+
+  beforeAll(async () => {
+    receiver = await HttpReceiver.start();
+  });
+
+  beforeEach(async () => {
+    database = `llm_im_test_${randomBytes(6).toString('hex')}`;
+    await admin(`CREATE DATABASE ${database}`);
+  });
+
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.cleanup();
+    await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  });
+
+  afterAll(async () => {
+    await receiver.close();
+  });
+
+  it('fires an escalation level once when both nodes find it due at the same time', async () => {
+    const clockA = new ManualClock(START);
+    const clockB = new ManualClock(START);
+    const a = await node(clockA);
+    const hook = `/race-${randomBytes(4).toString('hex')}`;
+    await request(a.baseUrl)
+      .post('/v1/escalation-policies')
+      .send({
+        name: 'once-race',
+        levels: [
+          {
+            level: 1,
+            delay_minutes: 1,
+            targets: [{ type: 'webhook', name: 'pager', url: receiver.url(hook) }],
+          },
+        ],
+      })
+      .expect(201);
+    const b = await node(clockB);
+    const incident = await createIncident(a.baseUrl);
+    await eventually(
+      async () =>
+        (await request(b.baseUrl).get(`/v1/incidents/${incident.id}/escalation`)).body.status === 'active',
+      5000,
+      'the escalation stored',
+    );
+
+    await pastDue([a, clockA], [b, clockB]);
+
+    expect((await request(b.baseUrl).get(`/v1/incidents/${incident.id}/escalation`)).body.status).toBe(
+      'completed',
+    );
+    expect((await eventTypes(a, incident.id)).filter((t) => t === 'escalated')).toHaveLength(1);
+    await eventually(
+      async () => (await eventTypes(a, incident.id)).includes('notification_sent'),
+      5000,
+      'the level notified',
+    );
+    expect(receiver.requests.filter((r) => r.path === hook)).toHaveLength(1);
+  });
+
+  it("fires a level armed on a node that stopped, from another node's periodic scan", async () => {
+    const clockA = new ManualClock(START);
+    const clockB = new ManualClock(START);
+    const a = await node(clockA);
+    await request(a.baseUrl)
+      .post('/v1/escalation-policies')
+      .send({ name: 'once-takeover', levels: [{ level: 1, delay_minutes: 1, raise_to_severity: 'P0' }] })
+      .expect(201);
+    const b = await node(clockB);
+    const incident = await createIncident(a.baseUrl, { severity: 'P2' });
+    await eventually(
+      async () =>
+        (await request(b.baseUrl).get(`/v1/incidents/${incident.id}/escalation`)).body.status === 'active',
+      5000,
+      'the escalation stored',
+    );
+    await a.close();
+
+    // B never heard of the escalation: its due-scan (every ESCALATION_CHECK_INTERVAL) finds it in the database.
+    await pastDue([b, clockB]);
+
+    expect((await request(b.baseUrl).get(`/v1/incidents/${incident.id}`).expect(200)).body.severity).toBe(
+      'P0',
+    );
+    expect((await eventTypes(b, incident.id)).filter((t) => t === 'escalated')).toHaveLength(1);
+  });
+});
+
+async function admin(sql: string): Promise<void> {
+  const client = new Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
