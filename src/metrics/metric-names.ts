@@ -32,6 +32,8 @@ export const Metric = {
   SlowConsumerCloseTimeouts: 'llm_incident_manager_slow_consumer_close_timeouts_total',
   EventLogPruned: 'llm_incident_manager_event_log_pruned_total',
   EventsReplayed: 'llm_incident_manager_events_replayed_total',
+  BrokerUp: 'llm_incident_manager_broker_up',
+  RemoteEventsDelivered: 'llm_incident_manager_remote_events_delivered_total',
 } as const;
 
 /** Where an incident came from (the `origin` label of the incidents-created metric). */

@@ -109,6 +109,15 @@ export const metricProviders = [
     name: Metric.NotificationQueueDepth,
     help: 'Notification deliveries waiting, in flight or waiting for a retry',
   }),
+  makeGaugeProvider({
+    name: Metric.BrokerUp,
+    help: 'Whether the cross-node event bus (REDIS_URL) is connected: 1 up, 0 down; no series on a single node',
+    labelNames: ['broker'],
+  }),
+  makeCounterProvider({
+    name: Metric.RemoteEventsDelivered,
+    help: 'Events committed by other nodes, read back from the event log and delivered here (REDIS_URL)',
+  }),
   makeCounterProvider({
     name: Metric.EventsReplayed,
     help: 'Stored events sent to a resuming subscriber (resume_from), counted apart from live deliveries',
