@@ -109,6 +109,8 @@ export interface AppConfig {
   outgoing: OutgoingConfig;
   auth: AuthConfig;
   logLevel: LogLevel;
+  /** NODE_NAME (default: the host name): a field of every log line and the `node` label of every metric. */
+  nodeName: string;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

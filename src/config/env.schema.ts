@@ -15,6 +15,7 @@ import {
   isIP,
   registerDecorator,
 } from 'class-validator';
+import { hostname } from 'node:os';
 import { IsOriginList } from './origin-list';
 
 const toNumber = ({ value }: { value: unknown }): unknown =>
@@ -171,6 +172,14 @@ export class EnvironmentVariables {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
+
+  /** This node's name in logs (`node`) and metrics (the `node` label); several nodes need distinct names. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/, {
+    message:
+      'NODE_NAME must be 1 to 253 letters, digits, dots, underscores, colons or hyphens (such as a host name)',
+  })
+  NODE_NAME = hostname();
 
   @Transform(toNumber)
   @IsInt()

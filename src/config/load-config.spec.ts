@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { ConfigValidationError, loadConfig } from './load-config';
 
 describe('loadConfig', () => {
@@ -13,6 +14,12 @@ describe('loadConfig', () => {
     expect(config.http.bodyLimitBytes).toBe(1_048_576);
     expect(config.http.host).toBe('0.0.0.0');
     expect(config.eventLog).toEqual({ retentionMs: 30 * 86_400_000, maxEvents: 10_000_000 });
+  });
+
+  it('names the node after the host unless NODE_NAME is set, and refuses a name that is no host-like name', () => {
+    expect(loadConfig({}).nodeName).toBe(hostname());
+    expect(loadConfig({ NODE_NAME: 'im-1.eu' }).nodeName).toBe('im-1.eu');
+    expect(() => loadConfig({ NODE_NAME: 'two words' })).toThrow(/NODE_NAME/);
   });
 
   it('reads 0 as no limit for the event log retention and size', () => {

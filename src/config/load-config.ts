@@ -96,6 +96,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       metricsPublic: vars.METRICS_PUBLIC,
     },
     logLevel: vars.LOG_LEVEL,
+    nodeName: vars.NODE_NAME,
   };
 }
 
