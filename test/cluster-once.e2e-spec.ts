@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
 import { EscalationScheduler } from '../src/escalation/escalation.scheduler';
+import { EventLogRetentionRepository } from '../src/events/event-log-retention.repository';
+import { EventLogRetentionService } from '../src/events/event-log-retention.service';
 import { eventually } from './support/eventually';
 import { createIncident } from './support/fixtures';
 import { HttpReceiver } from './support/http-receiver';
 import { ManualClock } from './support/manual-clock';
+import { publishAll, systemEvent } from './support/publish';
 import { describeIfPostgres, postgresDatabaseUrl, TEST_DATABASE_URL } from './support/postgres';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -138,6 +141,30 @@ describeIfPostgres('work done once per cluster (two nodes on one PostgreSQL data
       'P0',
     );
     expect((await eventTypes(b, incident.id)).filter((t) => t === 'escalated')).toHaveLength(1);
+  });
+
+  it('prunes the event log on one node at a time: a node finding another pruning skips its round', async () => {
+    const settings = { EVENT_LOG_MAX_EVENTS: '10' };
+    const a = await node(new ManualClock(START), settings);
+    const b = await node(new ManualClock(START), settings);
+    await publishAll(
+      a.app,
+      Array.from({ length: 30 }, (_, i) => ({ event: systemEvent(`filler ${i}`), incident: null })),
+    );
+    const retentionA = a.app.get(EventLogRetentionService);
+    const before = await retentionA.bounds();
+
+    // While B holds the pruning lock (as during its own round), A's round prunes nothing.
+    const skipped = await b.app.get(EventLogRetentionRepository).exclusively(() => retentionA.prune());
+    expect(skipped).toEqual({ age: 0, count: 0 });
+    expect(await retentionA.bounds()).toEqual(before);
+
+    // Released after B's round: A's next round prunes.
+    expect((await retentionA.prune()).count).toBeGreaterThan(0);
+    expect(await retentionA.bounds()).toEqual({
+      oldest_sequence: before.head_sequence - 9,
+      head_sequence: before.head_sequence,
+    });
   });
 });
 

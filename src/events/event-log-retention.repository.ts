@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import { DatabaseService } from '../storage/database.service';
+
+/**
+ * The PostgreSQL advisory lock key of event log pruning (an arbitrary constant that nothing else locks): held by the
+ * node pruning, so that with several nodes on one database one prunes at a time and the others skip the round.
+ */
+export const PRUNE_LOCK_KEY = 7212004017550923602n;
 
 /** A log entry as the pruner sees it: its key and when it was stored. */
 export interface AgedEntry {
@@ -20,6 +27,27 @@ export interface LogBounds {
 @Injectable()
 export class EventLogRetentionRepository {
   constructor(private readonly database: DatabaseService) {}
+
+  /**
+   * Runs `work` unless another node is pruning: on PostgreSQL under the session advisory lock PRUNE_LOCK_KEY, taken
+   * with `pg_try_advisory_lock` on a connection held for the round (released after it, or by the server if the node
+   * dies with it), and resolves undefined without running `work` when another session holds it. SQLite: one process
+   * serves the file, `work` always runs.
+   */
+  async exclusively<T>(work: () => Promise<T>): Promise<T | undefined> {
+    if (this.database.dialect !== 'postgres') return work();
+    return this.database.db.connection().execute(async (connection) => {
+      const { rows } = await sql<{
+        locked: boolean;
+      }>`select pg_try_advisory_lock(${PRUNE_LOCK_KEY.toString()}::bigint) as locked`.execute(connection);
+      if (!rows[0]?.locked) return undefined;
+      try {
+        return await work();
+      } finally {
+        await sql`select pg_advisory_unlock(${PRUNE_LOCK_KEY.toString()}::bigint)`.execute(connection);
+      }
+    });
+  }
 
   /** The smallest stored sequence, or null when the log is empty. */
   async oldestSequence(): Promise<number | null> {

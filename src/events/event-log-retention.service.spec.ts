@@ -26,7 +26,12 @@ class FakeLog {
     return this.entries.map((e) => e.sequence);
   }
 
+  /** Another node holds the pruning lock: rounds are skipped. */
+  lockedElsewhere = false;
+
   readonly repository = {
+    exclusively: <T>(work: () => Promise<T>): Promise<T | undefined> =>
+      this.lockedElsewhere ? Promise.resolve(undefined) : work(),
     headSequence: () => Promise.resolve(this.entries.at(-1)?.sequence ?? 0),
     oldestEntries: (before: number, limit: number) => {
       this.reads++;
@@ -74,6 +79,17 @@ describe('EventLogRetentionService', () => {
     await expect(service.prune()).resolves.toEqual({ age: 3, count: 0 });
     expect(log.sequences).toEqual([4, 5, 6]);
     expect(pruned('age')).toBe(3);
+  });
+
+  it('skips the round while another node prunes (holds the lock), and prunes at the next', async () => {
+    const { clock, log, service } = setup({ maxEvents: 2 });
+    log.add(5, clock.now());
+    log.lockedElsewhere = true;
+    await expect(service.prune()).resolves.toEqual({ age: 0, count: 0 });
+    expect(log.sequences).toEqual([1, 2, 3, 4, 5]);
+    expect(log.reads).toBe(0);
+    log.lockedElsewhere = false;
+    await expect(service.prune()).resolves.toEqual({ age: 0, count: 3 });
   });
 
   it('never prunes the newest entry, however old', async () => {

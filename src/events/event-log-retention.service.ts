@@ -53,6 +53,9 @@ export interface EventLogBounds {
  * earlier time waits for the ones before it). No index on `created_at` is needed.
  *
  * Nothing is pruned once shutdown has begun: a round in progress stops after its current chunk.
+ *
+ * With several nodes on one PostgreSQL database, a round runs under an advisory lock: one node prunes at a time, a
+ * node that finds the lock taken skips its round (the next one is a minute later).
  */
 @Injectable()
 export class EventLogRetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -117,10 +120,16 @@ export class EventLogRetentionService implements OnApplicationBootstrap, BeforeA
     );
   }
 
+  /** One round, unless another node is pruning the same database (then nothing, and this node skips the round). */
   private async pruneOnce(): Promise<PruneResult> {
     const result: PruneResult = { age: 0, count: 0 };
     const { retentionMs, maxEvents } = this.config;
     if (this.stopped || (retentionMs === null && maxEvents === null)) return result;
+    return (await this.repository.exclusively(() => this.pruneRound(result))) ?? result;
+  }
+
+  private async pruneRound(result: PruneResult): Promise<PruneResult> {
+    const { retentionMs, maxEvents } = this.config;
     const head = await this.repository.headSequence();
     // Entries at or below this sequence are beyond the maximum count; those stored before `cutoff` too old.
     const beyondCount = maxEvents === null ? 0 : head - maxEvents;
