@@ -23,4 +23,10 @@ export interface EventEnvelope {
   readonly subjects: MatchSubjects;
   /** performance.now() when the event was handed to the broadcaster; the latency histogram starts here. */
   readonly publishedAt: number;
+  /**
+   * True for an event committed by another node and read back from the log here (REDIS_URL, contract section 11):
+   * `incident` and `previous` are then null. Absent for the events this node committed. Internal listeners act on
+   * this node's events only (`BroadcasterService.listen`), so that each reaction happens once per cluster.
+   */
+  readonly remote?: true;
 }

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { BroadcasterService } from './broadcaster.service';
+import { EventBusService } from './bus/event-bus.service';
 import { EventLogRetentionRepository } from './event-log-retention.repository';
 import { EventLogRetentionService } from './event-log-retention.service';
 import { EventLogRepository } from './event-log.repository';
@@ -17,7 +18,14 @@ import { EventsController } from './events.controller';
     EventPublisher,
     EventLogRetentionRepository,
     EventLogRetentionService,
+    EventBusService,
   ],
-  exports: [BroadcasterService, EventPublisher, EventLogRepository, EventLogRetentionRepository],
+  exports: [
+    BroadcasterService,
+    EventPublisher,
+    EventLogRepository,
+    EventLogRetentionRepository,
+    EventBusService,
+  ],
 })
 export class EventsModule {}

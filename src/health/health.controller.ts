@@ -1,8 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { BrokerHealthIndicator } from './broker.health';
 import { DatabaseHealthIndicator } from './database.health';
 import { Public } from '../auth/access.decorator';
+import { EventBusService } from '../events/bus/event-bus.service';
 
 @ApiTags('health')
 @Controller('health')
@@ -10,14 +12,19 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: DatabaseHealthIndicator,
+    private readonly broker: BrokerHealthIndicator,
+    private readonly bus: EventBusService,
   ) {}
 
-  /** Overall health: every dependency. */
+  /** Overall health: every dependency (the broker only with REDIS_URL). */
   @Public()
   @Get()
   @HealthCheck()
   check(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.database.check()]);
+    return this.health.check([
+      () => this.database.check(),
+      ...(this.bus.enabled ? [() => this.broker.check()] : []),
+    ]);
   }
 
   /** Liveness: the process answers. Never depends on the database, so a slow database does not restart us. */

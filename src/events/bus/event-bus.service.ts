@@ -1,0 +1,170 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import Redis from 'ioredis';
+import type { Counter, Gauge } from 'prom-client';
+import { Clock, Timer } from '../../clock/clock';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { Metric } from '../../metrics/metric-names';
+import { BroadcasterService } from '../broadcaster.service';
+import { EventLogRepository } from '../event-log.repository';
+import { ClusterSequencer } from './cluster-sequencer';
+
+/** The Redis pub/sub channel every node announces its committed sequences on. */
+export const BUS_CHANNEL = 'llm-incident-manager:events';
+
+/** How often the log's head is read while the broker is down: other nodes' events still arrive, a little later. */
+const POLL_DOWN_MS = 1000;
+/** ... and while it is up: a safety net for a lost last notification (a burst's last event would wait otherwise). */
+const POLL_UP_EVERY_TICKS = 5;
+/** Reconnection back-off ceiling: a Redis restart is noticed within about a second. */
+const MAX_RECONNECT_DELAY_MS = 1000;
+
+/**
+ * The cross-node event bus (REDIS_URL; contract section 11). Every node announces, on one Redis channel, the
+ * sequence of each event it committed (`{"sequence": S}`, at most one message per batch); every other node then
+ * reads the events it has not delivered yet from the PostgreSQL event log, the source of truth, and delivers them
+ * in order with its own (ClusterSequencer). Announcing only sequences keeps messages tiny and makes gaps harmless:
+ * a lost message, a Redis restart or a slow node only delays delivery until the next announcement or the periodic
+ * read of the log's head, which fills the gap from the log.
+ *
+ * While Redis is down each node keeps delivering its own events at once, stays ready, and reads the log's head every
+ * second to deliver the others'; `/health` and `llm_incident_manager_broker_up` report the broker down. Without
+ * REDIS_URL this service does nothing and the broadcaster publishes as on a single node.
+ */
+@Injectable()
+export class EventBusService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('EventBus');
+  private sequencer: ClusterSequencer | null = null;
+  private publisher: Redis | null = null;
+  private subscriber: Redis | null = null;
+  private poll: Timer | null = null;
+  private ticks = 0;
+  private polling = false;
+  private up = false;
+  /** The highest sequence committed here and not announced yet (announced once per turn, for a whole batch). */
+  private toAnnounce = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly broadcaster: BroadcasterService,
+    private readonly eventLog: EventLogRepository,
+    @InjectMetric(Metric.BrokerUp) private readonly brokerUpGauge: Gauge<'broker'>,
+    @InjectMetric(Metric.RemoteEventsDelivered) private readonly remoteEvents: Counter<string>,
+  ) {}
+
+  /** Whether a bus is configured (REDIS_URL). */
+  get enabled(): boolean {
+    return this.config.bus.redisUrl !== null;
+  }
+
+  /** Whether the broker is connected (both connections ready). */
+  get brokerUp(): boolean {
+    return this.up;
+  }
+
+  /**
+   * After every module's init, so that the broadcaster already continues after the log's head (EventPublisher
+   * sets it) when the first notification is read.
+   */
+  onApplicationBootstrap(): void {
+    const url = this.config.bus.redisUrl;
+    if (url === null) return;
+    const sequencer = new ClusterSequencer(this.broadcaster, this.eventLog, {
+      localDelivered: (sequence) => this.announce(sequence),
+      remoteDelivered: () => this.remoteEvents.inc(),
+    });
+    this.sequencer = sequencer;
+    this.broadcaster.attach(sequencer);
+    this.brokerUpGauge.set({ broker: 'redis' }, 0);
+
+    const retryStrategy = (times: number): number => Math.min(times * 100, MAX_RECONNECT_DELAY_MS);
+    // Announcements fail at once while Redis is away (no offline queue): the log-head poll covers them.
+    this.publisher = new Redis(url, { retryStrategy, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    // The subscription waits for Redis however long it takes, and is renewed on every reconnection.
+    this.subscriber = new Redis(url, { retryStrategy, maxRetriesPerRequest: null });
+    for (const connection of [this.publisher, this.subscriber]) {
+      connection.on('ready', () => this.updateUp());
+      connection.on('close', () => this.updateUp());
+      connection.on('end', () => this.updateUp());
+      // ioredis reconnects by itself; without a listener it would print every failed attempt.
+      connection.on('error', () => undefined);
+    }
+    this.subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
+    this.subscriber.subscribe(BUS_CHANNEL).catch((error: unknown) => {
+      this.logger.warn(`could not subscribe to ${BUS_CHANNEL}: ${String(error)}`);
+    });
+    this.poll = this.clock.setInterval(() => this.onTick(), POLL_DOWN_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.poll?.cancel();
+    this.poll = null;
+    this.sequencer?.close();
+    const connections = [this.publisher, this.subscriber].filter((c): c is Redis => c !== null);
+    this.publisher = null;
+    this.subscriber = null;
+    for (const connection of connections) connection.disconnect();
+    await Promise.resolve();
+  }
+
+  private announce(sequence: number): void {
+    if (this.toAnnounce === 0) queueMicrotask(() => this.flushAnnouncement());
+    if (sequence > this.toAnnounce) this.toAnnounce = sequence;
+  }
+
+  private flushAnnouncement(): void {
+    const sequence = this.toAnnounce;
+    this.toAnnounce = 0;
+    if (this.publisher === null || !this.up) return;
+    this.publisher.publish(BUS_CHANNEL, JSON.stringify({ sequence })).catch(() => {
+      // Redis went away: the other nodes read the log's head instead.
+    });
+  }
+
+  private onMessage(message: string): void {
+    let sequence: unknown;
+    try {
+      sequence = (JSON.parse(message) as { sequence?: unknown }).sequence;
+    } catch {
+      return;
+    }
+    if (typeof sequence === 'number' && Number.isSafeInteger(sequence) && sequence > 0) {
+      this.sequencer?.committed(sequence);
+    }
+  }
+
+  private updateUp(): void {
+    const up = this.publisher?.status === 'ready' && this.subscriber?.status === 'ready';
+    if (up === this.up) return;
+    this.up = up;
+    this.brokerUpGauge.set({ broker: 'redis' }, up ? 1 : 0);
+    if (up) {
+      this.logger.log('connected to the broker (REDIS_URL): catching up from the event log');
+      // What was committed while the subscription was away arrives with no announcement: read the log's head now.
+      void this.readHead();
+    } else {
+      this.logger.warn(
+        `the broker (REDIS_URL) is unreachable: delivering this node's events, reading the others' from the event log every ${POLL_DOWN_MS} ms`,
+      );
+    }
+  }
+
+  private onTick(): void {
+    this.ticks += 1;
+    if (!this.up || this.ticks % POLL_UP_EVERY_TICKS === 0) void this.readHead();
+  }
+
+  /** Delivers through the log's head (what every node committed so far). */
+  private async readHead(): Promise<void> {
+    if (this.polling || this.sequencer === null) return;
+    this.polling = true;
+    try {
+      this.sequencer.committed(await this.eventLog.lastSequence());
+    } catch (error) {
+      this.logger.warn(`could not read the event log's head: ${String(error)}`);
+    } finally {
+      this.polling = false;
+    }
+  }
+}
