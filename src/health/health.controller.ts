@@ -1,13 +1,15 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, UseFilters } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { BrokerHealthIndicator } from './broker.health';
 import { DatabaseHealthIndicator } from './database.health';
+import { HealthExceptionFilter } from './health-exception.filter';
 import { Public } from '../auth/access.decorator';
 import { EventBusService } from '../events/bus/event-bus.service';
 
 @ApiTags('health')
 @Controller('health')
+@UseFilters(HealthExceptionFilter)
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
