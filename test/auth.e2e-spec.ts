@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { withoutNodeLabel } from './support/metrics-text';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -251,9 +252,9 @@ describe('authentication and scopes (AUTH_MODE=required)', () => {
       .get('/v1/incidents')
       .set('authorization', 'Bearer llmim_secret-looking')
       .expect(401);
-    const text = (
-      await request(t.baseUrl).get('/metrics').set('authorization', `Bearer ${admin}`).expect(200)
-    ).text;
+    const text = withoutNodeLabel(
+      (await request(t.baseUrl).get('/metrics').set('authorization', `Bearer ${admin}`).expect(200)).text,
+    );
     const value = (series: string): number =>
       Number(
         text

@@ -1,4 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
+import { withoutNodeLabel } from './support/metrics-text';
 import request from 'supertest';
 import type { EscalatedEvent } from '../src/events/event.types';
 import { EscalationPoliciesService } from '../src/escalation/escalation-policies.service';
@@ -270,7 +271,7 @@ describe('escalation engine', () => {
         next_due_at: null,
         next_level: null,
       });
-      const metrics = (await request(t.baseUrl).get('/metrics').expect(200)).text;
+      const metrics = withoutNodeLabel((await request(t.baseUrl).get('/metrics').expect(200)).text);
       expect(metrics).toMatch(/llm_incident_manager_escalations_total\{trigger="policy"\} [1-9]/);
     } finally {
       await subscriber.close();

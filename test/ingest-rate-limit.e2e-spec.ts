@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { withoutNodeLabel } from './support/metrics-text';
 import request from 'supertest';
 import { alertBody, amAlert, amWebhook } from './support/fixtures';
 import { ManualClock } from './support/manual-clock';
@@ -36,7 +37,7 @@ describe('ingestion rate limit per credential (INGEST_RATE_LIMIT_PER_KEY=5: burs
       .get('/metrics')
       .set('authorization', `Bearer ${await jwt('scraper', 'admin')}`)
       .expect(200);
-    return res.text;
+    return withoutNodeLabel(res.text);
   }
 
   beforeAll(async () => {

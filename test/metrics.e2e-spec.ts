@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { withoutNodeLabel } from './support/metrics-text';
 import { TestApp, startTestApp } from './support/test-app';
 
 /** The value of one series in a Prometheus text exposition, or undefined when it is absent. */
@@ -19,7 +20,7 @@ describe('metrics with known label values exist from the start', () => {
   });
 
   it('exposes every known series at 0 before anything happened', async () => {
-    const text = (await request(t.baseUrl).get('/metrics').expect(200)).text;
+    const text = withoutNodeLabel((await request(t.baseUrl).get('/metrics').expect(200)).text);
     for (const name of [
       'llm_incident_manager_escalations_total{trigger="manual"}',
       'llm_incident_manager_escalations_total{trigger="policy"}',
@@ -44,5 +45,26 @@ describe('metrics with known label values exist from the start', () => {
     ]) {
       expect([name, series(text, name)]).toEqual([name, 0]);
     }
+  });
+});
+
+describe("metrics carry the node's name", () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ NODE_NAME: 'im-node-7' });
+  });
+
+  afterAll(async () => {
+    await t.cleanup();
+  });
+
+  it('labels every series node="<NODE_NAME>", the application\'s and the process\'s', async () => {
+    const text = (await request(t.baseUrl).get('/metrics').expect(200)).text;
+    const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    expect(samples.length).toBeGreaterThan(20);
+    expect(samples.filter((line) => !line.includes('node="im-node-7"'))).toEqual([]);
+    expect(text).toMatch(/^llm_incident_manager_escalations_total\{trigger="manual",node="im-node-7"\} 0$/m);
+    expect(text).toMatch(/^process_cpu_user_seconds_total\{node="im-node-7"\} /m);
   });
 });

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { withoutNodeLabel } from './support/metrics-text';
 import { eventually } from './support/eventually';
 import { createIncident } from './support/fixtures';
 import { HttpReceiver, refusingUrl } from './support/http-receiver';
@@ -21,7 +22,7 @@ async function notificationsSent(t: TestApp, incidentId: string): Promise<LogEnt
 
 /** The `dropped` count of the `bounded` channel. */
 async function dropped(t: TestApp): Promise<number> {
-  const text = (await request(t.baseUrl).get('/metrics').expect(200)).text;
+  const text = withoutNodeLabel((await request(t.baseUrl).get('/metrics').expect(200)).text);
   const match = /llm_incident_manager_notifications_total\{channel="bounded",outcome="dropped"\} (\d+)/.exec(
     text,
   );
@@ -98,7 +99,7 @@ describeOnEachStore('notification outbox across an application restart', (store)
       { channel: 'restart-hook', attempt: 1, success: false, error: 'HTTP 503' },
       { channel: 'restart-hook', attempt: 2, success: true, error: null },
     ]);
-    const metrics = (await request(second.baseUrl).get('/metrics').expect(200)).text;
+    const metrics = withoutNodeLabel((await request(second.baseUrl).get('/metrics').expect(200)).text);
     expect(metrics).toMatch(/llm_incident_manager_notification_queue_depth 0/);
   });
 
@@ -122,7 +123,7 @@ describeOnEachStore('notification outbox across an application restart', (store)
     await first.close();
 
     const second = await start(new ManualClock(clock.now()), env, first);
-    expect((await request(second.baseUrl).get('/metrics').expect(200)).text).toMatch(
+    expect(withoutNodeLabel((await request(second.baseUrl).get('/metrics').expect(200)).text)).toMatch(
       /llm_incident_manager_notification_queue_depth 2/,
     );
     const incident = await createIncident(second.baseUrl);

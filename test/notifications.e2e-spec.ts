@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { withoutNodeLabel } from './support/metrics-text';
 import { NotificationChannelsService } from '../src/notifications/notification-channels.service';
 import { EventCapture } from './support/event-capture';
 import { eventually } from './support/eventually';
@@ -342,7 +343,7 @@ describe('notification channels: REST and delivery', () => {
       ['2', 'failure', '503'],
       ['3', 'success', '200'],
     ]);
-    const metrics = (await request(t.baseUrl).get('/metrics').expect(200)).text;
+    const metrics = withoutNodeLabel((await request(t.baseUrl).get('/metrics').expect(200)).text);
     expect(metrics).toMatch(
       /llm_incident_manager_notifications_total\{channel="flaky",outcome="failure"\} 2/,
     );
@@ -409,7 +410,8 @@ describe('notification queue bound', () => {
       for (let i = 0; i < 5; i += 1) {
         await createIncident(t.baseUrl);
       }
-      const metrics = async () => (await request(t.baseUrl).get('/metrics').expect(200)).text;
+      const metrics = async () =>
+        withoutNodeLabel((await request(t.baseUrl).get('/metrics').expect(200)).text);
       expect(await metrics()).toMatch(
         /llm_incident_manager_notifications_total\{channel="narrow",outcome="dropped"\} 3/,
       );

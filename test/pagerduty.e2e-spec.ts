@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { withoutNodeLabel } from './support/metrics-text';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -405,7 +406,9 @@ describe('PagerDuty Events API v2 with AUTH_MODE=required: the routing key is th
       .delete(`/v1/api-keys/${revoked.id}`)
       .set('authorization', `Bearer ${admin}`)
       .expect(204);
-    const before = (await request(t.baseUrl).get('/metrics').set('authorization', `Bearer ${admin}`)).text;
+    const before = withoutNodeLabel(
+      (await request(t.baseUrl).get('/metrics').set('authorization', `Bearer ${admin}`)).text,
+    );
     const cases: [unknown, string[]][] = [
       [undefined, ["'routing_key' is missing or blank"]],
       ['', ["'routing_key' is missing or blank"]],
@@ -424,7 +427,9 @@ describe('PagerDuty Events API v2 with AUTH_MODE=required: the routing key is th
         .expect(400);
       expect(res.body).toEqual(routingKeyError(errors));
     }
-    const after = (await request(t.baseUrl).get('/metrics').set('authorization', `Bearer ${admin}`)).text;
+    const after = withoutNodeLabel(
+      (await request(t.baseUrl).get('/metrics').set('authorization', `Bearer ${admin}`)).text,
+    );
     const count = (text: string, reason: string) =>
       Number(
         new RegExp(

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { withoutNodeLabel } from './support/metrics-text';
 import type { DomainEvent } from '../src/events/event.types';
 import { PlaybooksService } from '../src/playbooks/playbooks.service';
 import { EventCapture } from './support/event-capture';
@@ -291,7 +292,7 @@ describe('playbook runs', () => {
       expect(subscriber.receivedEvents().filter((e) => e.event.incident_id === ack.incident_id)).toHaveLength(
         7,
       );
-      const metrics = (await request(t.baseUrl).get('/metrics').expect(200)).text;
+      const metrics = withoutNodeLabel((await request(t.baseUrl).get('/metrics').expect(200)).text);
       expect(metrics).toMatch(/llm_incident_manager_playbook_executions_total\{outcome="success"\} [1-9]/);
     } finally {
       await subscriber.close();

@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { withoutNodeLabel } from './support/metrics-text';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +71,7 @@ describeOnEachStore('silences', (store) => {
     ((await request(t.baseUrl).get('/v1/incidents').expect(200)).body as { total: number }).total;
   const suppressedTotal = async (): Promise<number> =>
     metricValue(
-      (await request(t.baseUrl).get('/metrics').expect(200)).text,
+      withoutNodeLabel((await request(t.baseUrl).get('/metrics').expect(200)).text),
       'llm_incident_manager_alerts_suppressed_total',
     );
 
@@ -351,7 +352,7 @@ describeOnEachStore('silences', (store) => {
       expect(stored).toMatchObject({ suppressed: true, silence_id: silence.id, incident_id: null });
       expect(await incidentTotal()).toBe(incidentsBefore);
       expect(await suppressedTotal()).toBe(suppressedBefore + 1);
-      const metrics = (await request(t.baseUrl).get('/metrics').expect(200)).text;
+      const metrics = withoutNodeLabel((await request(t.baseUrl).get('/metrics').expect(200)).text);
       expect(
         metricValue(
           metrics,

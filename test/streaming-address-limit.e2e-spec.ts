@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { withoutNodeLabel } from './support/metrics-text';
 import { ConnectionService } from '../src/streaming/connections/connection.service';
 import { eventually } from './support/eventually';
 import { WsTestClient, closeAll } from './support/ws-test-client';
@@ -36,7 +37,7 @@ describe('WebSocket connections per client address (WS_MAX_CONNECTIONS_PER_IP)',
     expect(await refused.next()).toEqual({ type: 'closing', reason: 'connection limit per address reached' });
     expect((await refused.waitClosed()).code).toBe(4029);
     expect(connections().size).toBe(2);
-    const metrics = (await request(t.baseUrl).get('/metrics').expect(200)).text;
+    const metrics = withoutNodeLabel((await request(t.baseUrl).get('/metrics').expect(200)).text);
     expect(series(metrics, REFUSALS)).toBe(1);
   });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withoutNodeLabel } from './support/metrics-text';
 import request from 'supertest';
 import { ConnectionService } from '../src/streaming/connections/connection.service';
 import { makeIncident } from './support/fixtures';
@@ -362,7 +363,7 @@ describe('WebSocket protocol (/ws): every client and server message type and err
     await client.next();
     await publish(t.app, systemEvent('metrics'), null);
     await client.events(1);
-    const text = (await request(t.baseUrl).get('/metrics').expect(200)).text;
+    const text = withoutNodeLabel((await request(t.baseUrl).get('/metrics').expect(200)).text);
     for (const name of [
       'websocket_active_connections',
       'websocket_total_connections',
