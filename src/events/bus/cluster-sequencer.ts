@@ -42,7 +42,6 @@ export class ClusterSequencer implements PublishSequencer {
   private readonly waiting: EventEnvelope[] = [];
   private target = 0;
   private running = false;
-  private closed = false;
 
   constructor(
     private readonly broadcaster: BroadcasterService,
@@ -81,12 +80,8 @@ export class ClusterSequencer implements PublishSequencer {
     return !this.running && this.waiting.length === 0 && this.broadcaster.head >= this.target;
   }
 
-  close(): void {
-    this.closed = true;
-  }
-
   private kick(): void {
-    if (this.running || this.closed) return;
+    if (this.running) return;
     this.running = true;
     void this.run().then((failed) => {
       this.running = false;
@@ -100,14 +95,12 @@ export class ClusterSequencer implements PublishSequencer {
   private async run(): Promise<boolean> {
     try {
       for (;;) {
-        if (this.closed) return false;
         const next = this.waiting[0];
         // Up to just before this node's next envelope, which is committed: so is everything below it.
         const through = next !== undefined ? next.sequence - 1 : this.target;
         const head = this.broadcaster.head;
         if (head < through) {
           const rows = await this.log.readRange(head, through, PAGE);
-          if (this.closed) return false;
           for (const row of rows) {
             if (row.sequence > this.broadcaster.head) {
               this.broadcaster.deliver(remoteEnvelope(row));

@@ -97,10 +97,13 @@ export class EventBusService implements OnApplicationBootstrap, OnApplicationShu
     this.poll = this.clock.setInterval(() => this.onTick(), POLL_DOWN_MS);
   }
 
+  /**
+   * Stops listening to the other nodes. The sequencer stays attached: this node's last events (the shutdown
+   * `system_event`) may still wait for older events of other nodes, read from the log, which closes after this.
+   */
   async onApplicationShutdown(): Promise<void> {
     this.poll?.cancel();
     this.poll = null;
-    this.sequencer?.close();
     const connections = [this.publisher, this.subscriber].filter((c): c is Redis => c !== null);
     this.publisher = null;
     this.subscriber = null;
