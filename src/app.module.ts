@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AlertsModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
 import { Clock } from './clock/clock';
+import { ClusterModule } from './cluster/cluster.module';
 import { ClockModule } from './clock/clock.module';
 import { ConfigModule } from './config/config.module';
 import { EscalationModule } from './escalation/escalation.module';
@@ -39,6 +40,7 @@ export class AppModule {
         LoggingModule,
         MetricsModule,
         StorageModule,
+        ClusterModule,
         AuthModule,
         EventsModule,
         HealthModule,

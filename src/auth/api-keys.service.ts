@@ -1,8 +1,10 @@
-import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { isRFC3339 } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Observable, Subject } from 'rxjs';
 import { Clock } from '../clock/clock';
+import { DefinitionInvalidationService } from '../cluster/definition-invalidation.service';
+import { DefinitionKind } from '../cluster/definition-kind';
 import { ConflictError, NotFoundError, ValidationError } from '../common/api-error';
 import { isUniqueViolation } from '../storage/definition-errors';
 import {
@@ -35,8 +37,9 @@ interface LoadedKey {
 
 /**
  * API keys: creation (the key is shown once, only its hash is stored), listing, revocation, and `authenticate`, the
- * per-request check. Every key is held in memory by hash: this process is the only writer of `api_keys`, so a
- * request never waits for the database to be authenticated, and a revocation takes effect at once.
+ * per-request check. Every key is held in memory by hash, so a request never waits for the database to be
+ * authenticated, and a revocation takes effect at once: on this node when it is made, on the other nodes sharing
+ * the PostgreSQL database when they are told of it (DefinitionInvalidationService), `revoked$` included.
  */
 @Injectable()
 export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -51,7 +54,10 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     private readonly repository: ApiKeysRepository,
     private readonly clock: Clock,
-  ) {}
+    @Optional() private readonly invalidation?: DefinitionInvalidationService,
+  ) {
+    invalidation?.register(DefinitionKind.ApiKeys, () => this.refresh());
+  }
 
   onApplicationBootstrap(): Promise<void> {
     return this.ensureLoaded();
@@ -97,6 +103,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
       throw error;
     }
     this.remember(record);
+    await this.invalidation?.changed(DefinitionKind.ApiKeys, record.id);
     const { revoked_at: _revokedAt, ...view } = toApiKeyView(record);
     return { ...view, key };
   }
@@ -120,6 +127,24 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
     await this.repository.revoke(id, revokedAt);
     this.remember({ ...loaded.record, revokedAt });
     this.revoked.next(id);
+    await this.invalidation?.changed(DefinitionKind.ApiKeys, id);
+  }
+
+  /**
+   * Reloads every stored key (another node created or revoked one): a key revoked elsewhere stops authenticating
+   * here too, and `revoked$` closes this node's WebSockets authenticated with it.
+   */
+  async refresh(): Promise<void> {
+    await this.ensureLoaded();
+    for (const record of await this.repository.list()) {
+      const known = this.byId.get(record.id);
+      // A revocation is final: a list read before this node revoked the key does not bring it back.
+      if (known !== undefined && known.record.revokedAt !== null) continue;
+      this.remember(record);
+      if (record.revokedAt !== null && known !== undefined && known.record.revokedAt === null) {
+        this.revoked.next(record.id);
+      }
+    }
   }
 
   /**

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { DefinitionInvalidationService } from '../cluster/definition-invalidation.service';
+import { DefinitionKind } from '../cluster/definition-kind';
 import { Clock } from '../clock/clock';
 import { EventPublisher } from '../events/event-publisher.service';
 import { ValidationError } from '../common/api-error';
@@ -13,8 +15,8 @@ import { EscalationPolicy, StopReason, selectPolicy } from './escalation-policy'
 import { EscalationStatesRepository } from './escalation-states.repository';
 
 /**
- * Escalation policy CRUD. Policies are also kept in memory (this process is their only writer) so that choosing a
- * policy for a new incident costs no database round trip. Disabling or deleting a policy cancels the escalations
+ * Escalation policy CRUD. Policies are also kept in memory (on every node) so that choosing a policy for a new
+ * incident costs no database round trip. Disabling or deleting a policy cancels the escalations
  * that follow it at once, so that none reads `active` with a `next_due_at` that will never fire.
  */
 @Injectable()
@@ -25,12 +27,14 @@ export class EscalationPoliciesService extends DefinitionCatalog<EscalationPolic
     private readonly publisher: EventPublisher,
     private readonly states: EscalationStatesRepository,
     guard: DestinationGuard,
+    @Optional() invalidation?: DefinitionInvalidationService,
   ) {
     super(
       repository,
       'Escalation policy',
       (id, dto, createdAt, updatedAt, previous) => build(guard, id, dto, createdAt, updatedAt, previous),
       time,
+      invalidation && { service: invalidation, kind: DefinitionKind.EscalationPolicies },
     );
   }
 

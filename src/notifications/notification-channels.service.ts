@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { DefinitionInvalidationService } from '../cluster/definition-invalidation.service';
+import { DefinitionKind } from '../cluster/definition-kind';
 import { Clock } from '../clock/clock';
 import type { Severity } from '../domain';
 import { NOTIFY_EVENTS, NotificationChannel, NotifyEvent, channelWants } from './notification-channel';
@@ -10,20 +12,26 @@ import { restoreSecrets } from './outgoing/secrets';
 import { assertSendableHeaders } from './webhook.client';
 
 /**
- * Notification channel CRUD. The channels are also kept in memory (this process is their only writer) so that
- * deciding whom to notify about an event costs no database round trip on the ingestion path.
+ * Notification channel CRUD. The channels are also kept in memory (on every node) so that deciding whom to notify
+ * about an event costs no database round trip on the ingestion path.
  */
 @Injectable()
 export class NotificationChannelsService extends DefinitionCatalog<
   NotificationChannel,
   NotificationChannelDto
 > {
-  constructor(repository: NotificationChannelsRepository, clock: Clock, guard: DestinationGuard) {
+  constructor(
+    repository: NotificationChannelsRepository,
+    clock: Clock,
+    guard: DestinationGuard,
+    @Optional() invalidation?: DefinitionInvalidationService,
+  ) {
     super(
       repository,
       'Notification channel',
       (id, dto, createdAt, updatedAt, previous) => build(guard, id, dto, createdAt, updatedAt, previous),
       clock,
+      invalidation && { service: invalidation, kind: DefinitionKind.NotificationChannels },
     );
   }
 

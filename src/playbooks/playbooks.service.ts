@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { DefinitionInvalidationService } from '../cluster/definition-invalidation.service';
+import { DefinitionKind } from '../cluster/definition-kind';
 import { Clock } from '../clock/clock';
 import { ValidationError } from '../common/api-error';
 import type { Incident } from '../domain';
@@ -11,17 +13,23 @@ import { DefinitionCatalog } from '../storage/definition-catalog';
 import { PlaybooksRepository } from './playbooks.repository';
 
 /**
- * Playbook CRUD. Playbooks are also kept in memory (this process is their only writer) so that finding the ones a
- * new incident triggers costs no database round trip.
+ * Playbook CRUD. Playbooks are also kept in memory (on every node) so that finding the ones a new incident
+ * triggers costs no database round trip.
  */
 @Injectable()
 export class PlaybooksService extends DefinitionCatalog<Playbook, PlaybookDto> {
-  constructor(repository: PlaybooksRepository, clock: Clock, guard: DestinationGuard) {
+  constructor(
+    repository: PlaybooksRepository,
+    clock: Clock,
+    guard: DestinationGuard,
+    @Optional() invalidation?: DefinitionInvalidationService,
+  ) {
     super(
       repository,
       'Playbook',
       (id, dto, createdAt, updatedAt, previous) => build(guard, id, dto, createdAt, updatedAt, previous),
       clock,
+      invalidation && { service: invalidation, kind: DefinitionKind.Playbooks },
     );
   }
 

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
@@ -6,6 +6,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../common/api-err
 import { LabelMatchers, parseLabelMatchers } from '../common/label-matchers';
 import { normalizeRfc3339 } from '../common/rfc3339';
 import { Clock } from '../clock/clock';
+import { DefinitionInvalidationService } from '../cluster/definition-invalidation.service';
+import { DefinitionKind } from '../cluster/definition-kind';
 import type { Alert } from '../domain';
 import { Metric } from '../metrics/metric-names';
 import type { CreateSilenceDto } from './dto/create-silence.dto';
@@ -31,8 +33,9 @@ interface CachedSilence {
 /**
  * Silences (contract section 10): stored, and kept in memory while not expired (pending or active), so that the
  * ingestion path asks `silencing` without a query per alert. The cache is filled at start and changed with every
- * create and expiry on this node; `refresh` reloads it from the store (what a cluster will call when another node
- * changed a silence). Status is computed from the Clock at the time of asking.
+ * create and expiry on this node; `refresh` reloads it from the store, which every other node sharing the
+ * PostgreSQL database does when told of the change (DefinitionInvalidationService). Status is computed from the
+ * Clock at the time of asking.
  */
 @Injectable()
 export class SilencesService implements OnModuleInit {
@@ -44,7 +47,10 @@ export class SilencesService implements OnModuleInit {
     private readonly repository: SilencesRepository,
     private readonly clock: Clock,
     @InjectMetric(Metric.AlertsSuppressed) private readonly suppressedCounter: Counter<string>,
-  ) {}
+    @Optional() private readonly invalidation?: DefinitionInvalidationService,
+  ) {
+    invalidation?.register(DefinitionKind.Silences, () => this.refresh());
+  }
 
   async onModuleInit(): Promise<void> {
     await this.refresh();
@@ -128,6 +134,7 @@ export class SilencesService implements OnModuleInit {
     };
     await this.repository.insert(silence);
     this.put(silence);
+    await this.invalidation?.changed(DefinitionKind.Silences, silence.id);
     return viewOf(silence, now);
   }
 
@@ -158,6 +165,7 @@ export class SilencesService implements OnModuleInit {
     silence.updated_at = nowIso;
     await this.repository.updateTimes(silence);
     this.put(silence);
+    await this.invalidation?.changed(DefinitionKind.Silences, silence.id);
     return viewOf(silence, now);
   }
 

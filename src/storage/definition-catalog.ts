@@ -1,6 +1,8 @@
 import { OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock/clock';
+import type { DefinitionInvalidationService } from '../cluster/definition-invalidation.service';
+import type { DefinitionKind } from '../cluster/definition-kind';
 import { DefinitionNameTakenError, DefinitionNotFoundError, isUniqueViolation } from './definition-errors';
 import type { Definition, DefinitionStore } from './definition.store';
 
@@ -16,10 +18,18 @@ export type DefinitionBuilder<T, D> = (
   previous?: T,
 ) => T;
 
+/** How a catalog keeps the other nodes' copies in step (PostgreSQL; absent in unit specs). */
+export interface CatalogInvalidation {
+  service: DefinitionInvalidationService;
+  kind: DefinitionKind;
+}
+
 /**
  * CRUD over one kind of user definition (escalation policies, playbooks, notification channels) with unique
- * names, plus an in-memory copy of all of them: this process is their only writer, so the hot paths (choosing
- * what applies to a new incident) read memory, not the database. Subclasses give the function that turns a DTO into a definition.
+ * names, plus an in-memory copy of all of them, so the hot paths (choosing what applies to a new incident) read
+ * memory, not the database. The copy is reloaded after every change made here; with several nodes on one
+ * PostgreSQL database, every other node reloads it too when told (DefinitionInvalidationService). Subclasses give
+ * the function that turns a DTO into a definition.
  */
 export abstract class DefinitionCatalog<
   T extends Definition,
@@ -28,6 +38,8 @@ export abstract class DefinitionCatalog<
   /** Every definition, oldest first, as last stored. */
   protected definitions: T[] = [];
   private loading: Promise<void> | undefined;
+  /** Bumped by every reload, so that a slower reload that started earlier does not put back an older list. */
+  private generation = 0;
 
   /** `kind` names the definition in error messages, e.g. "Playbook". */
   protected constructor(
@@ -35,7 +47,10 @@ export abstract class DefinitionCatalog<
     private readonly kind: string,
     private readonly build: DefinitionBuilder<T, D>,
     private readonly clock: Clock,
-  ) {}
+    private readonly invalidation?: CatalogInvalidation,
+  ) {
+    invalidation?.service.register(invalidation.kind, () => this.refresh());
+  }
 
   onApplicationBootstrap(): Promise<void> {
     return this.ensureLoaded();
@@ -63,6 +78,7 @@ export abstract class DefinitionCatalog<
     const definition = this.build(randomUUID(), dto, now, now);
     await this.claimingName(dto.name, () => this.repository.insert(definition));
     await this.reload();
+    await this.announce(definition.id);
     return definition;
   }
 
@@ -72,16 +88,29 @@ export abstract class DefinitionCatalog<
     const definition = this.build(id, dto, existing.created_at, this.clock.nowIso(), existing);
     await this.claimingName(dto.name, () => this.repository.update(definition));
     await this.reload();
+    await this.announce(id);
     return definition;
   }
 
   async delete(id: string): Promise<void> {
     if (!(await this.repository.delete(id))) throw new DefinitionNotFoundError(this.kind, id);
     await this.reload();
+    await this.announce(id);
+  }
+
+  /** Reloads the in-memory copy from the store (another node changed a definition of this kind). */
+  refresh(): Promise<void> {
+    return this.reload();
   }
 
   private async reload(): Promise<void> {
-    this.definitions = await this.repository.list();
+    const generation = ++this.generation;
+    const definitions = await this.repository.list();
+    if (generation === this.generation) this.definitions = definitions;
+  }
+
+  private async announce(id: string): Promise<void> {
+    if (this.invalidation) await this.invalidation.service.changed(this.invalidation.kind, id);
   }
 
   /**
