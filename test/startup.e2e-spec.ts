@@ -48,6 +48,16 @@ describe('startup with an invalid environment', () => {
     expect(stderr).toContain(key);
     expect(stderr).toContain('Invalid configuration');
   });
+
+  it.concurrent('refuses REDIS_URL with a SQLite store, naming both variables', async () => {
+    const { code, stderr } = await runMain({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      // Refused before anything is opened.
+      DATABASE_URL: 'file:./data/never-opened.db',
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/REDIS_URL.*DATABASE_URL/);
+  });
 });
 
 describe('startup with an invalid value in .env', () => {
