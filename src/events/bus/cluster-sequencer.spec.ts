@@ -141,6 +141,37 @@ describe('ClusterSequencer', () => {
     expect(listened).toEqual(['remote-1']);
   });
 
+  it('queues a local event that arrives while older events are being read, behind them', async () => {
+    log.add(1, 2);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const read = log.readRange.bind(log);
+    jest.spyOn(log, 'readRange').mockImplementation(async (after, through, limit) => {
+      await gate;
+      return read(after, through, limit);
+    });
+    sequencer.committed(2);
+    broadcaster.publish(local(3));
+    broadcaster.publish(local(4));
+    expect(all).toEqual([]);
+    release();
+    await settle();
+    expect(all).toEqual(['remote-1', 'remote-2', 'local-3', 'local-4']);
+    expect(listened).toEqual(['local-3', 'local-4']);
+    expect(announced).toEqual([3, 4]);
+  });
+
+  it('retries a failed read on the next announcement', async () => {
+    log.add(1);
+    jest.spyOn(log, 'readRange').mockRejectedValueOnce(new Error('connection lost'));
+    sequencer.committed(1);
+    await settle();
+    expect(all).toEqual([]);
+    sequencer.committed(1);
+    await settle();
+    expect(all).toEqual(['remote-1']);
+  });
+
   it('ignores an announcement of what was delivered already', async () => {
     broadcaster.publish(local(1));
     sequencer.committed(1);
