@@ -138,7 +138,9 @@ export class EventBusService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private updateUp(): void {
-    const up = this.publisher?.status === 'ready' && this.subscriber?.status === 'ready';
+    // Shut down: the connections' last events are no news.
+    if (this.publisher === null || this.subscriber === null) return;
+    const up = this.publisher.status === 'ready' && this.subscriber.status === 'ready';
     if (up === this.up) return;
     this.up = up;
     this.brokerUpGauge.set({ broker: 'redis' }, up ? 1 : 0);
