@@ -1,9 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
 import { EscalationScheduler } from '../src/escalation/escalation.scheduler';
 import { EventLogRetentionRepository } from '../src/events/event-log-retention.repository';
 import { EventLogRetentionService } from '../src/events/event-log-retention.service';
+import { RunStatus, RunTrigger, type PlaybookRun } from '../src/playbooks/playbook';
+import { LEASE_RENEW_MS, RUN_LEASE_MS } from '../src/playbooks/playbook-runner.service';
+import { PlaybookRunsRepository } from '../src/playbooks/playbook-runs.repository';
 import { eventually } from './support/eventually';
 import { createIncident } from './support/fixtures';
 import { HttpReceiver } from './support/http-receiver';
@@ -165,6 +168,48 @@ describeIfPostgres('work done once per cluster (two nodes on one PostgreSQL data
       oldest_sequence: before.head_sequence - 9,
       head_sequence: before.head_sequence,
     });
+  });
+
+  it('interrupts a playbook run once its node stopped renewing its lease, on one node only', async () => {
+    const clockA = new ManualClock(START);
+    const clockB = new ManualClock(START);
+    const a = await node(clockA);
+    const b = await node(clockB);
+    const incident = await createIncident(a.baseUrl);
+    // A run left running by a third node that died at START: its lease runs out RUN_LEASE_MS later.
+    const run: PlaybookRun = {
+      id: randomUUID(),
+      incident_id: incident.id,
+      playbook_id: randomUUID(),
+      playbook_name: 'left-behind',
+      trigger: RunTrigger.Automatic,
+      triggered_by: 'playbook-engine',
+      status: RunStatus.Running,
+      success: null,
+      error: null,
+      actions_executed: 0,
+      created_at: START,
+      started_at: START,
+      finished_at: null,
+      steps: [],
+      definition: [],
+    };
+    await a.app
+      .get(PlaybookRunsRepository)
+      .insert(run, new Date(Date.parse(START) + RUN_LEASE_MS).toISOString());
+    const status = async (): Promise<string> =>
+      ((await request(b.baseUrl).get(`/v1/playbook-runs/${run.id}`).expect(200)).body as PlaybookRun).status;
+
+    // Both nodes look for abandoned runs every LEASE_RENEW_MS: within the lease, they leave it alone.
+    await Promise.all([clockA.advance(RUN_LEASE_MS - 1000), clockB.advance(RUN_LEASE_MS - 1000)]);
+    expect(await status()).toBe('running');
+
+    await Promise.all([clockA.advance(LEASE_RENEW_MS + 1000), clockB.advance(LEASE_RENEW_MS + 1000)]);
+    await eventually(async () => (await status()) === 'failed', 5000, 'the abandoned run interrupted');
+    const stored = (await request(b.baseUrl).get(`/v1/playbook-runs/${run.id}`).expect(200))
+      .body as PlaybookRun;
+    expect(stored).toMatchObject({ success: false, error: 'interrupted: its node stopped during the run' });
+    expect((await eventTypes(b, incident.id)).filter((t) => t === 'playbook_completed')).toHaveLength(1);
   });
 });
 

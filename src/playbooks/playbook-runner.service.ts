@@ -33,12 +33,24 @@ import { PlaybookRunsRepository } from './playbook-runs.repository';
 export const PLAYBOOK_ACTOR = 'playbook-engine';
 /** At shutdown, how long runs get to record that they were interrupted. */
 const SHUTDOWN_WAIT_MS = 3000;
+/**
+ * PostgreSQL (several nodes): how long a node's lease on its unfinished runs lasts, and how often it renews them and
+ * looks for runs whose lease expired (their node stopped or died), which it interrupts.
+ */
+export const RUN_LEASE_MS = 30_000;
+export const LEASE_RENEW_MS = 10_000;
 
 /**
  * Runs playbooks on incidents. Runs of one incident execute one after another (in the order they were queued);
  * runs of different incidents run concurrently. Each run is stored with per-step results and publishes
  * `playbook_started`, one `playbook_action_executed` per executed step and `playbook_completed`; the first step
  * that still fails after its retries fails the run (`success: false`, the reason in the run's `error`).
+ *
+ * A run is started by the node that committed the event that triggers it (or took the request), and runs there to
+ * the end (retries and timeouts are that node's timers). With several nodes on one PostgreSQL database, each node
+ * holds a lease on its unfinished runs (RUN_LEASE_MS, renewed every LEASE_RENEW_MS); a run whose lease expired
+ * (its node stopped or died) is interrupted by whichever node finds it first (a conditional update picks one). On
+ * SQLite one process serves the file: at start, every unfinished run is one this process left behind.
  */
 @Injectable()
 export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -46,6 +58,9 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
   private readonly queues = new Map<string, { queue: SerialQueue; pending: number }>();
   private readonly running = new Set<Promise<void>>();
   private readonly shutdown = new AbortController();
+  /** The runs this node queued and has not finished: the ones whose lease it renews (PostgreSQL). */
+  private readonly owned = new Set<string>();
+  private leaseTimer: Timer | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -57,8 +72,16 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
     zeroSeries(executions, { outcome: Object.values(PlaybookOutcome) });
   }
 
-  /** Runs left queued or running by a crash or a restart are failed (and announced) rather than left hanging. */
+  /**
+   * Runs left queued or running by a crash or a restart are failed (and announced) rather than left hanging: on
+   * SQLite all of them at start; on PostgreSQL those whose lease expired, at start and every LEASE_RENEW_MS.
+   */
   async onApplicationBootstrap(): Promise<void> {
+    if (this.runs.leased) {
+      await this.interruptAbandoned();
+      this.leaseTimer = this.clock.setInterval(() => void this.leaseRound(), LEASE_RENEW_MS);
+      return;
+    }
     for (const run of await this.runs.unfinished()) {
       await this.complete(run, false, 'interrupted: the server restarted during the run').catch(
         (error: unknown) => this.logger.warn(`could not close interrupted run ${run.id}: ${describe(error)}`),
@@ -67,6 +90,8 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.leaseTimer?.cancel();
+    this.leaseTimer = undefined;
     this.shutdown.abort(new Error('interrupted: the server is shutting down'));
     let timer: Timer | undefined;
     await Promise.race([
@@ -131,11 +156,38 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
       })),
       definition: playbook.steps,
     };
-    await this.runs.insert(run);
+    await this.runs.insert(run, this.runs.leased ? this.leaseUntil() : null);
     // The answer is the run as queued; the runner goes on mutating its own copy.
     const queued = structuredClone(run);
     this.enqueue(run);
     return queued;
+  }
+
+  private leaseUntil(): string {
+    return new Date(this.clock.now() + RUN_LEASE_MS).toISOString();
+  }
+
+  /** Renews this node's leases, then interrupts the runs whose lease expired. */
+  private async leaseRound(): Promise<void> {
+    if (this.shutdown.signal.aborted) return;
+    try {
+      await this.runs.renewLeases([...this.owned], this.leaseUntil());
+      await this.interruptAbandoned();
+    } catch (error) {
+      this.logger.warn(`playbook run leases: ${describe(error)}`);
+    }
+  }
+
+  /** Interrupts the unfinished runs whose lease expired (another node's, or this node's before a restart). */
+  private async interruptAbandoned(): Promise<void> {
+    const now = this.clock.nowIso();
+    for (const run of await this.runs.abandoned(now)) {
+      if (this.owned.has(run.id)) continue;
+      if (!(await this.runs.claimAbandoned(run.id, now, this.leaseUntil()))) continue;
+      await this.complete(run, false, 'interrupted: its node stopped during the run').catch(
+        (error: unknown) => this.logger.warn(`could not close interrupted run ${run.id}: ${describe(error)}`),
+      );
+    }
   }
 
   private enqueue(run: PlaybookRun): void {
@@ -145,6 +197,7 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
       this.queues.set(run.incident_id, entry);
     }
     entry.pending += 1;
+    this.owned.add(run.id);
     const current = entry;
     const done = current.queue
       .push(() => this.execute(run))
@@ -155,6 +208,7 @@ export class PlaybookRunnerService implements OnApplicationBootstrap, BeforeAppl
         await this.complete(run, false, `internal error: ${message}`).catch(() => undefined);
       })
       .finally(() => {
+        this.owned.delete(run.id);
         this.running.delete(done);
         current.pending -= 1;
         if (current.pending === 0) this.queues.delete(run.incident_id);

@@ -8,8 +8,59 @@ import { PlaybookRun, RunStatus } from './playbook';
 export class PlaybookRunsRepository {
   constructor(private readonly database: DatabaseService) {}
 
-  async insert(run: PlaybookRun, executor: Executor = this.database.db): Promise<void> {
-    await executor.insertInto('playbook_runs').values(toRow(run)).execute();
+  /** Whether runs are leased: on PostgreSQL, where several nodes may share the database. */
+  get leased(): boolean {
+    return this.database.dialect === 'postgres';
+  }
+
+  /** Stores a new run, leased until `leaseUntil` by the node that will run it. */
+  async insert(
+    run: PlaybookRun,
+    leaseUntil: string | null = null,
+    executor: Executor = this.database.db,
+  ): Promise<void> {
+    await executor
+      .insertInto('playbook_runs')
+      .values({ ...toRow(run), lease_until: leaseUntil })
+      .execute();
+  }
+
+  /** Extends the lease of these runs (this node's, still unfinished) to `until`. */
+  async renewLeases(ids: readonly string[], until: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.database.db
+      .updateTable('playbook_runs')
+      .set({ lease_until: until })
+      .where('id', 'in', ids)
+      .where('status', 'in', [RunStatus.Queued, RunStatus.Running])
+      .execute();
+  }
+
+  /** Unfinished runs whose lease expired at `now` (or that were never leased): their node stopped or died. */
+  async abandoned(now: string): Promise<PlaybookRun[]> {
+    const rows = await this.database.db
+      .selectFrom('playbook_runs')
+      .select('document')
+      .where('status', 'in', [RunStatus.Queued, RunStatus.Running])
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .orderBy('created_at', 'asc')
+      .execute();
+    return rows.map((r) => JSON.parse(r.document) as PlaybookRun);
+  }
+
+  /**
+   * Takes over an abandoned run (its lease still expired at `now`) until `until`: true for the one node whose
+   * conditional update matched, so that a run is interrupted once however many nodes find it abandoned.
+   */
+  async claimAbandoned(id: string, now: string, until: string): Promise<boolean> {
+    const result = await this.database.db
+      .updateTable('playbook_runs')
+      .set({ lease_until: until })
+      .where('id', '=', id)
+      .where('status', 'in', [RunStatus.Queued, RunStatus.Running])
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async update(run: PlaybookRun, executor: Executor = this.database.db): Promise<void> {

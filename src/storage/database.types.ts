@@ -81,6 +81,8 @@ export interface PlaybookRunsTable {
   created_at: string;
   finished_at: string | null;
   document: string;
+  /** Until when the node running it holds it (PostgreSQL; null: not leased, e.g. stored before 0010). */
+  lease_until: string | null;
 }
 
 /** API keys: the SHA-256 (hex) of the key, never the key; `scopes` and `constraint_filter` are JSON text. */

@@ -315,6 +315,16 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
         await db.schema.dropTable('silences').execute();
       },
     },
+    // Several nodes on one PostgreSQL database: a queued or running playbook run is leased by the node running it
+    // (renewed while it runs); another node interrupts it once the lease expired (its node stopped or died).
+    '0010_cluster_leases': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('playbook_runs').addColumn('lease_until', 'varchar(40)').execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('playbook_runs').dropColumn('lease_until').execute();
+      },
+    },
   };
 }
 
