@@ -6,11 +6,17 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { ApiKeysService } from '../src/auth/api-keys.service';
 import { AuthenticationFailedError } from '../src/auth/principal';
+import {
+  DefinitionInvalidationService,
+  LISTENER_APPLICATION_NAME,
+  RECONNECT_MIN_MS,
+} from '../src/cluster/definition-invalidation.service';
 import { EscalationPoliciesService } from '../src/escalation/escalation-policies.service';
 import { NotificationChannelsService } from '../src/notifications/notification-channels.service';
 import { PlaybooksService } from '../src/playbooks/playbooks.service';
 import { SilencesService } from '../src/silences/silences.service';
 import { eventually } from './support/eventually';
+import { ManualClock } from './support/manual-clock';
 import { alertBody, createIncident, makeIncident } from './support/fixtures';
 import { describeIfPostgres, postgresDatabaseUrl, TEST_DATABASE_URL } from './support/postgres';
 import { startTestApp, TestApp } from './support/test-app';
@@ -30,8 +36,12 @@ describeIfPostgres(
     const apps: TestApp[] = [];
     const clients: WsTestClient[] = [];
 
-    const node = async (overrides: Record<string, string> = {}): Promise<TestApp> => {
-      const app = await startTestApp({ DATABASE_URL: postgresDatabaseUrl(database), ...overrides });
+    const node = async (overrides: Record<string, string> = {}, clock?: ManualClock): Promise<TestApp> => {
+      const app = await startTestApp(
+        { DATABASE_URL: postgresDatabaseUrl(database), ...overrides },
+        undefined,
+        clock ? { clock } : {},
+      );
       apps.push(app);
       return app;
     };
@@ -156,6 +166,32 @@ describeIfPostgres(
       expect(await client.next('closing')).toEqual({ type: 'closing', reason: 'unauthorized' });
       expect((await client.waitClosed()).code).toBe(4001);
       expect(knows(keysB, streamer.key)).toBe(false);
+    });
+
+    it('listens again after its connection is dropped, and hears the changes made after that', async () => {
+      const a = await node();
+      const clockB = new ManualClock(Date.now());
+      const b = await node({}, clockB);
+      const listener = b.app.get(DefinitionInvalidationService);
+      expect(listener.listening).toBe(true);
+
+      await admin(
+        `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${database}' and application_name = '${LISTENER_APPLICATION_NAME}'`,
+      );
+      await eventually(() => !listener.listening, 5000, 'node B to notice its listener dropped');
+      // The reconnection waits RECONNECT_MIN_MS of B's clock.
+      await clockB.advance(RECONNECT_MIN_MS);
+      await eventually(() => listener.listening, 5000, 'node B to listen again');
+
+      await request(a.baseUrl)
+        .post('/v1/escalation-policies')
+        .send({ name: 'after-reconnect', levels: [{ level: 1, delay_minutes: 60 }] })
+        .expect(201);
+      await eventually(
+        () => b.app.get(EscalationPoliciesService).anyEnabled,
+        5000,
+        'node B to hear of the policy',
+      );
     });
   },
 );

@@ -12,6 +12,9 @@ export const DEFINITIONS_CHANNEL = 'llm_im_definitions';
 export const RECONNECT_MIN_MS = 500;
 export const RECONNECT_MAX_MS = 30_000;
 
+/** The listening connection's application_name (pg_stat_activity), so that an operator can tell it apart. */
+export const LISTENER_APPLICATION_NAME = 'llm-im-definitions';
+
 /** Reloads one kind of definition from the store into its owner's memory. */
 export type Refresh = () => Promise<void>;
 
@@ -46,6 +49,11 @@ export class DefinitionInvalidationService implements OnApplicationBootstrap, On
     this.url = config.database.url;
   }
 
+  /** Whether this node hears the other nodes' changes now (PostgreSQL: the listening connection is up). */
+  get listening(): boolean {
+    return this.client !== null;
+  }
+
   /** Called by a cache's owner (once, at construction) with how to reload its kind. */
   register(kind: DefinitionKind, refresh: Refresh): void {
     this.refreshers.set(kind, refresh);
@@ -77,7 +85,7 @@ export class DefinitionInvalidationService implements OnApplicationBootstrap, On
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.url });
+    const client = new Client({ connectionString: this.url, application_name: LISTENER_APPLICATION_NAME });
     let lost = false;
     const onLost = (error: unknown): void => {
       if (lost) return;
