@@ -12,10 +12,11 @@ const IN_FLIGHT_PER_NODE = 16;
  * one PostgreSQL database and write concurrently while a reader polls `GET /v1/events?after_sequence=<last seen>` on
  * one of them: no event may become visible below the last sequence the reader saw (it would be skipped for good).
  *
- * To make a reordering near certain without the publisher's append lock, a test-only trigger sleeps a random few
- * milliseconds after every insert into event_log, inside the inserting transaction: between drawing its sequences
- * and committing them, so that two nodes' transactions overlap and commit in random order. Checked: with the lock
- * disabled the reader misses events on every run.
+ * To make a reordering near certain without the publisher's append lock, a test-only trigger sleeps 30 ms after an
+ * insert into event_log whose first sequence is odd, inside the inserting transaction (between drawing the sequences
+ * and committing them): the other node's next append, drawn later with an even first sequence, commits first, and
+ * the readers, polling side by side, see it before the older one. With the lock, the other node waits for that
+ * commit before it draws its sequences. Checked: with the lock switched off, every run of 10 failed.
  */
 describeIfPostgres('event log sequence across two nodes (PostgreSQL)', () => {
   const database = `llm_im_test_${randomBytes(6).toString('hex')}`;
@@ -39,8 +40,11 @@ describeIfPostgres('event log sequence across two nodes (PostgreSQL)', () => {
     await admin(
       url,
       `create function test_slow_append() returns trigger language plpgsql as $$
-         begin perform pg_sleep(random() * 0.01); return null; end $$;
-       create trigger test_slow_append after insert on event_log
+         begin
+           if (select min(sequence) from appended) % 2 = 1 then perform pg_sleep(0.03); end if;
+           return null;
+         end $$;
+       create trigger test_slow_append after insert on event_log referencing new table as appended
          for each statement execute function test_slow_append();`,
     );
 
@@ -49,33 +53,45 @@ describeIfPostgres('event log sequence across two nodes (PostgreSQL)', () => {
       writing = false;
     });
 
-    const reader = nodes[0].baseUrl;
-    const seen: number[] = [];
-    let polls = 0;
-    let last = 0;
-    const poll = async (): Promise<number> => {
-      const page = await readPage(reader, last);
-      polls += 1;
-      seen.push(...page);
-      if (page.length > 0) last = page[page.length - 1];
+    // Readers polling side by side (two on each node), each from its own last seen sequence: more chances to poll
+    // between two commits that came out of order.
+    const readers = [0, 1, 0, 1].map((n) => ({
+      baseUrl: nodes[n].baseUrl,
+      seen: [] as number[],
+      last: 0,
+      polls: 0,
+    }));
+    const poll = async (reader: (typeof readers)[number]): Promise<number> => {
+      const page = await readPage(reader.baseUrl, reader.last);
+      reader.polls += 1;
+      reader.seen.push(...page);
+      if (page.length > 0) reader.last = page[page.length - 1];
       return page.length;
     };
-    while (writing) await poll();
+    await Promise.all(
+      readers.map(async (reader) => {
+        while (writing) await poll(reader);
+      }),
+    );
     await writers;
-    while ((await poll()) > 0);
+    for (const reader of readers) while ((await poll(reader)) > 0);
 
-    // Everything stored, read from the start: exactly what the polls saw, in the same order.
+    // Everything stored, read from the start: exactly what each reader's polls saw, in the same order.
     const stored: number[] = [];
-    for (let page = await readPage(reader, 0); page.length > 0;) {
+    for (let page = await readPage(nodes[0].baseUrl, 0); page.length > 0;) {
       stored.push(...page);
-      page = await readPage(reader, page[page.length - 1]);
+      page = await readPage(nodes[0].baseUrl, page[page.length - 1]);
     }
     expect(stored.length).toBeGreaterThanOrEqual(2 * ALERTS_PER_NODE);
-    expect(polls).toBeGreaterThan(10);
-    expect(seen.filter((s) => !stored.includes(s))).toEqual([]);
-    expect(stored.filter((s) => !seen.includes(s))).toEqual([]);
-    expect(seen).toEqual(stored);
-  }, 60_000);
+    for (const reader of readers) {
+      expect(reader.polls).toBeGreaterThan(10);
+      const storedSet = new Set(stored);
+      const seenSet = new Set(reader.seen);
+      expect(reader.seen.filter((s) => !storedSet.has(s))).toEqual([]);
+      expect(stored.filter((s) => !seenSet.has(s))).toEqual([]);
+      expect(reader.seen).toEqual(stored);
+    }
+  }, 120_000);
 });
 
 /** POSTs ALERTS_PER_NODE new alerts to a node, IN_FLIGHT_PER_NODE at a time. */
