@@ -47,6 +47,8 @@ describeIfPostgres('work done once per cluster (two nodes on one PostgreSQL data
    * finish (real database I/O) before its clock moves on, so that every node arms its timer for the level and fires.
    */
   const pastDue = async (...nodes: [TestApp, ManualClock][]): Promise<void> => {
+    // Each node's scan at start (and the attachment) armed its timer before the clocks move.
+    await Promise.all(nodes.map(([app]) => escalationIdle(app)));
     for (const step of [SCAN_MS, SCAN_MS + 1000]) {
       await Promise.all(nodes.map(([, clock]) => clock.advance(step)));
       await Promise.all(nodes.map(([app]) => escalationIdle(app)));
