@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
+import { EscalationStatesRepository } from '../src/escalation/escalation-states.repository';
 import { EscalationScheduler } from '../src/escalation/escalation.scheduler';
+import { DatabaseService } from '../src/storage/database.service';
 import { EventLogRetentionRepository } from '../src/events/event-log-retention.repository';
 import { EventLogRetentionService } from '../src/events/event-log-retention.service';
 import { RunStatus, RunTrigger, type PlaybookRun } from '../src/playbooks/playbook';
@@ -146,6 +148,28 @@ describeIfPostgres('work done once per cluster (two nodes on one PostgreSQL data
       'P0',
     );
     expect((await eventTypes(b, incident.id)).filter((t) => t === 'escalated')).toHaveLength(1);
+  });
+
+  it('keeps the first escalation when a second node attaches the same incident (both reconciling at start)', async () => {
+    const a = await node(new ManualClock(START));
+    const incident = await createIncident(a.baseUrl);
+    const states = a.app.get(EscalationStatesRepository);
+    const db = a.app.get(DatabaseService).db;
+    const state = (policyId: string) => ({
+      incident_id: incident.id,
+      policy_id: policyId,
+      status: 'active' as const,
+      level_index: 0,
+      repeat_round: 0,
+      next_due_at: START,
+      started_at: START,
+      updated_at: START,
+      stop_reason: null,
+    });
+    const first = randomUUID();
+    expect(await states.insert(state(first), db)).toBe(true);
+    expect(await states.insert(state(randomUUID()), db)).toBe(false);
+    expect((await states.get(incident.id))?.policy_id).toBe(first);
   });
 
   it('prunes the event log on one node at a time: a node finding another pruning skips its round', async () => {

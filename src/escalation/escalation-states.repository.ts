@@ -29,8 +29,17 @@ export class EscalationStatesRepository {
     return row ? (row as EscalationState) : undefined;
   }
 
-  async insert(state: EscalationState, executor: Executor): Promise<void> {
-    await executor.insertInto('escalation_states').values(state).execute();
+  /**
+   * Stores a new escalation; false when the incident already has one (another node attached it meanwhile, e.g. two
+   * nodes reconciling at start), which is kept.
+   */
+  async insert(state: EscalationState, executor: Executor): Promise<boolean> {
+    const result = await executor
+      .insertInto('escalation_states')
+      .values(state)
+      .onConflict((oc) => oc.column('incident_id').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
   async delete(incidentId: string, executor: Executor): Promise<void> {

@@ -127,7 +127,7 @@ export class EscalationEngine implements OnApplicationBootstrap {
       if (existing && (!restart || existing.status === EscalationStatus.Active)) return false;
       if (existing) await this.states.delete(incident.id, tx);
       const now = this.clock.nowIso();
-      await this.states.insert(
+      return this.states.insert(
         {
           incident_id: incident.id,
           policy_id: policy.id,
@@ -141,7 +141,6 @@ export class EscalationEngine implements OnApplicationBootstrap {
         },
         tx,
       );
-      return true;
     });
     if (attached) this.scheduler.dueAt(dueAt);
   }
