@@ -150,6 +150,29 @@ describeIfPostgres('work done once per cluster (two nodes on one PostgreSQL data
     expect((await eventTypes(b, incident.id)).filter((t) => t === 'escalated')).toHaveLength(1);
   });
 
+  it('stops an escalation attached on one node when the incident is acknowledged on another', async () => {
+    const a = await node(new ManualClock(START));
+    await request(a.baseUrl)
+      .post('/v1/escalation-policies')
+      .send({ name: 'once-ack', levels: [{ level: 1, delay_minutes: 5 }] })
+      .expect(201);
+    const b = await node(new ManualClock(START));
+    const incident = await createIncident(a.baseUrl);
+    const escalation = async (): Promise<string> =>
+      (await request(b.baseUrl).get(`/v1/incidents/${incident.id}/escalation`)).body.status as string;
+    await eventually(async () => (await escalation()) === 'active', 5000, 'the escalation stored');
+
+    await request(b.baseUrl)
+      .post(`/v1/incidents/${incident.id}/acknowledge`)
+      .send({ actor: 'bob' })
+      .expect(200);
+    await eventually(
+      async () => (await escalation()) === 'stopped',
+      5000,
+      'the escalation stopped by node B',
+    );
+  });
+
   it('keeps the first escalation when a second node attaches the same incident (both reconciling at start)', async () => {
     const a = await node(new ManualClock(START));
     const incident = await createIncident(a.baseUrl);

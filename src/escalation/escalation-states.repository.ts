@@ -8,6 +8,14 @@ import { EscalationState, EscalationStatus, StopReason } from './escalation-poli
 export class EscalationStatesRepository {
   constructor(private readonly database: DatabaseService) {}
 
+  /**
+   * Whether other nodes may write escalations too (PostgreSQL): then this node's memory of which incidents have an
+   * active escalation misses those another node attached.
+   */
+  get shared(): boolean {
+    return this.database.dialect === 'postgres';
+  }
+
   async get(incidentId: string, executor: Executor = this.database.db): Promise<EscalationState | undefined> {
     const row = await executor
       .selectFrom('escalation_states')

@@ -107,7 +107,9 @@ export class EscalationEngine implements OnApplicationBootstrap {
 
   /** An incident changed: acknowledging, resolving or closing it stops its escalation. */
   incidentChanged(incident: Incident): void {
-    if (!this.scheduler.running || !this.active.has(incident.id) || incident.state === 'Detected') return;
+    if (!this.scheduler.running || incident.state === 'Detected') return;
+    // Another node may have attached it (PostgreSQL): the stored escalation is checked whatever this node knows.
+    if (!this.active.has(incident.id) && !this.states.shared) return;
     this.scheduler.enqueue(() => this.stopIfDone(incident.id));
   }
 
