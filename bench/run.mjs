@@ -16,8 +16,9 @@ import { mintBenchAuth, parseTarget, REPO_ROOT } from './lib/servers.mjs';
 
 const HELP = `usage: npm run bench -- [options]
 
-  --scenario LIST    scenarios to run, comma-separated: a, b, c, d (= d0 + d1k), d0, d1k, replay   [a,b,c,d]
-                     (replay runs against product targets only)
+  --scenario LIST    scenarios to run, comma-separated: a, b, c, d (= d0 + d1k), d0, d1k, replay, cluster
+                     [a,b,c,d] (replay and cluster run against product targets only; cluster needs PostgreSQL,
+                     BENCH_PG_URL [postgres://root@127.0.0.1:5432], and redis-server, BENCH_REDIS_SERVER)
   --targets LIST     product, ref-send, ref-coalesce, ref-cork, each optionally +deflate and/or +auth
                      (+auth: the product runs with AUTH_MODE=required; requests carry the run's JWT)
                                                                [ref-send,ref-coalesce,product]
@@ -338,7 +339,10 @@ async function main() {
       // Alternate the order so that no target always runs first (or last) on a machine whose load drifts.
       const ordered = repeat % 2 === 0 ? options.targets : [...options.targets].reverse();
       // The reference servers keep no event log: the replay scenario runs against the product only.
-      const targets = scenario.kind === 'replay' ? ordered.filter((t) => t.kind === 'product') : ordered;
+      const targets =
+        scenario.kind === 'replay' || scenario.kind === 'cluster'
+          ? ordered.filter((t) => t.kind === 'product')
+          : ordered;
       if (targets.length === 0) process.stderr.write('  no product target: skipped\n');
       for (const target of targets) {
         const started = Date.now();
@@ -380,6 +384,15 @@ function summary(r) {
       `${r.baseline.latencyMs.p99} ms without, ${window.latencyMs.p99} ms during the replay ` +
       `(${window.p99Ratio}×); RSS ${(window.resources.rssBeforeBytes / 2 ** 20).toFixed(0)} → peak ` +
       `${(window.resources.rssPeakBytes / 2 ** 20).toFixed(0)} MB`
+    );
+  }
+  if (r.kind === 'cluster') {
+    const c = r.summary;
+    const ing = (k) => r.phases[k]?.alerts?.answeredPerSec;
+    return (
+      `p99 ${c.singleP99Ms} ms single, ${c.twoP99Ms} ms A→B (${c.p99Ratio}×); µs CPU/alert single ` +
+      `${c.singleUsPerAlert}, A ${c.nodeAUsPerAlert}, B ${c.nodeBUsPerAlert}; ingest ${ing('singleIngest')} ` +
+      `alerts/s single, ${ing('twoIngest')} two nodes`
     );
   }
   if (r.kind === 'idle') {

@@ -10,6 +10,7 @@ function keyMetric(r) {
   if (r.kind === 'fanout') return r.deliveries.perSec;
   if (r.kind === 'idle') return -(r.server.rssPerClientBytes ?? Infinity);
   if (r.kind === 'replay') return r.withReplay.replay.eventsPerSec;
+  if (r.kind === 'cluster') return -(r.summary?.p99Ratio ?? Infinity);
   return r.alerts.answeredPerSec;
 }
 
@@ -55,6 +56,7 @@ export function markdownReport(run) {
       if (scenario.kind === 'fanout') lines.push(...fanoutTable(ok));
       else if (scenario.kind === 'idle') lines.push(...idleTable(ok));
       else if (scenario.kind === 'replay') lines.push(...replayTables(ok));
+      else if (scenario.kind === 'cluster') lines.push(...clusterTables(ok, run));
       else lines.push(...ingestTable(ok));
     }
     const notes = [
@@ -207,9 +209,72 @@ function sizeLine(s) {
       'sent between the resuming subscribe and its `replay_complete`.'
     );
   }
+  if (s.kind === 'cluster') {
+    return (
+      `Fan-out: ${s.clients} subscribers (${s.matching} matching), ${s.rate} alerts/s open loop for ${s.durationS} s after ` +
+      `${s.warmupS} s warm-up, (1) on one node on PostgreSQL (no Redis), (2) alerts posted to node A, subscribers on ` +
+      `node B, both on one fresh PostgreSQL database and one Redis. Ingestion: no subscribers, ${s.concurrency} requests ` +
+      `in flight (split evenly over the nodes) for ${s.durationS} s, ${Math.round(s.duplicateShare * 100)} % duplicates.`
+    );
+  }
   if (s.kind === 'idle')
     return `${s.clients} clients (${s.matching} with a matching subscription), held ${s.durationS} s.`;
   return `${s.clients} subscribers (${s.matching} matching), ${s.concurrency} requests in flight for ${s.durationS} s after ${s.warmupS} s warm-up, ${Math.round(s.duplicateShare * 100)} % duplicates.`;
+}
+
+function clusterTables(records, run) {
+  const rows = [];
+  for (const r of records) {
+    const { singleFanout: s, twoFanout: t, singleIngest: si, twoIngest: ti } = r.phases;
+    const c = r.summary;
+    const lossOf = (p) =>
+      `${p.deliveries.lost} / ${p.deliveries.duplicated} / ${p.deliveries.misdelivered} / ${p.deliveries.outOfOrder}`;
+    rows.push(
+      '| fan-out | deliveries/s | p50 ms | p99 ms | max ms | lost / dup / misdelivered / out of order | node CPU (subscribers) | publisher node CPU | µs CPU/alert (subscribers) | µs CPU/alert (publisher) | µs CPU/delivery | generator CPU | other CPU |',
+      '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+      `| 1 node | ${fmt(s.deliveries.perSec)} | ${fmt(s.latencyMs.p50)} | ${fmt(s.latencyMs.p99)} | ${fmt(s.latencyMs.max)} | ${lossOf(s)} | ` +
+        `${fmt(s.cpu.serverPct)} % | (same) | ${fmt(c.singleUsPerAlert)} | (same) | ${fmt(s.cpu.serverUsPerDelivery)} | ${fmt(s.cpu.generatorPct)} % | ${fmt(s.cpu.otherPct)} % |`,
+      `| A → B | ${fmt(t.deliveries.perSec)} | ${fmt(t.latencyMs.p50)} | ${fmt(t.latencyMs.p99)} | ${fmt(t.latencyMs.max)} | ${lossOf(t)} | ` +
+        `B ${fmt(t.cpu.serverPct)} % | A ${fmt(t.cpu.peers[0].serverPct)} % | ${fmt(c.nodeBUsPerAlert)} | ${fmt(c.nodeAUsPerAlert)} | ${fmt(t.cpu.serverUsPerDelivery)} | ${fmt(t.cpu.generatorPct)} % | ${fmt(t.cpu.otherPct)} % |`,
+      '',
+      `p99 A → B / 1 node: **${fmt(c.p99Ratio)}×** (target ≤ 1.5×: ${c.p99Ratio !== null && c.p99Ratio <= 1.5 ? 'met' : '**not met**'}). ` +
+        `Node B only relays: ${fmt(c.nodeBUsPerAlert)} µs CPU per event (log read after Redis's message + fan-out to ` +
+        `${t.connect.ok} subscribers). Broker hop, (A + B) − 1 node: ${fmt(c.hopUsPerAlert)} µs CPU per event.`,
+      '',
+    );
+    const d0 = run.results.find((x) => x.scenario === 'd0' && x.ok && x.target === r.target);
+    rows.push(
+      '| ingestion (32 in flight) | alerts/s answered | new incidents/s | errors | POST p50 ms | POST p99 ms | server CPU | µs CPU/alert | other CPU |',
+      '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    );
+    const ingestRow = (name, p, cpuText, perAlert) => {
+      const errors = Object.values(p.alerts.errors).reduce((sum, n) => sum + n, 0);
+      return (
+        `| ${name} | ${fmt(p.alerts.answeredPerSec)} | ${fmt(p.alerts.acceptedPerSec)} | ${errors} | ` +
+        `${fmt(p.alerts.postLatencyMs.p50)} | ${fmt(p.alerts.postLatencyMs.p99)} | ${cpuText} | ${perAlert} | ${fmt(p.cpu.otherPct)} % |`
+      );
+    };
+    if (d0)
+      rows.push(
+        ingestRow('SQLite, 1 node (d0)', d0, `${fmt(d0.cpu.serverPct)} %`, fmt(d0.cpu.serverUsPerAlert)),
+      );
+    rows.push(
+      ingestRow('PostgreSQL, 1 node', si, `${fmt(si.cpu.serverPct)} %`, fmt(si.cpu.serverUsPerAlert)),
+    );
+    rows.push(
+      ingestRow(
+        'PostgreSQL, 2 nodes',
+        ti,
+        `A ${fmt(ti.cpu.serverPct)} % + B ${fmt(ti.cpu.peers[0].serverPct)} %`,
+        `${fmt(ti.cpu.serverUsPerAlert + ti.cpu.peers[0].serverUsPerAlert)} (both)`,
+      ),
+    );
+    rows.push(
+      '',
+      "Other CPU: the machine's busy time not spent by the product node(s) or the generator (PostgreSQL and Redis count here).",
+    );
+  }
+  return rows;
 }
 
 function fanoutTable(records) {

@@ -2,6 +2,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { AlertPoster } from './alerts.mjs';
+import { runCluster } from './cluster.mjs';
 import { LIVE_FILTERS, ReplayRun } from './replay.mjs';
 import { cpuFigures, round, snapshot } from './measure.mjs';
 import { monotonicUs, readRss, sleep } from './proc.mjs';
@@ -56,6 +57,17 @@ export const SCENARIOS = {
     duplicateShare: 0.1,
     durationS: 15,
   },
+  cluster: {
+    kind: 'cluster',
+    title:
+      '(cluster) PostgreSQL: 1 node against 2 nodes + Redis (alerts to A, 1,000 subscribers on B), 100 alerts/s; ingestion',
+    clients: 1000,
+    matchShare: 1,
+    rate: 100,
+    durationS: 15,
+    concurrency: 32,
+    duplicateShare: 0.1,
+  },
   replay: {
     kind: 'replay',
     title:
@@ -83,7 +95,7 @@ export function expandScenarioIds(list) {
 /** Applies the CLI's scale, quick mode and overrides to a scenario definition. */
 export function sizeScenario(id, options) {
   const base = SCENARIOS[id];
-  if (!base) throw new Error(`unknown scenario ${id} (a, b, c, d, d0, d1k, replay)`);
+  if (!base) throw new Error(`unknown scenario ${id} (a, b, c, d, d0, d1k, replay, cluster)`);
   const s = { id, ...base };
   const clientScale = options.scale ?? (options.quick ? 0.1 : 1);
   // d0 is defined by having no subscribers: sizes never give it any.
@@ -109,6 +121,7 @@ export function sizeScenario(id, options) {
 
 /** Runs one scenario against one target on a freshly started server; always stops the server and the clients. */
 export async function runScenario(scenario, target, ctx) {
+  if (scenario.kind === 'cluster') return runCluster(scenario, target, ctx);
   const record = { scenario: scenario.id, kind: scenario.kind, target: target.name, ok: false };
   let server;
   let pool;
@@ -224,7 +237,7 @@ async function runIdle(scenario, server, pool, record, ctx) {
   record.cpu = cpuFigures(cpu0, cpu1, cpu1.wall - cpu0.wall, 0);
 }
 
-async function runLoad(scenario, server, pool, poster, record, ctx) {
+export async function runLoad(scenario, server, pool, poster, record, ctx, peers = []) {
   const fanout = scenario.kind === 'fanout';
   const load = (durationMs, onTick) =>
     fanout
@@ -242,7 +255,7 @@ async function runLoad(scenario, server, pool, poster, record, ctx) {
   poster.reset();
   await pool?.start(poster.firstSeq);
 
-  const cpu0 = snapshot(server, pool);
+  const cpu0 = snapshot(server, pool, [], peers);
   const t0Us = monotonicUs();
   const started = performance.now();
   const tick = () => {
@@ -283,7 +296,7 @@ async function runLoad(scenario, server, pool, poster, record, ctx) {
       await sleep(250);
     }
   }
-  const cpu1 = snapshot(server, pool);
+  const cpu1 = snapshot(server, pool, [], peers);
   record.server.rssLoadedBytes = readRss(server.pid);
   const delivery = pool ? await pool.finish(poster.accepted) : null;
   const lastDeliveryMs =
