@@ -129,20 +129,7 @@ export class EscalationEngine implements OnApplicationBootstrap {
       if (existing && (!restart || existing.status === EscalationStatus.Active)) return false;
       if (existing) await this.states.delete(incident.id, tx);
       const now = this.clock.nowIso();
-      return this.states.insert(
-        {
-          incident_id: incident.id,
-          policy_id: policy.id,
-          status: EscalationStatus.Active,
-          level_index: 0,
-          repeat_round: 0,
-          next_due_at: new Date(dueAt).toISOString(),
-          started_at: now,
-          updated_at: now,
-          stop_reason: null,
-        },
-        tx,
-      );
+      return this.states.insert(startingState(incident.id, policy.id, dueAt, now), tx);
     });
     if (attached) this.scheduler.dueAt(dueAt);
   }
@@ -175,20 +162,7 @@ export class EscalationEngine implements OnApplicationBootstrap {
       if (policy && stopReasonFor(incident, policy.levels[0]) === null) {
         if (state) await this.states.delete(incidentId, tx);
         dueAt = Date.parse(now) + delayMs(policy.levels[0]);
-        await this.states.insert(
-          {
-            incident_id: incidentId,
-            policy_id: policy.id,
-            status: EscalationStatus.Active,
-            level_index: 0,
-            repeat_round: 0,
-            next_due_at: new Date(dueAt).toISOString(),
-            started_at: now,
-            updated_at: now,
-            stop_reason: null,
-          },
-          tx,
-        );
+        await this.states.insert(startingState(incidentId, policy.id, dueAt, now), tx);
         return;
       }
       if (state?.status === EscalationStatus.Active) {
@@ -372,4 +346,19 @@ function reasonFor(policy: EscalationPolicy, level: EscalationLevel, incident: I
   const targets =
     level.targets.length > 0 ? `; notifying ${level.targets.map(describeTarget).join(', ')}` : '';
   return `Escalation policy "${policy.name}" level ${level.level}: ${waited}${targets}`;
+}
+
+/** An escalation that starts at the policy's first level, due at `dueAt` (epoch ms). */
+function startingState(incidentId: string, policyId: string, dueAt: number, now: string): EscalationState {
+  return {
+    incident_id: incidentId,
+    policy_id: policyId,
+    status: EscalationStatus.Active,
+    level_index: 0,
+    repeat_round: 0,
+    next_due_at: new Date(dueAt).toISOString(),
+    started_at: now,
+    updated_at: now,
+    stop_reason: null,
+  };
 }

@@ -49,17 +49,6 @@ export class EventLogRetentionRepository {
     });
   }
 
-  /** The smallest stored sequence, or null when the log is empty. */
-  async oldestSequence(): Promise<number | null> {
-    const row = await this.database.db
-      .selectFrom('event_log')
-      .select('sequence')
-      .orderBy('sequence', 'asc')
-      .limit(1)
-      .executeTakeFirst();
-    return row === undefined ? null : Number(row.sequence);
-  }
-
   /** The greatest stored sequence (the head of the log), or 0 when the log is empty. */
   async headSequence(): Promise<number> {
     const row = await this.database.db
