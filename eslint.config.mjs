@@ -7,7 +7,7 @@ export default tseslint.config(
   {
     ignores: [
       'scripts/**',
-      'dist/**',
+      '**/dist/**',
       'coverage/**',
       'node_modules/**',
       'bench/**',

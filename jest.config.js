@@ -6,6 +6,10 @@ const common = {
   rootDir: '.',
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   testEnvironment: 'node',
+  // The workspace packages are tested from their sources (no build needed for `npm test`).
+  moduleNameMapper: {
+    '^@llm-incident-manager/protocol$': '<rootDir>/protocol/src/index.ts',
+  },
 };
 
 /** @type {import('jest').Config} */

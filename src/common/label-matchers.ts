@@ -14,15 +14,11 @@ import { ValidationArguments, ValidationOptions, registerDecorator } from 'class
  * characters), so the regexes of one list may compile to at most MATCHER_LIMITS.programSize instructions in all,
  * and a pattern whose estimated size is far beyond that is refused before it is compiled.
  */
-export const MATCH_OPERATORS = ['=', '!=', '=~', '!~'] as const;
-export type MatchOperator = (typeof MATCH_OPERATORS)[number];
+// The matcher's wire shape is defined once, in the protocol package.
+import { MATCH_OPERATORS, type LabelMatcher, type MatchOperator } from '@llm-incident-manager/protocol';
 
-/** A matcher as it is sent, echoed and stored. */
-export interface LabelMatcher {
-  name: string;
-  op: MatchOperator;
-  value: string;
-}
+export { MATCH_OPERATORS };
+export type { MatchOperator, LabelMatcher };
 
 export const MATCHER_LIMITS = {
   /** Matchers in one list (a filter, a constraint, a silence). */

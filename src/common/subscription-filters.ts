@@ -15,29 +15,11 @@ import { IsLabelMatchers, LabelMatcher } from './label-matchers';
 import { IsStringMap } from './string-map.validator';
 import { IsOptionalButNotNull, flattenValidationErrors } from './validation';
 
-/** Subscription filters as echoed in `subscribed`: every key present. */
-export interface SubscriptionFilters {
-  event_types: EventType[];
-  severities: Severity[];
-  states: IncidentState[];
-  sources: string[];
-  affected_resources: string[];
-  labels: Record<string, string>;
-  incident_ids: string[];
-  label_matchers: LabelMatcher[];
-  min_severity: Severity | null;
-}
-export const FILTER_KEYS: readonly (keyof SubscriptionFilters)[] = [
-  'event_types',
-  'severities',
-  'states',
-  'sources',
-  'affected_resources',
-  'labels',
-  'incident_ids',
-  'label_matchers',
-  'min_severity',
-];
+// The filters' wire shape is defined once, in the protocol package.
+import { FILTER_KEYS, type SubscriptionFilters } from '@llm-incident-manager/protocol';
+
+export { FILTER_KEYS };
+export type { SubscriptionFilters };
 
 /**
  * Subscription filters as the client sends them. Every key is optional (absent = match everything) but never

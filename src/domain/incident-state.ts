@@ -1,23 +1,7 @@
-export const INCIDENT_STATES = [
-  'Detected',
-  'Triaged',
-  'Investigating',
-  'Remediating',
-  'Resolved',
-  'Closed',
-] as const;
-export type IncidentState = (typeof INCIDENT_STATES)[number];
+import type { IncidentState } from '@llm-incident-manager/protocol';
 
-export const ACTIVE_STATES: readonly IncidentState[] = [
-  'Detected',
-  'Triaged',
-  'Investigating',
-  'Remediating',
-];
-
-export function isActiveState(state: IncidentState): boolean {
-  return ACTIVE_STATES.includes(state);
-}
+export { INCIDENT_STATES, ACTIVE_STATES, isActiveState } from '@llm-incident-manager/protocol';
+export type { IncidentState } from '@llm-incident-manager/protocol';
 
 /**
  * Contract rule: an active state may move to any other state; Resolved may move to Closed or back to an active

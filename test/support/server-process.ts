@@ -27,7 +27,8 @@ let builtIsCurrent: boolean | undefined;
 export function serverArgs(): string[] {
   if (builtIsCurrent === undefined) {
     try {
-      builtIsCurrent = statSync(BUILT_MAIN).mtimeMs >= newestMtime(join(ROOT, 'src'));
+      const newestSource = Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'protocol/src')));
+      builtIsCurrent = statSync(BUILT_MAIN).mtimeMs >= newestSource;
     } catch {
       builtIsCurrent = false;
     }
