@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -166,6 +166,22 @@ describeIfPostgres(
       expect(await client.next('closing')).toEqual({ type: 'closing', reason: 'unauthorized' });
       expect((await client.waitClosed()).code).toBe(4001);
       expect(knows(keysB, streamer.key)).toBe(false);
+    });
+
+    it('two nodes starting together on an empty database make one admin key, written by the node that made it', async () => {
+      const files = [join(keyDir, 'a', 'admin.key'), join(keyDir, 'b', 'admin.key')];
+      const [a, b] = await Promise.all(
+        files.map((file) => node({ AUTH_MODE: 'required', ADMIN_KEY_FILE: file })),
+      );
+      const written = files.filter((file) => existsSync(file));
+      expect(written).toHaveLength(1);
+      const key = readFileSync(written[0], 'utf8').trim();
+      for (const app of [a, b]) {
+        const listed = (
+          await request(app.baseUrl).get('/v1/api-keys').set('authorization', `Bearer ${key}`).expect(200)
+        ).body as { api_keys: unknown[] };
+        expect(listed.api_keys).toHaveLength(1);
+      }
     });
 
     it('listens again after its connection is dropped, and hears the changes made after that', async () => {

@@ -31,14 +31,18 @@ export class AdminKeyBootstrap implements OnApplicationBootstrap {
     await this.apiKeys.ensureLoaded();
     if (this.apiKeys.hasAny()) return;
     const path = resolve(this.config.adminKeyFile);
-    const key = generateApiKey();
-    // Written before it is stored: a key stored but never written down would lock everyone out for good (a key
-    // exists, so no later start makes another).
-    writeSecretFile(path, key);
-    await this.apiKeys.create({ name: BOOTSTRAP_KEY_NAME, scopes: [Scope.Admin] }, key);
-    this.logger.warn(
-      `No credential configured: created the API key "${BOOTSTRAP_KEY_NAME}"; it is in ${path}`,
-    );
+    // Checked again under a cluster-wide lock: nodes starting together on an empty database would otherwise each
+    // make a key (and, writing one shared file, leave it holding a key that the name's unique index refused).
+    await this.apiKeys.whileNoKeyExists(async () => {
+      const key = generateApiKey();
+      // Written before it is stored: a key stored but never written down would lock everyone out for good (a key
+      // exists, so no later start makes another).
+      writeSecretFile(path, key);
+      await this.apiKeys.create({ name: BOOTSTRAP_KEY_NAME, scopes: [Scope.Admin] }, key);
+      this.logger.warn(
+        `No credential configured: created the API key "${BOOTSTRAP_KEY_NAME}"; it is in ${path}`,
+      );
+    });
   }
 }
 

@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import { DatabaseService } from '../storage/database.service';
 import type { ApiKeysTable } from '../storage/database.types';
 import type { ApiKeyRecord } from './api-key';
 import { isScope } from './scopes';
+
+/**
+ * The PostgreSQL advisory lock key of the first-credential bootstrap (an arbitrary constant that nothing else
+ * locks): nodes starting together on an empty database make one admin key, not one each.
+ */
+export const BOOTSTRAP_LOCK_KEY = 7212004017550923603n;
 
 /** The `api_keys` table. */
 @Injectable()
@@ -18,6 +25,29 @@ export class ApiKeysRepository {
       .orderBy('id', 'asc')
       .execute();
     return rows.map(fromRow);
+  }
+
+  /** Whether any key is stored (revoked and expired ones included), read from the database, not a cache. */
+  async anyStored(): Promise<boolean> {
+    const row = await this.database.db.selectFrom('api_keys').select('id').limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * Runs `work` while no other node runs its own: on PostgreSQL under the session advisory lock BOOTSTRAP_LOCK_KEY,
+   * waited for on a connection held meanwhile (released after `work`, or by the server if the node dies). SQLite:
+   * one process serves the file.
+   */
+  async exclusively<T>(work: () => Promise<T>): Promise<T> {
+    if (this.database.dialect !== 'postgres') return work();
+    return this.database.db.connection().execute(async (connection) => {
+      await sql`select pg_advisory_lock(${BOOTSTRAP_LOCK_KEY.toString()}::bigint)`.execute(connection);
+      try {
+        return await work();
+      } finally {
+        await sql`select pg_advisory_unlock(${BOOTSTRAP_LOCK_KEY.toString()}::bigint)`.execute(connection);
+      }
+    });
   }
 
   async idByName(name: string): Promise<string | undefined> {

@@ -77,6 +77,20 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
+   * Runs `work` with `true` when no key is stored yet, `false` (this node's keys reloaded) when one is, while no
+   * other node sharing the database runs its own: two nodes starting on an empty database make one first key.
+   */
+  whileNoKeyExists(work: () => Promise<void>): Promise<void> {
+    return this.repository.exclusively(async () => {
+      if (await this.repository.anyStored()) {
+        await this.refresh();
+        return;
+      }
+      await work();
+    });
+  }
+
+  /**
    * Creates a key. The answer is the only place the key ever appears. `key` is for the bootstrap, which writes the
    * key down before it is stored; everyone else lets it be generated.
    */

@@ -13,6 +13,15 @@ export class InMemoryApiKeysRepository implements Pick<ApiKeysRepository, keyof 
     return Promise.resolve(this.rows.map((r) => ({ ...r })));
   }
 
+  anyStored(): Promise<boolean> {
+    return Promise.resolve(this.rows.length > 0);
+  }
+
+  /** One process: nothing to exclude. */
+  exclusively<T>(work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+
   idByName(name: string): Promise<string | undefined> {
     return Promise.resolve(this.rows.find((r) => r.name === name)?.id);
   }
