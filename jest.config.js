@@ -9,6 +9,7 @@ const common = {
   // The workspace packages are tested from their sources (no build needed for `npm test`).
   moduleNameMapper: {
     '^@llm-incident-manager/protocol$': '<rootDir>/protocol/src/index.ts',
+    '^@llm-incident-manager/client$': '<rootDir>/client/src/index.ts',
   },
 };
 
@@ -24,8 +25,8 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      roots: ['<rootDir>/src'],
-      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+      roots: ['<rootDir>/src', '<rootDir>/client/src'],
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/client/src/**/*.spec.ts'],
     },
     {
       ...common,

@@ -9,3 +9,4 @@ export * from './alert';
 export * from './events';
 export * from './filters';
 export * from './stream';
+export * from './rest';
