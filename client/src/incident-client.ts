@@ -152,7 +152,8 @@ export class IncidentClient {
    * Opens the connections of the subscriptions made so far (one bare connection if there is none yet, which the
    * first subscription then takes over) and resolves once every one of them is live. Rejects with a
    * ConnectionError when the server cannot be reached (unless `retryInitialConnection`), or a StreamClosedError when
-   * it refuses the credential (4001/4003); the client is closed then.
+   * it refuses the credential (4001/4003); the client is closed then. Resolves at once when `close()` is called
+   * meanwhile.
    */
   async connect(): Promise<void> {
     if (this.closed) throw new ConnectionError('the client was closed');
@@ -163,6 +164,8 @@ export class IncidentClient {
     try {
       await Promise.all(pending.map((entry) => entry.channel.opened));
     } catch (error) {
+      // close() called meanwhile is no failure of connect().
+      if (this.closed) return;
       await this.close();
       throw error;
     }
