@@ -82,7 +82,12 @@ class RedisServer {
   }
 }
 
-async function postAlerts(node: TestApp, count: number, inFlight: number): Promise<void> {
+async function postAlerts(
+  node: TestApp,
+  count: number,
+  inFlight: number,
+  overrides: Record<string, unknown> = {},
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
@@ -90,7 +95,7 @@ async function postAlerts(node: TestApp, count: number, inFlight: number): Promi
       const response = await fetch(`${node.baseUrl}/v1/alerts`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(alertBody()),
+        body: JSON.stringify(alertBody(overrides)),
       });
       if (response.status !== 200) throw new Error(`POST /v1/alerts answered ${response.status}`);
     }
@@ -108,6 +113,34 @@ async function logSequences(node: TestApp, after: number): Promise<number[]> {
     const page = (await response.json()) as LogPage;
     if (page.events.length === 0) return sequences;
     sequences.push(...page.events.map((e) => e.sequence));
+  }
+}
+
+/** The `incident_created` events stored after `after` for incidents from `source`, oldest first. */
+async function createdIncidents(
+  node: TestApp,
+  after: number,
+  source: string,
+): Promise<{ sequence: number; incidentId: string }[]> {
+  const created: { sequence: number; incidentId: string }[] = [];
+  let cursor = after;
+  for (;;) {
+    const response = await fetch(`${node.baseUrl}/v1/events?after_sequence=${cursor}&limit=1000`);
+    const page = (await response.json()) as {
+      events: {
+        sequence: number;
+        event_type: string;
+        event: { incident?: { id: string; source: string } };
+      }[];
+    };
+    if (page.events.length === 0) return created;
+    for (const entry of page.events) {
+      const incident = entry.event.incident;
+      if (entry.event_type === 'incident_created' && incident?.source === source) {
+        created.push({ sequence: entry.sequence, incidentId: incident.id });
+      }
+    }
+    cursor = page.events[page.events.length - 1].sequence;
   }
 }
 
@@ -210,6 +243,45 @@ describeCluster('cross-node event bus (PostgreSQL + Redis)', () => {
 
     const log = await logSequences(a, seen);
     await receivesLog(resumed, log, seen);
+  });
+
+  it('a snapshot on one node is exact at its position while the other node writes', async () => {
+    const source = `snapshot-${randomBytes(4).toString('hex')}`;
+    const start = await headOf(a);
+    const writing = postAlerts(a, 150, 8, { source });
+    // Subscribe mid-stream, while A commits.
+    await eventually(async () => (await headOf(a)) >= start + 60, 10_000, 'writes on A under way');
+    const client = await WsTestClient.connect(b.wsUrl);
+    clients.push(client);
+    client.send({
+      type: 'subscribe',
+      subscription_id: 'snap',
+      filters: { sources: [source], event_types: ['incident_created'] },
+      snapshot: true,
+    });
+    const answer = await client.next('subscribed');
+    const snapshot = await client.next('snapshot');
+    const position = snapshot.position as number;
+    expect(answer.position).toBe(position);
+    await writing;
+
+    const created = await createdIncidents(a, start, source);
+    expect(created).toHaveLength(150);
+    const before = created.filter((c) => c.sequence <= position).map((c) => c.incidentId);
+    const after = created.filter((c) => c.sequence > position);
+    expect(after.length).toBeGreaterThan(0);
+    // Exactly the incidents created up to the position, none later (the snapshot is not ahead of it)...
+    const inSnapshot = (snapshot.incidents as { id: string }[]).map((incident) => incident.id);
+    expect(new Set(inSnapshot)).toEqual(new Set(before));
+    // ...and exactly the later ones live, once each, in order (none of the snapshot's again).
+    await receivesLog(
+      client,
+      after.map((c) => c.sequence),
+      position,
+    );
+    const live = client.receivedEvents().map((f) => (f.event as { incident: { id: string } }).incident.id);
+    expect(live).toEqual(after.map((c) => c.incidentId));
+    await client.expectNothingPending();
   });
 
   it('keeps delivering through the event log while Redis is down, and catches up when it is back', async () => {

@@ -246,6 +246,17 @@ export class EventLogRepository {
   }
 
   /** The smallest stored sequence, or null when the log is empty. */
+  /** The greatest stored sequence (0: the log is empty), as `executor` sees it (a transaction's own snapshot). */
+  async headSequence(executor: Executor): Promise<number> {
+    const row = await executor
+      .selectFrom('event_log')
+      .select('sequence')
+      .orderBy('sequence', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? 0 : Number(row.sequence);
+  }
+
   async oldestSequence(): Promise<number | null> {
     const row = await this.database.db
       .selectFrom('event_log')

@@ -126,8 +126,13 @@ export class IncidentsRepository {
    * Up to `limit` incidents matching the query's filters (page and pageSize ignored), newest first, after
    * `cursor`: a keyset scan, so incidents created meanwhile neither repeat nor shift the ones still to come.
    */
-  async scan(query: IncidentQuery, cursor: ScanCursor | null, limit: number): Promise<Incident[]> {
-    let select = this.filtered(query);
+  async scan(
+    query: IncidentQuery,
+    cursor: ScanCursor | null,
+    limit: number,
+    executor: Executor = this.database.db,
+  ): Promise<Incident[]> {
+    let select = this.filtered(query, executor);
     if (cursor !== null) {
       select = select.where((eb) =>
         eb.or([
@@ -145,8 +150,8 @@ export class IncidentsRepository {
     return rows.map((r) => JSON.parse(r.document) as Incident);
   }
 
-  private filtered(query: IncidentQuery) {
-    let base = this.database.db.selectFrom('incidents');
+  private filtered(query: IncidentQuery, executor: Executor = this.database.db) {
+    let base = executor.selectFrom('incidents');
     if (query.activeOnly) base = base.where('state', 'in', ACTIVE_STATES);
     if (query.states.length > 0) base = base.where('state', 'in', query.states);
     if (query.severities.length > 0) base = base.where('severity', 'in', query.severities);

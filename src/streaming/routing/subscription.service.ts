@@ -15,9 +15,13 @@ import {
 } from '../protocol/stream-protocol';
 import { ReplayService } from '../replay/replay.service';
 import { SnapshotReader } from '../replay/snapshot.reader';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Subscription } from './subscription';
 import { SubscriptionFilter } from './subscription-filter';
 import { SubscriptionIndex } from './subscription-index';
+
+/** How often a catch-up that read ahead of this node's broadcaster looks at its head again. */
+const HEAD_WAIT_MS = 5;
 
 /**
  * Adds, replaces and removes a connection's subscriptions, keeping the fan-out index in step; catches a resumed
@@ -152,11 +156,15 @@ export class SubscriptionService {
     return undefined;
   }
 
-  /** Replays up to the head, again and again while it moves, then routes the subscription (see `resume`). */
+  /**
+   * Replays up to the head, again and again while it moves, then routes the subscription (see `resume`); announces
+   * it with `replay_complete` unless it follows a snapshot (whose answer is `subscribed` and `snapshot` alone).
+   */
   private async catchUp(
     connection: StreamConnection,
     subscription: Subscription,
     position: number,
+    announce = true,
   ): Promise<void> {
     let replayed = 0;
     let through = position;
@@ -164,6 +172,13 @@ export class SubscriptionService {
       replayed += await this.replays.replay(connection, subscription, through);
       if (!connection.isOpen || connection.subscriptions.get(subscription.id) !== subscription) return;
       const head = this.broadcaster.head;
+      if (head < subscription.replayedTo) {
+        // Read ahead of this node's broadcaster (a snapshot on PostgreSQL may include other nodes' latest events,
+        // still on their way here): going live before they arrive would deliver them twice. They are committed,
+        // so the broadcaster reaches them (from the bus, or its poll of the log) within moments.
+        await delay(HEAD_WAIT_MS);
+        continue;
+      }
       if (subscription.replayedTo >= head) {
         // Caught up, in this very turn: every later event is published after the subscription is routed.
         subscription.goLive(head);
@@ -172,6 +187,7 @@ export class SubscriptionService {
       }
       through = head;
     }
+    if (!announce) return;
     connection.reply({
       type: ServerMessageType.ReplayComplete,
       subscription_id: subscription.id,
@@ -189,6 +205,7 @@ export class SubscriptionService {
     message: SubscribeMessageDto,
     filter: SubscriptionFilter,
   ): Promise<undefined> {
+    if (this.snapshots.readsOwnPosition) return this.subscribeWithStoredSnapshot(connection, message, filter);
     connection.beginCatchUp();
     try {
       const { subscription, snapshot } = await this.publisher.atQuiescentPoint(async (head) => {
@@ -207,6 +224,39 @@ export class SubscriptionService {
     } finally {
       connection.endCatchUp();
     }
+    return undefined;
+  }
+
+  /**
+   * `snapshot: true` on PostgreSQL, where other nodes commit while this one reads: the snapshot and its position are
+   * read in one transaction (SnapshotReader.readWithPosition), then the subscription catches up from that position
+   * like a resumed one, silently, and is routed once it reaches the head. Holding back this node's writers would
+   * not stop the others'.
+   */
+  private async subscribeWithStoredSnapshot(
+    connection: StreamConnection,
+    message: SubscribeMessageDto,
+    filter: SubscriptionFilter,
+  ): Promise<undefined> {
+    const snapshot = await this.snapshots.readWithPosition(filter, this.snapshotLimit);
+    if (!connection.isOpen) return undefined;
+    const { position } = snapshot;
+    const subscription = new Subscription(
+      message.subscription_id,
+      filter,
+      Number.POSITIVE_INFINITY,
+      position,
+    );
+    this.route(connection, subscription);
+    connection.reply({ ...subscribed(subscription), position });
+    connection.reply({
+      type: ServerMessageType.Snapshot,
+      subscription_id: subscription.id,
+      position,
+      incidents: snapshot.incidents,
+      truncated: snapshot.truncated,
+    });
+    connection.runReplay(() => this.catchUp(connection, subscription, position, false));
     return undefined;
   }
 }
