@@ -13,6 +13,7 @@ export default tseslint.config(
       'bench/**',
       'eslint.config.mjs',
       'jest.config.js',
+      'dashboard/vite.config.mjs',
     ],
   },
   eslint.configs.recommended,

@@ -5,6 +5,7 @@ import { Clock } from './clock/clock';
 import { ClusterModule } from './cluster/cluster.module';
 import { ClockModule } from './clock/clock.module';
 import { ConfigModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { EscalationModule } from './escalation/escalation.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -52,6 +53,7 @@ export class AppModule {
         EscalationModule,
         PlaybooksModule,
         SystemModule,
+        DashboardModule,
       ],
       // In the root module because Nest runs the root module's shutdown hooks first: HTTP stops before the rest.
       providers: [HttpShutdownService],

@@ -87,11 +87,17 @@ describe('every route declares who may call it', () => {
     ]);
   });
 
-  it('keeps only the health checks public', () => {
+  it('keeps only the health checks and the dashboard page public', () => {
     const open = nestHandlers(t)
       .filter((h) => h.access?.kind === 'public')
       .map((h) => h.route)
       .sort();
-    expect(open).toEqual(['GET /health', 'GET /health/live', 'GET /health/ready']);
+    expect(open).toEqual([
+      'GET /',
+      'GET /assets/:file',
+      'GET /health',
+      'GET /health/live',
+      'GET /health/ready',
+    ]);
   });
 });
