@@ -3,10 +3,12 @@ import { IncidentStatsService } from './incident-stats.service';
 import { IncidentsController } from './incidents.controller';
 import { IncidentsRepository } from './incidents.repository';
 import { IncidentsService } from './incidents.service';
+import { ResponseStatsController } from './response-stats.controller';
+import { ResponseStatsService } from './response-stats.service';
 
 @Module({
-  controllers: [IncidentsController],
-  providers: [IncidentsRepository, IncidentsService, IncidentStatsService],
+  controllers: [IncidentsController, ResponseStatsController],
+  providers: [IncidentsRepository, IncidentsService, IncidentStatsService, ResponseStatsService],
   exports: [IncidentsService, IncidentStatsService, IncidentsRepository],
 })
 export class IncidentsModule {}

@@ -6,6 +6,7 @@ import { DatabaseService } from '../storage/database.service';
 import type { Executor } from '../storage/database.types';
 import { PrecompiledQuery, slotRow } from '../storage/precompiled-query';
 import { lastAlertAt } from './last-alert-at';
+import { responseTimes } from './response-times';
 
 export interface IncidentQuery {
   page: number;
@@ -173,6 +174,45 @@ export class IncidentsRepository {
     return base;
   }
 
+  /**
+   * The incidents whose acknowledgement (or first resolution) falls between `from` and `to` (inclusive), read through
+   * the column's index, inside the constraint's SQL conditions; with `withDocument` their documents too, for the
+   * caller to match what SQL does not.
+   */
+  async responseSamples(
+    column: ResponseColumn,
+    from: string,
+    to: string,
+    constraint: IncidentConstraint | null,
+    withDocument: boolean,
+  ): Promise<ResponseSample[]> {
+    let select = this.filtered(anyIncident(constraint))
+      .select((eb) => ['severity', 'created_at', eb.ref(column).$notNull().as('at')])
+      .where(column, '>=', from)
+      .where(column, '<=', to);
+    if (withDocument) select = select.select('document');
+    return select.execute();
+  }
+
+  /** Open incidents (the active states) by severity and state, inside the constraint's SQL conditions. */
+  async countOpen(
+    constraint: IncidentConstraint | null,
+  ): Promise<{ severity: string; state: string; count: number }[]> {
+    const rows = await this.filtered({ ...anyIncident(constraint), activeOnly: true })
+      .select(['severity', 'state', (eb) => eb.fn.countAll().as('count')])
+      .groupBy(['severity', 'state'])
+      .execute();
+    return rows.map((r) => ({ severity: r.severity, state: r.state, count: Number(r.count) }));
+  }
+
+  /** Open incidents' documents inside the constraint's SQL conditions, for the caller to match what SQL does not. */
+  async openDocuments(constraint: IncidentConstraint | null): Promise<Incident[]> {
+    const rows = await this.filtered({ ...anyIncident(constraint), activeOnly: true })
+      .select('document')
+      .execute();
+    return rows.map((r) => JSON.parse(r.document) as Incident);
+  }
+
   async countBySeverityAndState(): Promise<{ severity: string; state: string; count: number }[]> {
     const rows = await this.database.db
       .selectFrom('incidents')
@@ -181,6 +221,30 @@ export class IncidentsRepository {
       .execute();
     return rows.map((r) => ({ severity: r.severity, state: r.state, count: Number(r.count) }));
   }
+}
+
+export type ResponseColumn = 'acknowledged_at' | 'first_resolved_at';
+
+export interface ResponseSample {
+  severity: string;
+  created_at: string;
+  /** The value of the response column asked for. */
+  at: string;
+  document?: string;
+}
+
+/** A query of every incident (no filter but the constraint), for the aggregates. */
+function anyIncident(constraint: IncidentConstraint | null): IncidentQuery {
+  const query: IncidentQuery = {
+    page: 0,
+    pageSize: 0,
+    activeOnly: false,
+    states: [],
+    severities: [],
+    sources: [],
+  };
+  if (constraint !== null) query.constraint = constraint;
+  return query;
 }
 
 /** The incidents table's columns, as the hot statements bind them. */
@@ -194,11 +258,14 @@ export const INCIDENT_COLUMNS = [
   'source',
   'fingerprint',
   'last_alert_at',
+  'acknowledged_at',
+  'first_resolved_at',
   'document',
 ] as const;
 type IncidentColumn = (typeof INCIDENT_COLUMNS)[number];
 
 function toRow(incident: Incident): Record<IncidentColumn, string | null> {
+  const { acknowledged_at, first_resolved_at } = responseTimes(incident);
   return {
     id: incident.id,
     created_at: incident.created_at,
@@ -209,6 +276,8 @@ function toRow(incident: Incident): Record<IncidentColumn, string | null> {
     source: incident.source,
     fingerprint: incident.fingerprint,
     last_alert_at: lastAlertAt(incident),
+    acknowledged_at,
+    first_resolved_at,
     document: JSON.stringify(incident),
   };
 }

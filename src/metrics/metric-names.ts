@@ -34,6 +34,8 @@ export const Metric = {
   EventsReplayed: 'llm_incident_manager_events_replayed_total',
   BrokerUp: 'llm_incident_manager_broker_up',
   RemoteEventsDelivered: 'llm_incident_manager_remote_events_delivered_total',
+  TimeToAcknowledge: 'llm_incident_manager_time_to_acknowledge_seconds',
+  TimeToResolve: 'llm_incident_manager_time_to_resolve_seconds',
 } as const;
 
 /** Where an incident came from (the `origin` label of the incidents-created metric). */

@@ -4,6 +4,12 @@ import { Metric } from './metric-names';
 const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
+ * Human response times, from an automated acknowledgement within seconds to a resolution the next day: 10 s, 30 s,
+ * 1, 2, 5, 10, 15, 30 min, 1, 2, 4, 8, 24 h (longer ones land in +Inf, still counted in _count and _sum).
+ */
+const responseTimeBuckets = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400];
+
+/**
  * Every metric the application exposes. Counters and histograms are updated where the thing happens; the
  * components that own a gauge set it (or collect it) themselves.
  */
@@ -143,6 +149,18 @@ export const metricProviders = [
   makeCounterProvider({
     name: Metric.SlowConsumerCloseTimeouts,
     help: 'Slow consumers terminated because their close handshake did not complete within the close deadline',
+  }),
+  makeHistogramProvider({
+    name: Metric.TimeToAcknowledge,
+    help: "Seconds from an incident's creation to its acknowledgement (first move from Detected to a working state), by severity",
+    labelNames: ['severity'],
+    buckets: responseTimeBuckets,
+  }),
+  makeHistogramProvider({
+    name: Metric.TimeToResolve,
+    help: "Seconds from an incident's creation to its first resolution, by severity",
+    labelNames: ['severity'],
+    buckets: responseTimeBuckets,
   }),
   makeCounterProvider({
     name: Metric.EventLogPruned,

@@ -1,5 +1,5 @@
-import { Counter, Registry } from 'prom-client';
-import { zeroSeries } from './zero-series';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { zeroHistogramSeries, zeroSeries } from './zero-series';
 
 describe('zeroSeries', () => {
   it('exposes every combination of the known label values at 0', async () => {
@@ -29,5 +29,26 @@ describe('zeroSeries', () => {
       policy: 3,
       manual: 0,
     });
+  });
+});
+
+describe('zeroHistogramSeries', () => {
+  it('exposes every bucket of every combination at 0 and keeps observations that already exist', async () => {
+    const registry = new Registry();
+    const histogram = new Histogram({
+      name: 'wait_seconds',
+      help: 'test',
+      labelNames: ['severity'],
+      buckets: [10, 60],
+      registers: [registry],
+    });
+    histogram.observe({ severity: 'P0' }, 30);
+    await zeroHistogramSeries(histogram, { severity: ['P0', 'P1'] });
+    const text = await registry.metrics();
+    expect(text).toContain('wait_seconds_bucket{le="60",severity="P0"} 1');
+    expect(text).toContain('wait_seconds_bucket{le="10",severity="P1"} 0');
+    expect(text).toContain('wait_seconds_bucket{le="+Inf",severity="P1"} 0');
+    expect(text).toContain('wait_seconds_count{severity="P1"} 0');
+    expect(text).toContain('wait_seconds_sum{severity="P1"} 0');
   });
 });

@@ -13,6 +13,9 @@ export interface IncidentsTable {
   fingerprint: string | null;
   /** When its last alert arrived (the sliding deduplication window); null only for rows not written since 0009. */
   last_alert_at: string | null;
+  /** Its acknowledgement and first resolution (incidents/response-times.ts), derived on every write; null until then. */
+  acknowledged_at: string | null;
+  first_resolved_at: string | null;
   document: string;
 }
 

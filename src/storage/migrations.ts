@@ -1,6 +1,7 @@
 import { Kysely, Migration, MigrationProvider, sql } from 'kysely';
 import type { Database, SqlDialectName } from './database.types';
 import { rekeyIncidentFingerprints } from './dedup-rekey.migration';
+import { backfillResponseTimes } from './response-times.migration';
 
 /**
  * Versioned schema migrations, kept in code so that the built server carries them. Never edit a released
@@ -323,6 +324,30 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
       },
       async down(db: Kysely<unknown>): Promise<void> {
         await db.schema.alterTable('playbook_runs').dropColumn('lease_until').execute();
+      },
+    },
+    // Time to acknowledge and to resolve (GET /v1/incidents/stats): when each incident was acknowledged and first
+    // resolved, derived from its timeline on every write. Indexed for the stats window; partial, so that the
+    // incidents not yet acknowledged or resolved (every new one) add no index entry to the alert path.
+    '0011_response_times': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('incidents').addColumn('acknowledged_at', 'varchar(40)').execute();
+        await db.schema.alterTable('incidents').addColumn('first_resolved_at', 'varchar(40)').execute();
+        await backfillResponseTimes(db as Kysely<Database>);
+        for (const column of ['acknowledged_at', 'first_resolved_at']) {
+          await db.schema
+            .createIndex(`incidents_${column}`)
+            .on('incidents')
+            .column(column)
+            .where(sql.ref(column), 'is not', null)
+            .execute();
+        }
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        for (const column of ['acknowledged_at', 'first_resolved_at']) {
+          await db.schema.dropIndex(`incidents_${column}`).execute();
+          await db.schema.alterTable('incidents').dropColumn(column).execute();
+        }
       },
     },
   };

@@ -20,6 +20,8 @@ describe('PrecompiledQuery', () => {
       .addColumn('source', 'text')
       .addColumn('fingerprint', 'text')
       .addColumn('last_alert_at', 'text')
+      .addColumn('acknowledged_at', 'text')
+      .addColumn('first_resolved_at', 'text')
       .addColumn('document', 'text')
       .execute();
   });
@@ -34,6 +36,8 @@ describe('PrecompiledQuery', () => {
       incident_type: 'Security',
       source: 's',
       last_alert_at: 't',
+      acknowledged_at: null,
+      first_resolved_at: null,
     };
     const insert = PrecompiledQuery.build<unknown, (typeof INCIDENT_COLUMNS)[number]>((slot) =>
       db.insertInto('incidents').values(slotRow(INCIDENT_COLUMNS, slot)).compile(),
@@ -78,6 +82,8 @@ describe('PrecompiledQuery', () => {
       's',
       null,
       't2',
+      null,
+      null,
       `{"id":"${id}"}`,
     ];
     await insert.runInOrder(db, [...row('a', 'Detected'), ...row('b', 'Closed')]);
@@ -86,6 +92,6 @@ describe('PrecompiledQuery', () => {
       { id: 'a', state: 'Detected', document: '{"id":"a"}' },
       { id: 'b', state: 'Closed', document: '{"id":"b"}' },
     ]);
-    expect(() => insert.runInOrder(db, row('c', 'Detected'))).toThrow('expected 20 parameters, got 10');
+    expect(() => insert.runInOrder(db, row('c', 'Detected'))).toThrow('expected 24 parameters, got 12');
   });
 });
