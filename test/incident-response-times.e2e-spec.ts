@@ -1,4 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
+import { SignJWT } from 'jose';
 import { Kysely, Migration, MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -269,6 +270,99 @@ describeOnEachStore('time to acknowledge and to resolve', (store) => {
     // On SQLite the new app keeps the directory (its database file); on PostgreSQL it has its own.
     if (!sqlite) await previous.cleanup();
     expect(await stats('30d')).toEqual(before);
+  });
+});
+
+describeOnEachStore('GET /v1/incidents/stats with a constrained credential', (store) => {
+  const SECRET = 'a-test-secret-of-at-least-32-bytes-long!';
+  const clock = new ManualClock(Date.now());
+  const dir = mkdtempSync(join(tmpdir(), 'llm-im-stats-auth-'));
+  let t: TestApp;
+
+  const token = (scope: string, constraint?: Record<string, unknown>): Promise<string> => {
+    const now = Math.floor(clock.now() / 1000);
+    return new SignJWT({ sub: 'someone', scope, ...(constraint ? { llm_im_constraint: constraint } : {}) })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
+      .sign(new TextEncoder().encode(SECRET));
+  };
+  const stats = async (bearer: string): Promise<ResponseStats> =>
+    (await request(t.baseUrl).get('/v1/incidents/stats').set('authorization', `Bearer ${bearer}`).expect(200))
+      .body as ResponseStats;
+
+  beforeAll(async () => {
+    t = await startTestApp(
+      {
+        ...store.overrides(),
+        AUTH_MODE: 'required',
+        AUTH_JWT_SECRET: SECRET,
+        ADMIN_KEY_FILE: join(dir, 'admin.key'),
+      },
+      undefined,
+      { clock },
+    );
+    const admin = await token('admin');
+    const create = async (severity: Severity, team: string): Promise<string> =>
+      (
+        await request(t.baseUrl)
+          .post('/v1/incidents')
+          .set('authorization', `Bearer ${admin}`)
+          .send({
+            source: 'tests',
+            title: `${severity} ${team}`,
+            description: '',
+            severity,
+            incident_type: 'Application',
+            labels: { team },
+          })
+          .expect(201)
+      ).body.id as string;
+    const ack = (id: string) =>
+      request(t.baseUrl)
+        .post(`/v1/incidents/${id}/acknowledge`)
+        .set('authorization', `Bearer ${admin}`)
+        .send({})
+        .expect(200);
+    const ours = await create('P1', 'a');
+    const theirs = await create('P1', 'b');
+    await create('P2', 'a');
+    await clock.advance(30 * SECOND);
+    await ack(ours);
+    await clock.advance(30 * SECOND);
+    await ack(theirs);
+  });
+
+  afterAll(async () => {
+    await t.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('counts every incident for an unconstrained credential', async () => {
+    const body = await stats(await token('incidents:read'));
+    expect(body.all.acknowledged).toMatchObject({ count: 2, mean_seconds: 45 });
+    expect(body.all.open).toMatchObject({ total: 3, Detected: 1, Triaged: 2 });
+  });
+
+  it('counts only the incidents inside the constraint (severities: in SQL)', async () => {
+    const body = await stats(await token('incidents:read', { severities: ['P1'] }));
+    expect(body.all.acknowledged).toMatchObject({ count: 2, mean_seconds: 45 });
+    expect(body.all.open).toMatchObject({ total: 2, Detected: 0, Triaged: 2 });
+    expect(body.by_severity.find((s) => s.severity === 'P2')?.open.total).toBe(0);
+  });
+
+  it('counts only the incidents inside the constraint (labels: matched in memory)', async () => {
+    const body = await stats(await token('incidents:read', { labels: { team: 'a' } }));
+    expect(body.all.acknowledged).toMatchObject({ count: 1, mean_seconds: 30 });
+    expect(body.all.open).toMatchObject({ total: 2, Detected: 1, Triaged: 1 });
+  });
+
+  it('refuses a credential without incidents:read (403)', async () => {
+    await request(t.baseUrl)
+      .get('/v1/incidents/stats')
+      .set('authorization', `Bearer ${await token('alerts:write')}`)
+      .expect(403);
+    await request(t.baseUrl).get('/v1/incidents/stats').expect(401);
   });
 });
 
