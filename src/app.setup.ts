@@ -7,6 +7,7 @@ import { AppModule, AppOptions } from './app.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { corsOptions } from './common/cors';
 import { answerClientError, answerFrameworkError } from './common/framework-errors';
+import { ClientAddresses } from './common/client-address';
 import { registerHttpRateLimit } from './common/http-rate-limit.hook';
 import { registerJsonBodyParser } from './common/json-body.parser';
 import { apiValidationPipe } from './common/validation';
@@ -54,7 +55,10 @@ export async function createApp(
   const fastify = adapter.getInstance();
   registerAccessLog(fastify, logger, config.logLevel);
   app.get(HttpMetrics).register(fastify);
-  if (config.http.rateLimitPerSecond > 0) registerHttpRateLimit(fastify, config.http.rateLimitPerSecond);
+  if (config.http.rateLimitPerSecond > 0) {
+    const addresses = new ClientAddresses(config.http.trustedProxies);
+    registerHttpRateLimit(fastify, config.http.rateLimitPerSecond, addresses);
+  }
   registerJsonBodyParser(fastify, config.http.bodyLimitBytes);
   if (config.http.corsOrigins.length > 0) app.enableCors(corsOptions(config.http.corsOrigins));
   app.useGlobalFilters(new ApiExceptionFilter());

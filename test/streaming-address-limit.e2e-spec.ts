@@ -64,3 +64,54 @@ describe('WebSocket connections per client address (WS_MAX_CONNECTIONS_PER_IP)',
     expect(connections().connectionsFrom('127.0.0.1')).toBe(0);
   });
 });
+
+describe('client addresses behind a load balancer (TRUST_PROXY)', () => {
+  const clients: WsTestClient[] = [];
+  const apps: TestApp[] = [];
+
+  const start = async (env: Record<string, string>): Promise<TestApp> => {
+    const app = await startTestApp({
+      WS_MAX_CONNECTIONS_PER_IP: '1',
+      HTTP_RATE_LIMIT_PER_SECOND: '1',
+      ...env,
+    });
+    apps.push(app);
+    return app;
+  };
+  const from = (app: TestApp, forwardedFor: string, expectWelcome = true): Promise<WsTestClient> =>
+    WsTestClient.connect(app.wsUrl, { headers: { 'x-forwarded-for': forwardedFor }, expectWelcome });
+  const statusFrom = async (app: TestApp, forwardedFor: string): Promise<number> =>
+    (await request(app.baseUrl).get('/v1/incidents').set('x-forwarded-for', forwardedFor)).status;
+
+  afterEach(async () => {
+    await closeAll(clients.splice(0));
+    for (const app of apps.splice(0)) await app.cleanup();
+  });
+
+  it('counts each forwarded client on its own when the peer is a trusted proxy', async () => {
+    const t = await start({ TRUST_PROXY: '127.0.0.0/8' });
+    clients.push(await from(t, '198.51.100.1'), await from(t, '198.51.100.2'));
+    const second = await from(t, '198.51.100.1', false);
+    clients.push(second);
+    expect((await second.waitClosed()).code).toBe(4029);
+    expect(t.app.get(ConnectionService).connectionsFrom('198.51.100.2')).toBe(1);
+    // The HTTP rate limit too: one client's burst (2) does not starve the other.
+    expect([await statusFrom(t, '203.0.113.1'), await statusFrom(t, '203.0.113.1')]).toEqual([200, 200]);
+    expect(await statusFrom(t, '203.0.113.1')).toBe(429);
+    expect(await statusFrom(t, '203.0.113.2')).toBe(200);
+  });
+
+  it('ignores X-Forwarded-For from a peer that is not trusted (the default): a client cannot pick its address', async () => {
+    const t = await start({});
+    clients.push(await from(t, '198.51.100.1'));
+    const spoofed = await from(t, '198.51.100.2', false);
+    clients.push(spoofed);
+    expect((await spoofed.waitClosed()).code).toBe(4029);
+    expect([await statusFrom(t, '203.0.113.1'), await statusFrom(t, '203.0.113.2')]).toEqual([200, 200]);
+    expect(await statusFrom(t, '203.0.113.3')).toBe(429);
+  });
+
+  it('refuses a TRUST_PROXY that is not a list of addresses and ranges, at start', async () => {
+    await expect(start({ TRUST_PROXY: '10.0.0.0/8, lb.internal' })).rejects.toThrow(/TRUST_PROXY/);
+  });
+});

@@ -13,6 +13,11 @@ export interface HttpConfig {
    * Not applied with AUTH_MODE=none, where there is no credential (the per-address limit above still is).
    */
   ingestRateLimitPerKey: number;
+  /**
+   * Proxies (addresses and address/prefix ranges) whose X-Forwarded-For names the client, for the limits per client
+   * address; empty: the TCP peer is the client (see ClientAddresses).
+   */
+  trustedProxies: string[];
   /** Origins (normalized, or `*`) whose pages get CORS headers; empty: no CORS headers at all. */
   corsOrigins: string[];
   shutdownGraceMs: number;

@@ -17,6 +17,7 @@ import {
 } from 'class-validator';
 import { hostname } from 'node:os';
 import { IsOriginList } from './origin-list';
+import { IsProxyList } from './proxy-list';
 
 const toNumber = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
@@ -200,6 +201,10 @@ export class EnvironmentVariables {
   /** Origins browser pages may call the REST API from (CORS); empty: none but the server's own. */
   @IsOriginList()
   CORS_ORIGINS = '';
+
+  /** Load balancers / proxies whose X-Forwarded-For is believed (addresses or CIDR ranges, comma-separated). */
+  @IsProxyList()
+  TRUST_PROXY = '';
 
   @Transform(toNumber)
   @IsNumber()

@@ -4,6 +4,7 @@ import { relevantConstraintMessages } from '../common/validation';
 import { AppConfig } from './app-config';
 import { ENV_KEYS, EnvironmentVariables } from './env.schema';
 import { parseOriginList } from './origin-list';
+import { parseProxyList } from './proxy-list';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -49,6 +50,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       rateLimitPerSecond: vars.HTTP_RATE_LIMIT_PER_SECOND,
       ingestRateLimitPerKey: vars.INGEST_RATE_LIMIT_PER_KEY,
       corsOrigins: parseOriginList(vars.CORS_ORIGINS),
+      trustedProxies: parseProxyList(vars.TRUST_PROXY),
       shutdownGraceMs: seconds(vars.SHUTDOWN_GRACE_SECS),
     },
     streaming: {

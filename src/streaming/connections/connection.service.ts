@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Observable, Subject } from 'rxjs';
 import { Clock } from '../../clock/clock';
+import { ClientAddresses } from '../../common/client-address';
 import { APP_CONFIG, AppConfig, StreamingConfig } from '../../config/app-config';
 import { CloseCode, ServerMessageType } from '../protocol/stream-protocol';
 import { SubscriptionIndex } from '../routing/subscription-index';
 import { ConnectionErrorReason, StreamMetrics } from '../stream-metrics';
-import { clientAddress } from '../transport/client-address';
 import { controlFrame } from '../transport/outbound-frame';
 import type { Principal } from '../../auth/principal';
 import type { SubscriptionFilter } from '../routing/subscription-filter';
@@ -26,6 +26,7 @@ import { StreamConnection } from './stream-connection';
 @Injectable()
 export class ConnectionService implements OnModuleDestroy {
   private readonly config: StreamingConfig;
+  private readonly addresses: ClientAddresses;
   private readonly connections = new Map<string, StreamConnection>();
   /** Live connections per client address (an address leaves the map with its last connection). */
   private readonly perAddress = new Map<string, number>();
@@ -43,6 +44,7 @@ export class ConnectionService implements OnModuleDestroy {
     private readonly authenticator: StreamAuthenticator,
   ) {
     this.config = config.streaming;
+    this.addresses = new ClientAddresses(config.http.trustedProxies);
   }
 
   /** Shutdown, right after HTTP has stopped (the first step): no new WebSocket connection from here on. */
@@ -79,11 +81,16 @@ export class ConnectionService implements OnModuleDestroy {
       this.metrics.connectionError(ConnectionErrorReason.ConnectionLimit);
       return { code: CloseCode.LimitExceeded, reason: 'connection limit reached' };
     }
-    if (this.connectionsFrom(clientAddress(request)) >= this.config.maxConnectionsPerIp) {
+    if (this.connectionsFrom(this.clientAddress(request)) >= this.config.maxConnectionsPerIp) {
       this.metrics.connectionError(ConnectionErrorReason.IpConnectionLimit);
       return { code: CloseCode.LimitExceeded, reason: 'connection limit per address reached' };
     }
     return null;
+  }
+
+  /** Who the request comes from: the TCP peer, or the client a trusted proxy names (TRUST_PROXY). */
+  private clientAddress(request: IncomingMessage): string {
+    return this.addresses.of(request.socket.remoteAddress, request.headers['x-forwarded-for']);
   }
 
   /** Registers a new socket and greets it, or refuses it (`closing`, then 4029 or 1001). */
@@ -119,7 +126,7 @@ export class ConnectionService implements OnModuleDestroy {
     principal: Principal,
     constraint: SubscriptionFilter | null,
   ): StreamConnection {
-    const remoteAddress = clientAddress(request);
+    const remoteAddress = this.clientAddress(request);
     const now = this.clock.now();
     const session = new Session(randomUUID(), now, {
       remote_address: remoteAddress,
