@@ -8,10 +8,12 @@ const fromHere = (path) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   base: '/',
   resolve: {
-    alias: {
-      '@llm-incident-manager/client': fromHere('../client/src/index.ts'),
-      '@llm-incident-manager/protocol': fromHere('../protocol/src/index.ts'),
-    },
+    alias: [
+      { find: '@llm-incident-manager/client', replacement: fromHere('../client/src/index.ts') },
+      { find: '@llm-incident-manager/protocol', replacement: fromHere('../protocol/src/index.ts') },
+      // What the client package's `browser` field does for its build: the page uses its own WebSocket, never `ws`.
+      { find: /^\.\/node-websocket$/, replacement: fromHere('../client/src/browser-websocket.ts') },
+    ],
   },
   build: {
     outDir: 'dist',

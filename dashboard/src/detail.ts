@@ -2,7 +2,8 @@ import type { EventMessage, Incident } from '@llm-incident-manager/protocol';
 import { describeEvent } from './describe-event';
 import { h, replaceChildren, setText } from './dom';
 import { ageOf, clockTime, dateTime, labelPairs } from './format';
-import { apiErrorOf, type DashboardClient, type LogEntry } from './sdk';
+import type { EventLogEntry, IncidentClient } from '@llm-incident-manager/client';
+import { apiErrorOf } from './sdk';
 
 export interface DetailActions {
   acknowledge(id: string, button: HTMLButtonElement): void;
@@ -39,7 +40,7 @@ export class Detail {
 
   constructor(
     private readonly root: HTMLElement,
-    private readonly client: () => DashboardClient,
+    private readonly client: () => IncidentClient,
     private readonly actions: DetailActions,
     private readonly onClose: () => void,
   ) {}
@@ -95,11 +96,11 @@ export class Detail {
     try {
       const [incident, log] = await Promise.all([
         client.incidents.get(shown.id),
-        client.incidents.events(shown.id),
+        client.incidents.events(shown.id, { limit: 1000 }),
       ]);
       if (this.shown !== shown) return;
       shown.incident = incident;
-      for (const entry of log.events) this.addLogEntry(shown, entry);
+      for (const entry of log.events) this.addEventLogEntry(shown, entry);
       setText(shown.parts.status, '');
       this.draw();
     } catch (error) {
@@ -125,7 +126,7 @@ export class Detail {
     }
   }
 
-  private addLogEntry(shown: Shown, entry: LogEntry): void {
+  private addEventLogEntry(shown: Shown, entry: EventLogEntry): void {
     shown.events.set(entry.sequence, {
       sequence: entry.sequence,
       at: entry.created_at,

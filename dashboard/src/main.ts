@@ -2,14 +2,14 @@ import './styles.css';
 import { SEVERITIES, type EventMessage, type Incident } from '@llm-incident-manager/protocol';
 import { askForToken, authMode, forgetToken, storedToken } from './auth';
 import { Board } from './board';
-import { createClient } from './client';
+import { IncidentClient, type StreamSubscription } from '@llm-incident-manager/client';
 import { Detail } from './detail';
 import { byId, h, replaceChildren, setText } from './dom';
 import { Feed } from './feed';
 import { FilterBar } from './filters';
 import { clockTime } from './format';
 import { filtersFromHash, filtersToHash, onBoard, subscriptionFilters, type BoardFilters } from './model';
-import { apiErrorOf, closeCodeOf, type DashboardClient, type SubscriptionHandle } from './sdk';
+import { apiErrorOf } from './sdk';
 import { Stats } from './stats';
 import { showStatus } from './status';
 import { toast } from './toast';
@@ -17,9 +17,9 @@ import { toast } from './toast';
 /** Acting without a credential (AUTH_MODE=none), the API needs a name for comments and resolutions. */
 const OPEN_MODE_ACTOR = 'dashboard';
 
-let client: DashboardClient | null = null;
+let client: IncidentClient | null = null;
 let token: string | undefined;
-let subscription: SubscriptionHandle | null = null;
+let subscription: StreamSubscription | null = null;
 let filters: BoardFilters = filtersFromHash(location.hash);
 let lastEventAt: string | null = null;
 
@@ -85,7 +85,7 @@ const filterBar = new FilterBar(filters, (next) => {
   subscribeBoard();
 });
 
-function connected(): DashboardClient {
+function connected(): IncidentClient {
   if (client === null) throw new Error('not connected');
   return client;
 }
@@ -98,7 +98,7 @@ function actor<K extends string>(field: K): Partial<Record<K, string>> {
 /** Runs an action from a button: disabled while it runs, errors shown; the stream brings the result. */
 async function act(
   button: HTMLButtonElement,
-  action: (client: DashboardClient) => Promise<unknown>,
+  action: (client: IncidentClient) => Promise<unknown>,
 ): Promise<void> {
   button.disabled = true;
   button.setAttribute('aria-busy', 'true');
@@ -150,25 +150,34 @@ function onEvent(message: EventMessage): void {
   if (event.event_type === 'incident_resolved' || event.event_type === 'incident_updated') stats.changed();
 }
 
+/** Subscribes the board to the current filters (a snapshot, then live), ending the previous subscription. */
+let generation = 0;
 function subscribeBoard(): void {
-  subscription?.unsubscribe();
+  void subscription?.unsubscribe();
+  subscription = null;
   board.reset([]);
   if (client === null) return;
+  // Frames of the previous subscription still in flight are ignored.
+  const mine = ++generation;
+  const current = (): boolean => mine === generation;
   subscription = client.subscribe(
     { id: 'board', filters: subscriptionFilters(filters), snapshot: true },
     {
+      // The first one, and a new one whenever resuming was not possible (the SDK asks for it by itself).
       onSnapshot: (incidents: Incident[], _position: number, truncated: boolean) => {
+        if (!current()) return;
         board.reset(incidents.filter((incident) => onBoard(incident, filters)));
         setText(
           byId('board-hint'),
           truncated ? 'Showing the newest 1,000: narrow the filters to see the rest' : '',
         );
       },
-      onEvent,
-      // The events after our position are no longer stored: start again from a snapshot.
-      onResumeFailed: () => subscribeBoard(),
-      onError: (error) =>
-        toast(`Subscription refused: ${apiErrorOf(error)?.message ?? JSON.stringify(error)}`),
+      onEvent: (message) => {
+        if (current()) onEvent(message);
+      },
+      onError: (error) => {
+        if (current()) toast(`The server refused the subscription: ${error.message}`);
+      },
     },
   );
 }
@@ -176,17 +185,20 @@ function subscribeBoard(): void {
 function connect(withToken: string | undefined): void {
   token = withToken;
   signOut.hidden = token === undefined;
-  client = createClient(token);
-  client.onStatus((status, statusDetail) => {
+  const fresh = new IncidentClient({ url: location.origin, token, retryInitialConnection: true });
+  client = fresh;
+  fresh.onStatus((status, detail) => {
+    if (client !== fresh) return;
     showStatus(statusElement, status);
-    const code = closeCodeOf(statusDetail);
-    if (status === 'closed' && code === 4001) void signIn('The stream refused this token (unauthorized).');
-    if (status === 'closed' && code === 4003) {
+    if (status === 'closed' && detail?.code === 4001) {
+      void signIn('The stream refused this token (unauthorized). Paste a valid one.');
+    } else if (status === 'closed' && detail?.code === 4003) {
       void signIn('This token lacks the stream:read scope. Paste one that has it.');
     }
   });
   subscribeBoard();
-  client.connect();
+  // A refused credential is reported through the status (above); connect() keeps trying otherwise.
+  fresh.connect().catch(() => undefined);
   stats.load();
 }
 
@@ -195,8 +207,11 @@ let asking = false;
 async function signIn(reason: string): Promise<void> {
   if (asking) return;
   asking = true;
-  client?.close();
+  const previous = client;
   client = null;
+  void subscription?.unsubscribe();
+  subscription = null;
+  void previous?.close();
   forgetToken();
   const fresh = await askForToken(reason);
   asking = false;

@@ -1,5 +1,5 @@
 import { setText } from './dom';
-import type { ConnectionStatus } from './sdk';
+import type { ConnectionStatus } from '@llm-incident-manager/client';
 
 const LABELS: Record<ConnectionStatus, string> = {
   connecting: 'Connecting',

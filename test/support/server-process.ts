@@ -57,12 +57,16 @@ export interface ServerProcess {
 }
 
 /**
- * Runs the real server (src/main.ts, transpiled on the fly) as a child process on 127.0.0.1 and a free port, and
- * resolves once `/health/ready` answers 200. `env` is added to the test's environment (logs silenced, the open
- * protocol, no HTTP rate limit unless given). Kill it in `afterEach` if a test failed before stopping it.
+ * Runs the real server (src/main.ts, transpiled on the fly) as a child process on 127.0.0.1 and a free port (or
+ * `options.port`, to restart a server where its clients expect it), and resolves once `/health/ready` answers 200.
+ * `env` is added to the test's environment (logs silenced, the open protocol, no HTTP rate limit unless given). Kill
+ * it in `afterEach` if a test failed before stopping it.
  */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const port = await freePort();
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { port?: number } = {},
+): Promise<ServerProcess> {
+  const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, serverArgs(), {
     env: {
       ...process.env,
