@@ -11,18 +11,23 @@ import { fileURLToPath } from 'node:url';
 import { FD_LIMIT } from './lib/proc.mjs';
 import { MATCHER_KINDS } from './lib/protocol.mjs';
 import { markdownReport } from './lib/report.mjs';
-import { expandScenarioIds, runScenario, sizeScenario } from './lib/scenarios.mjs';
+import { expandScenarioIds, ISSUE17_SCENARIOS, runScenario, sizeScenario } from './lib/scenarios.mjs';
 import { mintBenchAuth, parseTarget, REPO_ROOT } from './lib/servers.mjs';
 
 const HELP = `usage: npm run bench -- [options]
 
-  --scenario LIST    scenarios to run, comma-separated: a, b, c, d (= d0 + d1k), d0, d1k, replay, cluster
+  --scenario LIST    scenarios to run, comma-separated: a, b, b10k, c, idle, d (= d0 + d1k), d0, d1k, dbatch,
+                     replay, cluster, issue17 (= b,b10k,c,idle,d0,dbatch)
                      [a,b,c,d] (replay and cluster run against product targets only; cluster needs PostgreSQL,
                      BENCH_PG_URL [postgres://root@127.0.0.1:5432], and redis-server, BENCH_REDIS_SERVER)
   --targets LIST     product, ref-send, ref-coalesce, ref-cork, each optionally +deflate and/or +auth
-                     (+auth: the product runs with AUTH_MODE=required; requests carry the run's JWT)
+                     (+auth: the product runs with AUTH_MODE=required; requests carry the run's JWT);
+                     product+pg (a fresh PostgreSQL database, BENCH_PG_URL [postgres://postgres@127.0.0.1:5432]);
+                     ref-ingest (the durable-ingestion reference: d0 and dbatch only)
                                                                [ref-send,ref-coalesce,product]
-  --auth             every product target runs with authentication (product -> product+auth)
+  --auth             every product target (and ref-ingest) runs with authentication (product -> product+auth);
+                     the default when b10k, idle or dbatch is selected (issue 17: "measure with authentication on")
+  --no-auth          not even then
   --quick            smoke run: 10 % of the clients, 3 s per scenario (one scenario < 1 min)
   --scale X          multiply client counts by X (after --quick's default of 0.1)
   --clients N        client count for every selected scenario
@@ -52,6 +57,16 @@ Environment: BENCH_SCENARIO, BENCH_TARGETS, BENCH_QUICK=1, BENCH_SCALE, BENCH_WO
 BENCH_MATCHERS mirror the flags.`;
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+/** Scenarios added for issue 17: selecting one turns authentication on unless --no-auth. */
+const ISSUE17_ONLY = ISSUE17_SCENARIOS.filter((s) => !['b', 'c', 'd0'].includes(s));
+
+/** Whether a target can run a scenario: the `ws` references have no batch route, ref-ingest no WebSocket. */
+function supports(scenario, target) {
+  if (scenario.kind === 'replay' || scenario.kind === 'cluster') return target.kind === 'product';
+  if (target.kind === 'ingest-reference') return scenario.kind === 'ingest' && scenario.clients === 0;
+  if (scenario.batchSize > 1) return target.kind !== 'reference';
+  return true;
+}
 const children = new Set();
 
 function parseOptions(argv) {
@@ -60,7 +75,8 @@ function parseOptions(argv) {
     scenarios: (env.BENCH_SCENARIO ?? 'a,b,c,d').split(','),
     targets: (env.BENCH_TARGETS ?? 'ref-send,ref-coalesce,product').split(','),
     quick: env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true',
-    auth: env.BENCH_AUTH === '1' || env.BENCH_AUTH === 'true',
+    auth:
+      env.BENCH_AUTH === '1' || env.BENCH_AUTH === 'true' ? true : env.BENCH_AUTH === '0' ? false : undefined,
     scale: env.BENCH_SCALE ? Number(env.BENCH_SCALE) : undefined,
     workers: Number(env.BENCH_WORKERS ?? 2),
     matchers: env.BENCH_MATCHERS,
@@ -97,6 +113,9 @@ function parseOptions(argv) {
         break;
       case '--auth':
         o.auth = true;
+        break;
+      case '--no-auth':
+        o.auth = false;
         break;
       case '--scale':
         o.scale = number();
@@ -178,9 +197,14 @@ function parseOptions(argv) {
   }
   o.scenarios = expandScenarioIds(o.scenarios.map((s) => s.trim()).filter(Boolean));
   o.targets = o.targets.map((t) => parseTarget(t.trim()));
-  // --auth: every product target authenticates (`product` becomes `product+auth`); the references are unchanged.
+  // Issue 17 is measured with authentication on: a run with one of its own scenarios turns it on by default.
+  o.auth ??= o.scenarios.some((s) => ISSUE17_ONLY.includes(s));
+  // --auth: every product target authenticates (`product` becomes `product+auth`), and the ingestion reference
+  // verifies the same token; the `ws` references are unchanged (they would ignore it).
   if (o.auth) {
-    o.targets = o.targets.map((t) => (t.kind === 'product' && !t.auth ? parseTarget(`${t.name}+auth`) : t));
+    o.targets = o.targets.map((t) =>
+      (t.kind === 'product' || t.kind === 'ingest-reference') && !t.auth ? parseTarget(`${t.name}+auth`) : t,
+    );
   }
   const names = o.targets.map((t) => t.name);
   o.targets = o.targets.filter((t, i) => names.indexOf(t.name) === i);
@@ -338,12 +362,14 @@ async function main() {
     for (let repeat = 0; repeat < options.repeat; repeat++) {
       // Alternate the order so that no target always runs first (or last) on a machine whose load drifts.
       const ordered = repeat % 2 === 0 ? options.targets : [...options.targets].reverse();
-      // The reference servers keep no event log: the replay scenario runs against the product only.
-      const targets =
-        scenario.kind === 'replay' || scenario.kind === 'cluster'
-          ? ordered.filter((t) => t.kind === 'product')
-          : ordered;
-      if (targets.length === 0) process.stderr.write('  no product target: skipped\n');
+      // The reference servers keep no event log: the replay scenario runs against the product only; ref-ingest
+      // runs the ingestion scenarios without subscribers only, the `ws` references have no batch route.
+      const targets = ordered.filter((t) => supports(scenario, t));
+      if (repeat === 0) {
+        const skipped = ordered.filter((t) => !supports(scenario, t)).map((t) => t.name);
+        if (skipped.length > 0) process.stderr.write(`  not for this scenario: ${skipped.join(', ')}\n`);
+      }
+      if (targets.length === 0) process.stderr.write('  no target for this scenario: skipped\n');
       for (const target of targets) {
         const started = Date.now();
         const record = { ...(await runScenario(scenario, target, ctx)), repeat };
@@ -395,6 +421,14 @@ function summary(r) {
       `alerts/s single, ${ing('twoIngest')} two nodes`
     );
   }
+  if (r.kind === 'heartbeat') {
+    const h = r.heartbeat;
+    return (
+      `${h.connections} idle clients, heartbeat ${h.periodMs} ms, ${h.seconds} s: ${h.usPerConnectionSecond} µs/s CPU per ` +
+      `connection (${h.netUsPerConnectionSecond} net of the server alone), ${h.received} heartbeats received of ` +
+      `${h.expected} expected; connected at ${r.connect.perSec}/s; RSS peak ${mb(r.server.rssPeakBytes)} MB`
+    );
+  }
   if (r.kind === 'idle') {
     return `${r.connect.ok} clients in ${(r.connect.wallMs / 1000).toFixed(1)} s, ${(r.server.rssPerClientBytes / 1024).toFixed(1)} KB RSS/client`;
   }
@@ -407,9 +441,14 @@ function summary(r) {
     );
   }
   parts.push(`server CPU ${r.cpu.serverPct} %`);
+  if (r.cpu.serverUsPerAlert !== null) parts.push(`${r.cpu.serverUsPerAlert} µs CPU/alert`);
+  if (r.cpu.serverUsPerDelivery !== null) parts.push(`${r.cpu.serverUsPerDelivery} µs CPU/delivery`);
+  parts.push(`RSS peak ${mb(r.server.rssPeakBytes)} MB`);
   if (r.cpu.otherPct > 15) parts.push(`OTHER PROCESSES ${r.cpu.otherPct} %`);
   return parts.join(', ');
 }
+
+const mb = (bytes) => (bytes === null || bytes === undefined ? '–' : (bytes / 2 ** 20).toFixed(0));
 
 main().catch((error) => {
   process.stderr.write(`bench failed: ${error?.stack ?? error}\n`);

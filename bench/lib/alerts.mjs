@@ -10,8 +10,10 @@ import { TITLE_MARKER } from './protocol.mjs';
 import { monotonicUs, sleep } from './proc.mjs';
 
 export class AlertPoster {
-  constructor({ port, sockets, severity = 'P0', runId, token = null }) {
+  constructor({ port, sockets, severity = 'P0', runId, token = null, batchSize = 1 }) {
     this.port = port;
+    /** Alerts per request: 1 posts to `/v1/alerts`, more post `{"alerts": [...]}` to `/v1/alerts/batch`. */
+    this.batchSize = batchSize;
     /** `Authorization: Bearer <token>` on every POST when the target runs with authentication. */
     this.authorization = token ? `Bearer ${token}` : null;
     this.severity = severity;
@@ -35,8 +37,8 @@ export class AlertPoster {
     this.latency = new Histogram();
   }
 
-  /** Posts one alert; a `duplicate` reuses the title of an earlier alert so that it is deduplicated. */
-  post({ duplicate = false } = {}) {
+  /** One alert's body; a `duplicate` reuses the title of an earlier alert so that it is deduplicated. */
+  alertBody(duplicate) {
     const seq = this.nextSeq++;
     const sentUs = monotonicUs();
     let title;
@@ -46,16 +48,32 @@ export class AlertPoster {
       title = `${TITLE_MARKER}${seq}@${sentUs} ${this.runId}`;
       if (this.titles.length < 1000) this.titles.push(title);
     }
-    const body = JSON.stringify({
-      source: 'bench',
-      title,
-      description: 'Synthetic alert from the load benchmark',
-      severity: this.severity,
-      alert_type: 'Infrastructure',
-      labels: { bench_run: this.runId, bench_seq: String(seq), env: 'bench' },
-      affected_services: ['bench-service'],
-    });
-    this.sent += 1;
+    return {
+      seq,
+      alert: {
+        source: 'bench',
+        title,
+        description: 'Synthetic alert from the load benchmark',
+        severity: this.severity,
+        alert_type: 'Infrastructure',
+        labels: { bench_run: this.runId, bench_seq: String(seq), env: 'bench' },
+        affected_services: ['bench-service'],
+      },
+    };
+  }
+
+  /**
+   * Posts one alert, or one batch of `batchSize` alerts (each a `duplicate` with probability `duplicateShare`);
+   * every alert of a batch is counted as its own ack says.
+   */
+  post({ duplicate = false, duplicateShare = 0 } = {}) {
+    const batched = this.batchSize > 1;
+    const items = batched
+      ? Array.from({ length: this.batchSize }, () => this.alertBody(Math.random() < duplicateShare))
+      : [this.alertBody(duplicate)];
+    const body = JSON.stringify(batched ? { alerts: items.map((i) => i.alert) } : items[0].alert);
+    const n = items.length;
+    this.sent += n;
     this.inFlight += 1;
     const started = performance.now();
     return new Promise((resolve) => {
@@ -69,7 +87,7 @@ export class AlertPoster {
         {
           host: '127.0.0.1',
           port: this.port,
-          path: '/v1/alerts',
+          path: batched ? '/v1/alerts/batch' : '/v1/alerts',
           method: 'POST',
           agent: this.agent,
           headers,
@@ -83,17 +101,24 @@ export class AlertPoster {
               this.countError(`HTTP ${res.statusCode}`);
               return done('error');
             }
-            let status;
+            let acks;
             try {
-              status = JSON.parse(Buffer.concat(chunks).toString()).status;
+              const parsed = JSON.parse(Buffer.concat(chunks).toString());
+              acks = batched ? parsed.acks : [parsed];
+              if (!Array.isArray(acks) || acks.length !== n) throw new Error('acks');
             } catch {
               this.countError('unparsable 200 body');
               return done('error');
             }
-            if (status === 'Accepted') {
-              if (seq >= this.firstSeq) this.accepted.push(seq);
-            } else if (status === 'Duplicate') this.duplicates += 1;
-            else this.countError(`status ${status}`);
+            let status;
+            for (let i = 0; i < n; i++) {
+              status = acks[i]?.status;
+              const seq = items[i].seq;
+              if (status === 'Accepted') {
+                if (seq >= this.firstSeq) this.accepted.push(seq);
+              } else if (status === 'Duplicate') this.duplicates += 1;
+              else this.countError(`status ${status}`);
+            }
             done(status);
           });
           res.on('error', (error) => {
@@ -155,7 +180,7 @@ export class AlertPoster {
     const ticker = setInterval(() => onTick?.(), 250);
     const loop = async () => {
       while (performance.now() < deadline && this.sent < count)
-        await this.post({ duplicate: Math.random() < duplicateShare });
+        await this.post({ duplicate: Math.random() < duplicateShare, duplicateShare });
     };
     await Promise.all(Array.from({ length: concurrency }, loop));
     clearInterval(ticker);

@@ -47,6 +47,8 @@ let misdelivered = 0;
 let warmup = 0;
 let outOfOrder = 0;
 let controlErrors = 0;
+/** JSON `pong` heartbeats received (the server's heartbeat, with its WebSocket ping). */
+let heartbeats = 0;
 let closedDuringRun = 0;
 const closeCodes = {};
 let otherEvents = 0;
@@ -203,7 +205,9 @@ function onControl(client, text) {
     controlErrors += 1;
     return;
   }
-  if (message.type === 'subscribed') {
+  if (message.type === 'pong') {
+    heartbeats += 1;
+  } else if (message.type === 'subscribed') {
     client.subscribed = true;
     client.onSubscribed?.();
   } else if (message.type === 'error') {
@@ -343,6 +347,7 @@ function finish(accepted) {
     outOfOrder,
     warmup,
     controlErrors,
+    heartbeats,
     closedDuringRun,
     closeCodes,
     lastDeliveryUs,
@@ -373,6 +378,7 @@ process.on('message', (message) => {
     case 'start':
       firstSeq = message.firstSeq;
       delivered = misdelivered = otherEvents = warmup = outOfOrder = closedDuringRun = lastDeliveryUs = 0;
+      heartbeats = 0;
       checkedLength.fill(0);
       // A second measured phase on the same clients counts from zero again.
       for (const client of clients) client.counts?.fill(0);

@@ -33,9 +33,18 @@ export function spawnWithFdLimit(command, args, options = {}) {
 
 /** Resident set size of a process in bytes (VmRSS), or null when it is gone. */
 export function readRss(pid) {
+  return readStatusKb(pid, 'VmRSS');
+}
+
+/** The process's peak resident set size since it started, in bytes (VmHWM, the kernel's high-water mark). */
+export function readPeakRss(pid) {
+  return readStatusKb(pid, 'VmHWM');
+}
+
+function readStatusKb(pid, field) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
     return match ? Number(match[1]) * 1024 : null;
   } catch {
     return null;

@@ -9,6 +9,7 @@ function keyMetric(r) {
   if (r.scenario === 'a') return -(r.latencyMs.p99 ?? Infinity);
   if (r.kind === 'fanout') return r.deliveries.perSec;
   if (r.kind === 'idle') return -(r.server.rssPerClientBytes ?? Infinity);
+  if (r.kind === 'heartbeat') return -(r.heartbeat.usPerConnectionSecond ?? Infinity);
   if (r.kind === 'replay') return r.withReplay.replay.eventsPerSec;
   if (r.kind === 'cluster') return -(r.summary?.p99Ratio ?? Infinity);
   return r.alerts.answeredPerSec;
@@ -55,6 +56,7 @@ export function markdownReport(run) {
     if (ok.length > 0) {
       if (scenario.kind === 'fanout') lines.push(...fanoutTable(ok));
       else if (scenario.kind === 'idle') lines.push(...idleTable(ok));
+      else if (scenario.kind === 'heartbeat') lines.push(...heartbeatTable(ok));
       else if (scenario.kind === 'replay') lines.push(...replayTables(ok));
       else if (scenario.kind === 'cluster') lines.push(...clusterTables(ok, run));
       else lines.push(...ingestTable(ok));
@@ -77,6 +79,18 @@ export function markdownReport(run) {
       lines.push(
         `| ${c.scenario} | ${c.metric} | ${fmt(c.product)} | ${fmt(c.coalesce)} | ${ratio(c.product, c.coalesce)} | ` +
           `${fmt(c.send)} | ${ratio(c.product, c.send)} | ${c.goal} | ${c.met === null ? '–' : c.met ? 'yes' : '**no**'} |`,
+      );
+    }
+  }
+  const rows17 = compareIssue17(run);
+  if (rows17.length > 0) {
+    lines.push('', '### Issue 17: the product against the references of this run', '');
+    lines.push('| scenario | metric | target run | measured | against | measured | ratio | target | met |');
+    lines.push('|---|---|---|--:|---|--:|--:|---|---|');
+    for (const c of rows17) {
+      lines.push(
+        `| ${c.scenario} | ${c.metric} | ${c.target} | ${fmt(c.value)} | ${c.against ?? '–'} | ${fmt(c.reference)} | ` +
+          `${c.reference === null ? '–' : ratio(c.value, c.reference)} | ${c.goal} | ${c.met === null ? '–' : c.met ? 'yes' : '**no**'} |`,
       );
     }
   }
@@ -111,7 +125,10 @@ function authLine(auth) {
       : '') +
     `every POST and WebSocket upgrade to ${auth.targets.map((t) => `\`${t}\``).join(', ')} carries one HS256 JWT ` +
     '(`alerts:write stream:read`)' +
-    (references.length > 0 ? ', which the reference servers ignore' : '') +
+    (references.some((t) => !t.startsWith('ref-ingest')) ? ', which the `ws` reference servers ignore' : '') +
+    (references.some((t) => t.startsWith('ref-ingest'))
+      ? ' (`ref-ingest` verifies it: HMAC, expiry and scope on first use, then a cache, like the product)'
+      : '') +
     (auth.mode === 'on' ? '.' : '; the other targets run without authentication.')
   );
 }
@@ -219,6 +236,16 @@ function sizeLine(s) {
   }
   if (s.kind === 'idle')
     return `${s.clients} clients (${s.matching} with a matching subscription), held ${s.durationS} s.`;
+  if (s.kind === 'heartbeat') {
+    return (
+      `${s.clients} clients (${s.matching} with a matching subscription), no alerts, held ${s.durationS} s with the ` +
+      `heartbeat every ${s.heartbeatMs / 1000} s on both servers (the product's WS_HEARTBEAT_INTERVAL, the ` +
+      `reference's --heartbeat-ms); the server alone measured ${s.baselineS} s before the clients connect.`
+    );
+  }
+  if (s.batchSize > 1) {
+    return `${s.clients} subscribers, ${s.concurrency} batches of ${s.batchSize} alerts in flight (POST /v1/alerts/batch) for ${s.durationS} s after ${s.warmupS} s warm-up, ${Math.round(s.duplicateShare * 100)} % duplicates.`;
+  }
   return `${s.clients} subscribers (${s.matching} matching), ${s.concurrency} requests in flight for ${s.durationS} s after ${s.warmupS} s warm-up, ${Math.round(s.duplicateShare * 100)} % duplicates.`;
 }
 
@@ -279,8 +306,8 @@ function clusterTables(records, run) {
 
 function fanoutTable(records) {
   const rows = [
-    '| target | clients ok | alerts/s answered | deliveries/s | p50 ms | p95 ms | p99 ms | max ms | lost | dup | misdelivered | closed | server CPU | µs CPU/delivery | generator CPU | RSS/client |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| target | clients ok | alerts/s answered | deliveries/s | p50 ms | p95 ms | p99 ms | max ms | lost | dup | misdelivered | closed | server CPU | µs CPU/delivery | µs CPU/alert | generator CPU | RSS/client | RSS peak MB |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const r of records) {
     const d = r.deliveries;
@@ -288,7 +315,8 @@ function fanoutTable(records) {
       `| ${r.target} | ${r.connect.ok} | ${fmt(r.alerts.answeredPerSec)}${errorNote(r)} | ${fmt(d.perSec)} | ` +
         `${fmt(r.latencyMs.p50)} | ${fmt(r.latencyMs.p95)} | ${fmt(r.latencyMs.p99)} | ${fmt(r.latencyMs.max)} | ` +
         `${d.lost} | ${d.duplicated} | ${d.misdelivered} | ${d.closedDuringRun} | ${fmt(r.cpu.serverPct)} % | ` +
-        `${fmt(r.cpu.serverUsPerDelivery)} | ${fmt(r.cpu.generatorPct)} % | ${kb(r.server.rssPerClientBytes)} |`,
+        `${fmt(r.cpu.serverUsPerDelivery)} | ${fmt(r.cpu.serverUsPerAlert)} | ${fmt(r.cpu.generatorPct)} % | ` +
+        `${kb(r.server.rssPerClientBytes)} | ${mb(r.server.rssPeakBytes)} |`,
     );
   }
   return rows;
@@ -388,14 +416,32 @@ function replayTables(records) {
 
 function idleTable(records) {
   const rows = [
-    '| target | clients ok | failed | connect wall s | connects/s | connect p50 ms | connect p99 ms | RSS before MB | RSS after MB | RSS/client | server CPU idle |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| target | clients ok | failed | connect wall s | connects/s | connect p50 ms | connect p99 ms | RSS before MB | RSS after MB | RSS/client | RSS peak MB | server CPU idle |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const r of records) {
     const c = r.connect;
     rows.push(
       `| ${r.target} | ${c.ok} | ${c.failed} | ${fmt(c.wallMs / 1000)} | ${fmt(c.perSec)} | ${fmt(c.p50Ms)} | ${fmt(c.p99Ms)} | ` +
-        `${mb(r.server.rssIdleBytes)} | ${mb(r.server.rssConnectedBytes)} | ${kb(r.server.rssPerClientBytes)} | ${fmt(r.cpu.serverPct)} % |`,
+        `${mb(r.server.rssIdleBytes)} | ${mb(r.server.rssConnectedBytes)} | ${kb(r.server.rssPerClientBytes)} | ` +
+        `${mb(r.server.rssPeakBytes)} | ${fmt(r.cpu.serverPct)} % |`,
+    );
+  }
+  return rows;
+}
+
+function heartbeatTable(records) {
+  const rows = [
+    '| target | clients ok | connects/s | heartbeat s | window s | heartbeats received / expected | closed | server CPU | server alone | µs/s CPU per connection | net of the server alone | RSS/client | RSS peak MB | generator CPU |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const r of records) {
+    const h = r.heartbeat;
+    rows.push(
+      `| ${r.target} | ${r.connect.ok} | ${fmt(r.connect.perSec)} | ${fmt(h.periodMs / 1000)} | ${fmt(h.seconds)} | ` +
+        `${fmt(h.received)} / ${fmt(h.expected)} | ${h.closedDuringRun} | ${fmt(r.cpu.serverPct)} % | ` +
+        `${fmt(h.aloneServerPct)} % | ${fmt(h.usPerConnectionSecond)} | ${fmt(h.netUsPerConnectionSecond)} | ` +
+        `${kb(r.server.rssPerClientBytes)} | ${mb(r.server.rssPeakBytes)} | ${fmt(r.cpu.generatorPct)} % |`,
     );
   }
   return rows;
@@ -403,8 +449,8 @@ function idleTable(records) {
 
 function ingestTable(records) {
   const rows = [
-    '| target | subscribers | alerts/s answered | new incidents/s | duplicates | errors | POST p50 ms | POST p99 ms | deliveries | lost | misdelivered | server CPU | µs CPU/alert | generator CPU |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| target | subscribers | alerts/s answered | new incidents/s | duplicates | errors | POST p50 ms | POST p99 ms | deliveries | lost | misdelivered | server CPU | µs CPU/alert | µs CPU/delivery | generator CPU | RSS peak MB |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const r of records) {
     const d = r.deliveries;
@@ -413,7 +459,8 @@ function ingestTable(records) {
       `| ${r.target} | ${r.connect?.ok ?? 0} | ${fmt(r.alerts.answeredPerSec)} | ${fmt(r.alerts.acceptedPerSec)} | ` +
         `${r.alerts.duplicates} | ${errors} | ${fmt(r.alerts.postLatencyMs.p50)} | ${fmt(r.alerts.postLatencyMs.p99)} | ` +
         `${d ? d.delivered : '–'} | ${d ? d.lost : '–'} | ${d ? d.misdelivered : '–'} | ${fmt(r.cpu.serverPct)} % | ` +
-        `${fmt(r.cpu.serverUsPerAlert)} | ${fmt(r.cpu.generatorPct)} % |`,
+        `${fmt(r.cpu.serverUsPerAlert)} | ${fmt(r.cpu.serverUsPerDelivery)} | ${fmt(r.cpu.generatorPct)} % | ` +
+        `${mb(r.server.rssPeakBytes)} |`,
     );
   }
   return rows;
@@ -509,6 +556,154 @@ export function compare(run) {
   return out;
 }
 
+/** Flags of a target name (`product+auth+pg` -> base product, auth, pg). */
+function targetFlags(name) {
+  const [base, ...flags] = name.split('+');
+  return { base, auth: flags.includes('auth'), pg: flags.includes('pg'), deflate: flags.includes('deflate') };
+}
+
+/**
+ * Issue 17's targets, each as a ratio against a reference measured in the same run: the product with
+ * authentication when the run has it (the issue measures with authentication on), else without; `ws` references
+ * (ref-coalesce) for (b), (b10k), (c) and (idle); the durable-ingestion reference (ref-ingest) for (d0); the
+ * product's own single-alert rate for (dbatch); PostgreSQL (`product+pg`) next to them.
+ */
+export function compareIssue17(run) {
+  const names = [...new Set(run.results.filter((r) => r.ok).map((r) => r.target))];
+  const pick = (base, pg) => {
+    const candidates = names.filter((n) => {
+      const f = targetFlags(n);
+      return f.base === base && f.pg === pg && !f.deflate;
+    });
+    return candidates.find((n) => targetFlags(n).auth) ?? candidates[0] ?? null;
+  };
+  const product = pick('product', false);
+  const productPg = pick('product', true);
+  const coalesce = pick('ref-coalesce', false);
+  const ingest = pick('ref-ingest', false);
+  const find = (scenario, target) =>
+    target === null
+      ? undefined
+      : run.results.find((r) => r.scenario === scenario && r.target === target && r.ok);
+  const out = [];
+  const add = (scenario, metric, target, get, against, againstScenario, goal, check) => {
+    const r = find(scenario, target);
+    if (!r) return;
+    const ref = find(againstScenario ?? scenario, against);
+    const value = get(r);
+    const reference = ref ? get(ref) : null;
+    const usable = value !== null && value !== undefined && Number.isFinite(value);
+    out.push({
+      scenario,
+      metric,
+      target,
+      value,
+      against: against === null ? null : againstScenario ? `${against} (${againstScenario})` : against,
+      reference,
+      goal,
+      met: check && usable ? check(value, reference) : null,
+    });
+  };
+  const atLeast = (k) => (v, ref) => (ref ? v >= k * ref : null);
+  const atMost = (k) => (v, ref) => (ref ? v <= k * ref : null);
+  const deliveries = (r) => r.deliveries.perSec;
+  const p99 = (r) => r.latencyMs.p99;
+  for (const [scenario, p99Goal] of [
+    ['b', 1.2],
+    ['b10k', 1.5],
+  ]) {
+    add(scenario, 'deliveries/s', product, deliveries, coalesce, null, '≥ 1.0 × ref', atLeast(1));
+    add(scenario, 'p99 latency ms', product, p99, coalesce, null, `≤ ${p99Goal} × ref`, atMost(p99Goal));
+    add(
+      scenario,
+      'lost',
+      product,
+      (r) => r.deliveries.lost,
+      coalesce,
+      null,
+      '0',
+      (v) => v === 0,
+    );
+    add(
+      scenario,
+      'misdelivered',
+      product,
+      (r) => r.deliveries.misdelivered,
+      coalesce,
+      null,
+      '0',
+      (v) => v === 0,
+    );
+    add(scenario, 'server µs CPU/delivery', product, (r) => r.cpu.serverUsPerDelivery, coalesce, null, '–');
+    add(scenario, 'server µs CPU/alert', product, (r) => r.cpu.serverUsPerAlert, coalesce, null, '–');
+    add(scenario, 'RSS peak MB', product, (r) => r.server.rssPeakBytes / MB, coalesce, null, '–');
+  }
+  add(
+    'c',
+    'KB RSS per idle connection',
+    product,
+    (r) => r.server.rssPerClientBytes / KB,
+    coalesce,
+    null,
+    '≤ 1.05 × ref',
+    atMost(1.05),
+  );
+  add(
+    'c',
+    'connects/s (to all clients)',
+    product,
+    (r) => r.connect.perSec,
+    coalesce,
+    null,
+    '≥ 0.9 × ref',
+    atLeast(0.9),
+  );
+  add('c', 'RSS peak MB', product, (r) => r.server.rssPeakBytes / MB, coalesce, null, '–');
+  add(
+    'idle',
+    'µs/s CPU per idle connection',
+    product,
+    (r) => r.heartbeat.usPerConnectionSecond,
+    coalesce,
+    null,
+    '≤ 1.2 × ref',
+    atMost(1.2),
+  );
+  add(
+    'idle',
+    'µs/s CPU per idle connection (absolute)',
+    product,
+    (r) => r.heartbeat.usPerConnectionSecond,
+    null,
+    null,
+    '< 4.7 (Centrifugo)',
+    (v) => v < 4.7,
+  );
+  add(
+    'idle',
+    'µs/s net of the server alone',
+    product,
+    (r) => r.heartbeat.netUsPerConnectionSecond,
+    coalesce,
+    null,
+    '–',
+  );
+  add('idle', 'RSS peak MB', product, (r) => r.server.rssPeakBytes / MB, coalesce, null, '–');
+  const alertsPerSec = (r) => r.alerts.answeredPerSec;
+  const usPerAlert = (r) => r.cpu.serverUsPerAlert;
+  add('d0', 'alerts/s answered', product, alertsPerSec, ingest, null, '≥ 0.8 × ref', atLeast(0.8));
+  add('d0', 'server µs CPU/alert', product, usPerAlert, ingest, null, '–');
+  add('d0', 'RSS peak MB', product, (r) => r.server.rssPeakBytes / MB, ingest, null, '–');
+  add('d0', 'alerts/s answered (PostgreSQL)', productPg, alertsPerSec, ingest, null, '– (reported)');
+  add('d0', 'server µs CPU/alert (PostgreSQL)', productPg, usPerAlert, ingest, null, '–');
+  add('dbatch', 'alerts/s answered', product, alertsPerSec, product, 'd0', '≥ 5 × single', atLeast(5));
+  add('dbatch', 'server µs CPU/alert', product, usPerAlert, product, 'd0', '–');
+  add('dbatch', 'alerts/s answered against ref-ingest', product, alertsPerSec, ingest, null, '–');
+  add('dbatch', 'alerts/s answered (PostgreSQL)', productPg, alertsPerSec, productPg, 'd0', '– (reported)');
+  add('dbatch', 'alerts/s answered (reference)', ingest, alertsPerSec, ingest, 'd0', '–');
+  return out;
+}
+
 /** What went wrong in a run that completed: each is a line under the scenario's table. */
 function anomalies(r) {
   const out = [];
@@ -552,6 +747,13 @@ function anomalies(r) {
         );
     }
     return out.map((text) => `- ${r.target}: ${text}`);
+  }
+  const h = r.heartbeat;
+  if (h) {
+    if (h.closedDuringRun > 0)
+      out.push(`${h.closedDuringRun} idle clients closed by the server: ${JSON.stringify(h.closeCodes)}`);
+    if (h.received < 0.9 * h.expected)
+      out.push(`only ${h.received} heartbeats of about ${h.expected} expected reached the clients`);
   }
   const d = r.deliveries;
   if (d) {

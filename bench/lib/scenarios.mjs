@@ -5,7 +5,7 @@ import { AlertPoster } from './alerts.mjs';
 import { runCluster } from './cluster.mjs';
 import { LIVE_FILTERS, ReplayRun } from './replay.mjs';
 import { cpuFigures, round, snapshot } from './measure.mjs';
-import { monotonicUs, readRss, sleep } from './proc.mjs';
+import { monotonicUs, readPeakRss, readRss, sleep } from './proc.mjs';
 import { subscriptionFilters } from './protocol.mjs';
 import { startServer } from './servers.mjs';
 import { ClientPool } from './workers.mjs';
@@ -32,12 +32,33 @@ export const SCENARIOS = {
     rate: 100,
     durationS: 20,
   },
+  b10k: {
+    kind: 'fanout',
+    title:
+      '(b10k) throughput under a storm: 10,000 clients, 50 % matching, 100 alerts/s (500k deliveries/s offered)',
+    clients: 10000,
+    matchShare: 0.5,
+    rate: 100,
+    durationS: 20,
+  },
   c: {
     kind: 'idle',
     title: '(c) memory: 10,000 idle subscribed clients',
     clients: 10000,
     matchShare: 0.5,
     durationS: 5,
+  },
+  idle: {
+    kind: 'heartbeat',
+    title: '(idle) CPU of 10,000 idle subscribed clients with the default heartbeat (30 s)',
+    clients: 10000,
+    matchShare: 0.5,
+    // The product's default WS_HEARTBEAT_INTERVAL; the reference pings the same way (--heartbeat-ms).
+    heartbeatMs: 30_000,
+    // Two whole heartbeat periods: every connection is heartbeated exactly twice in the window.
+    durationS: 60,
+    // The server's CPU with no connection, measured first, so that the per-connection figure can be net of it.
+    baselineS: 10,
   },
   d0: {
     kind: 'ingest',
@@ -54,6 +75,17 @@ export const SCENARIOS = {
     clients: 1000,
     matchShare: 0.01,
     concurrency: 32,
+    duplicateShare: 0.1,
+    durationS: 15,
+  },
+  dbatch: {
+    kind: 'ingest',
+    title:
+      '(dbatch) ingestion in batches of 100 (POST /v1/alerts/batch), no subscribers: closed loop, 8 batches in flight, 10 % duplicates',
+    clients: 0,
+    matchShare: 0,
+    batchSize: 100,
+    concurrency: 8,
     duplicateShare: 0.1,
     durationS: 15,
   },
@@ -85,17 +117,24 @@ export const SCENARIOS = {
   },
 };
 
-/** `d` selects both ingestion variants. */
+/** The scenarios of issue 17's targets; `--scenario issue17` selects them all. */
+export const ISSUE17_SCENARIOS = ['b', 'b10k', 'c', 'idle', 'd0', 'dbatch'];
+
+/** `d` selects both ingestion variants, `issue17` the scenarios of issue 17's targets. */
 export function expandScenarioIds(list) {
   return list
-    .flatMap((id) => (id === 'd' ? ['d0', 'd1k'] : [id]))
+    .flatMap((id) => (id === 'd' ? ['d0', 'd1k'] : id === 'issue17' ? ISSUE17_SCENARIOS : [id]))
     .filter((id, i, all) => all.indexOf(id) === i);
 }
 
 /** Applies the CLI's scale, quick mode and overrides to a scenario definition. */
 export function sizeScenario(id, options) {
   const base = SCENARIOS[id];
-  if (!base) throw new Error(`unknown scenario ${id} (a, b, c, d, d0, d1k, replay, cluster)`);
+  if (!base) {
+    throw new Error(
+      `unknown scenario ${id} (a, b, b10k, c, idle, d, d0, d1k, dbatch, replay, cluster, issue17)`,
+    );
+  }
   const s = { id, ...base };
   const clientScale = options.scale ?? (options.quick ? 0.1 : 1);
   // d0 is defined by having no subscribers: sizes never give it any.
@@ -106,6 +145,12 @@ export function sizeScenario(id, options) {
     options.duration ??
     (options.quick ? Math.min(base.durationS, s.kind === 'idle' ? 1 : 3) : base.durationS);
   s.warmupS = options.quick ? 0.5 : 2;
+  if (s.kind === 'heartbeat') {
+    // Quick: a 1 s heartbeat on both servers, so that a 3 s smoke run still sees every connection heartbeated.
+    if (options.quick) s.heartbeatMs = 1000;
+    s.durationS = options.duration ?? (2 * s.heartbeatMs) / 1000;
+    s.baselineS = options.quick ? 1 : base.baselineS;
+  }
   if (s.kind === 'replay') {
     s.matchShare = 1;
     s.backlog = options.backlog ?? (options.quick ? Math.round(base.backlog / 10) : base.backlog);
@@ -139,10 +184,14 @@ export async function runScenario(scenario, target, ctx) {
       productDir: ctx.productDir,
       needsWebSocket: scenario.clients > 0,
       track: ctx.track,
+      heartbeatMs: scenario.heartbeatMs ?? null,
     });
     await sleep(500);
     const rssIdle = readRss(server.pid);
     record.server = { pid: server.pid, rssIdleBytes: rssIdle };
+    // The idle scenario: the server's own CPU with no connection, to be subtracted from the per-connection figure.
+    if (scenario.kind === 'heartbeat')
+      record.serverAlone = await measureBaseline(scenario, server, record, ctx);
 
     if (scenario.kind === 'replay') {
       if (target.kind !== 'product') throw new Error('the replay scenario needs the product (resume_from)');
@@ -189,6 +238,7 @@ export async function runScenario(scenario, target, ctx) {
     }
 
     if (scenario.kind === 'idle') await runIdle(scenario, server, pool, record, ctx);
+    else if (scenario.kind === 'heartbeat') await runHeartbeat(scenario, server, pool, record, ctx);
     else if (replay) await replay.run(pool, record);
     else {
       poster = new AlertPoster({
@@ -196,6 +246,7 @@ export async function runScenario(scenario, target, ctx) {
         sockets: scenario.kind === 'ingest' ? scenario.concurrency : 16,
         runId: ctx.runId,
         token,
+        batchSize: scenario.batchSize ?? 1,
       });
       await runLoad(scenario, server, pool, poster, record, ctx);
     }
@@ -204,6 +255,8 @@ export async function runScenario(scenario, target, ctx) {
         ? (record.server.rssConnectedBytes - rssIdle) / record.connect.ok
         : null;
     record.server.rssPerClientBytes = perClient === null ? null : Math.round(perClient);
+    // The server's peak RSS over its whole life (start, connect, warm-up, measured phase).
+    record.server.rssPeakBytes = readPeakRss(server.pid);
     record.ok = true;
   } catch (error) {
     record.error = String(error?.message ?? error);
@@ -235,6 +288,57 @@ async function runIdle(scenario, server, pool, record, ctx) {
   // Memory after the hold: the connection burst's garbage has had time to be collected.
   record.server.rssConnectedBytes = readRss(server.pid);
   record.cpu = cpuFigures(cpu0, cpu1, cpu1.wall - cpu0.wall, 0);
+}
+
+/** CPU of the freshly started server with no connection, over `baselineS`. */
+async function measureBaseline(scenario, server, record, ctx) {
+  const cpu0 = snapshot(server, null);
+  const until = performance.now() + scenario.baselineS * 1000;
+  while (performance.now() < until) {
+    ctx.progress?.update(`[${scenario.id} ${record.target}] server alone, no connection`);
+    await sleep(250);
+  }
+  const cpu1 = snapshot(server, null);
+  const cpu = cpuFigures(cpu0, cpu1, cpu1.wall - cpu0.wall, 0);
+  return { seconds: round((cpu1.wall - cpu0.wall) / 1000), serverMs: cpu.serverMs, serverPct: cpu.serverPct };
+}
+
+/**
+ * The idle scenario: the clients hold their connections, answer pings and send nothing, for whole heartbeat
+ * periods; the server's CPU over that window per connection per second, gross and net of the baseline.
+ */
+async function runHeartbeat(scenario, server, pool, record, ctx) {
+  await pool.start(0);
+  const cpu0 = snapshot(server, pool);
+  const until = performance.now() + scenario.durationS * 1000;
+  while (performance.now() < until) {
+    ctx.progress?.update(
+      `[${scenario.id} ${record.target}] holding ${record.connect.ok} idle clients, heartbeat ${scenario.heartbeatMs} ms`,
+    );
+    await sleep(250);
+  }
+  const cpu1 = snapshot(server, pool);
+  const seconds = (cpu1.wall - cpu0.wall) / 1000;
+  record.server.rssConnectedBytes = readRss(server.pid);
+  record.cpu = cpuFigures(cpu0, cpu1, cpu1.wall - cpu0.wall, 0);
+  const result = await pool.finish([]);
+  const connections = record.connect.ok;
+  const baselineMsPerS = record.serverAlone.serverMs / record.serverAlone.seconds;
+  const grossUs = (record.cpu.serverMs * 1000) / (connections * seconds);
+  const netUs = ((record.cpu.serverMs - baselineMsPerS * seconds) * 1000) / (connections * seconds);
+  record.heartbeat = {
+    periodMs: scenario.heartbeatMs,
+    seconds: round(seconds),
+    connections,
+    // Heartbeats (JSON pong) the clients received in the window: about connections × seconds / period.
+    received: result.heartbeats,
+    expected: Math.round((connections * seconds * 1000) / scenario.heartbeatMs),
+    closedDuringRun: result.closedDuringRun,
+    closeCodes: result.closeCodes,
+    usPerConnectionSecond: round(grossUs),
+    netUsPerConnectionSecond: round(netUs),
+    aloneServerPct: record.serverAlone.serverPct,
+  };
 }
 
 export async function runLoad(scenario, server, pool, poster, record, ctx, peers = []) {

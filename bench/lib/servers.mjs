@@ -1,6 +1,7 @@
 // The servers under test: the product (`node dist/main.js` with a fresh SQLite file) and the reference variants.
 // Each scenario gets a freshly started server, so memory and CPU figures are not polluted by the previous one.
 
+import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -12,25 +13,39 @@ import { freePort, sleep, spawnWithFdLimit } from './proc.mjs';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REFERENCE = fileURLToPath(new URL('../reference/server.mjs', import.meta.url));
+const INGEST_REFERENCE = fileURLToPath(new URL('../reference/ingest-server.mjs', import.meta.url));
+/** PostgreSQL server for `+pg` targets and the cluster scenario (a fresh database per run, dropped after). */
+export const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+
+/** Runs one SQL statement on the PostgreSQL server's `postgres` database (psql). */
+export function psql(sql) {
+  execFileSync('psql', [`${PG_URL}/postgres`, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { stdio: 'pipe' });
+}
 
 /**
  * Target names: `product`, `ref-send`, `ref-coalesce`, `ref-cork`, each optionally suffixed `+deflate`
  * (permessage-deflate offered by the clients and enabled on the server) and/or `+auth` (the product runs with
- * AUTH_MODE=required and an HS256 secret; every POST and WebSocket upgrade carries the run's JWT — a reference
- * server receives the same header and ignores it).
+ * AUTH_MODE=required and an HS256 secret; every POST and WebSocket upgrade carries the run's JWT — a `ws`
+ * reference server receives the same header and ignores it); `product+pg`: the product on a fresh PostgreSQL
+ * database (BENCH_PG_URL) instead of SQLite; `ref-ingest`: the durable-ingestion reference
+ * (reference/ingest-server.mjs, HTTP only: the ingestion scenarios), which with `+auth` verifies the JWT.
  */
 export function parseTarget(name) {
   const [base, ...flags] = name.split('+');
-  const unknown = flags.filter((f) => f !== 'deflate' && f !== 'auth');
+  const unknown = flags.filter((f) => f !== 'deflate' && f !== 'auth' && f !== 'pg');
   const deflate = flags.includes('deflate');
   const auth = flags.includes('auth');
+  const pg = flags.includes('pg');
   if (unknown.length === 0) {
-    if (base === 'product') return { name, kind: 'product', deflate, auth };
+    if (base === 'product') return { name, kind: 'product', deflate, auth, pg };
+    if (base === 'ref-ingest' && !deflate && !pg)
+      return { name, kind: 'ingest-reference', deflate, auth, pg };
     const mode = /^ref-(send|coalesce|cork)$/.exec(base)?.[1];
-    if (mode) return { name, kind: 'reference', mode, deflate, auth };
+    if (mode && !pg) return { name, kind: 'reference', mode, deflate, auth, pg };
   }
   throw new Error(
-    `unknown target ${name} (product, ref-send, ref-coalesce, ref-cork, optionally +deflate and/or +auth)`,
+    `unknown target ${name} (product, ref-send, ref-coalesce, ref-cork, optionally +deflate and/or +auth; ` +
+      'product+pg; ref-ingest, optionally +auth)',
   );
 }
 
@@ -68,9 +83,13 @@ export async function startServer(
     needsWebSocket = true,
     track,
     auth = null,
+    heartbeatMs = null,
   },
 ) {
   if (target.auth && !auth) throw new Error(`${target.name}: no credentials minted for the run`);
+  if (target.kind === 'ingest-reference' && needsWebSocket) {
+    throw new Error(`${target.name} has no WebSocket: it runs the ingestion scenarios (d0, dbatch) only`);
+  }
   const token = target.auth ? auth.token : null;
   const port = await freePort();
   const logDir = path.join(tmpdir(), 'bench-logs');
@@ -80,10 +99,19 @@ export async function startServer(
   const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   let child;
   let dbPath = null;
+  let pgDatabase = null;
   if (target.kind === 'product') {
     const main = path.join(productDir, 'dist', 'main.js');
     if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` (or pass --build)`);
     dbPath = path.join(tmpdir(), `bench-${runId}-${port}.db`);
+    let databaseUrl = `file:${dbPath}`;
+    if (target.pg) {
+      pgDatabase = `bench_${String(runId)
+        .replace(/[^a-z0-9]/gi, '_')
+        .toLowerCase()}_${port}`;
+      psql(`CREATE DATABASE ${pgDatabase}`);
+      databaseUrl = `${PG_URL}/${pgDatabase}`;
+    }
     child = spawnWithFdLimit(process.execPath, [...nodeArgs, main], {
       cwd: productDir,
       stdio: ['ignore', logFd, logFd],
@@ -91,7 +119,7 @@ export async function startServer(
         ...process.env,
         NODE_ENV: 'production',
         PORT: String(port),
-        DATABASE_URL: `file:${dbPath}`,
+        DATABASE_URL: databaseUrl,
         LOG_LEVEL: 'warn',
         WS_MAX_CONNECTIONS: String(maxConnections),
         // Every subscriber of the bench connects from this one machine.
@@ -106,11 +134,26 @@ export async function startServer(
         ...(target.auth
           ? { AUTH_MODE: 'required', AUTH_JWT_SECRET: auth.secret, INGEST_RATE_LIMIT_PER_KEY: '1000000' }
           : {}),
+        // A scenario that sets the heartbeat (idle) gives the product and the reference the same period.
+        ...(heartbeatMs ? { WS_HEARTBEAT_INTERVAL: String(heartbeatMs / 1000) } : {}),
         ...productEnv,
       },
     });
+  } else if (target.kind === 'ingest-reference') {
+    dbPath = path.join(tmpdir(), `bench-${runId}-${port}-ref.db`);
+    child = spawnWithFdLimit(
+      process.execPath,
+      [...nodeArgs, INGEST_REFERENCE, '--port', String(port), '--db', dbPath],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', logFd, logFd],
+        env: { ...process.env, ...(target.auth ? { BENCH_REF_JWT_SECRET: auth.secret } : {}) },
+      },
+    );
   } else {
-    const args = [...nodeArgs, REFERENCE, '--port', String(port), '--mode', target.mode, ...referenceArgs];
+    const args = [...nodeArgs, REFERENCE, '--port', String(port), '--mode', target.mode];
+    // The product heartbeats every connection (WS_HEARTBEAT_INTERVAL, 30 s by default): so does the reference.
+    args.push('--heartbeat-ms', String(heartbeatMs ?? 30_000), ...referenceArgs);
     if (target.deflate) args.push('--deflate');
     child = spawnWithFdLimit(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', logFd, logFd] });
   }
@@ -146,6 +189,14 @@ export async function startServer(
         clearTimeout(timer);
       }
       if (dbPath) for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+      if (pgDatabase) {
+        try {
+          psql(`DROP DATABASE IF EXISTS ${pgDatabase} WITH (FORCE)`);
+        } catch {
+          // left behind: named bench_<run>_<port>
+        }
+        pgDatabase = null;
+      }
     },
   };
   try {

@@ -174,6 +174,7 @@ export class ClientPool {
       otherEvents: sum('otherEvents'),
       outOfOrder: sum('outOfOrder'),
       controlErrors: sum('controlErrors'),
+      heartbeats: sum('heartbeats'),
       closedDuringRun: sum('closedDuringRun'),
       lastDeliveryUs: Math.max(0, ...replies.map((r) => r.lastDeliveryUs ?? 0)),
       closeCodes,

@@ -5,7 +5,7 @@
 // storage, no validation framework, no logging: it is what Node and `ws` can do on this machine. Connections are
 // indexed by the event types they subscribe to, so an event only visits connections that may want it.
 //
-//   node bench/reference/server.mjs --port 9000 --mode send|coalesce|cork [--deflate]
+//   node bench/reference/server.mjs --port 9000 --mode send|coalesce|cork [--deflate] [--heartbeat-ms 30000]
 //
 // Modes (how an event reaches its recipients; the event is serialized once in every mode):
 //   send      one `ws.send()` per recipient per event, written at once;
@@ -14,6 +14,13 @@
 //             written with one `writev` (socket cork/uncork), bypassing `ws`'s per-send framing;
 //   cork      the same per-connection queue and flush, but each frame goes through `ws.send()` inside
 //             cork/uncork (what a server that keeps `ws` framing can do).
+//
+// Heartbeat (--heartbeat-ms N, default 30000 like the product's WS_HEARTBEAT_INTERVAL; 0: none): the product's
+// scheme (src/streaming/connections/heartbeat.service.ts) with the same period and payload. Each connection is
+// due one period after it connected, then every period, from a queue ordered by due time; a 100 ms tick visits
+// those due, at most max(64, 2 × connections / ticks per period); a visit writes an empty WebSocket ping and the
+// JSON `{"type":"pong","timestamp":...}` (built once per tick) under one cork, or queues both into the
+// connection's pending flush; a peer that missed two pings is terminated.
 
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -39,6 +46,12 @@ const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
  * events (several alerts) due to a connection go out in one write: fewer syscalls for N ms more latency.
  */
 const FLUSH_DELAY_MS = Number(args['flush-delay-ms'] ?? 0);
+const HEARTBEAT_MS = Number(args['heartbeat-ms'] ?? 30_000);
+const HEARTBEAT_TICK_MS = 100;
+const MIN_VISITS_PER_TICK = 64;
+const MAX_MISSED_PINGS = 2;
+/** FIN + ping opcode, no payload: the product's PING_FRAME. */
+const PING_FRAME = Buffer.from([0x89, 0x00]);
 
 if (!['send', 'coalesce', 'cork'].includes(MODE)) {
   process.stderr.write(`unknown --mode ${MODE} (send, coalesce or cork)\n`);
@@ -88,6 +101,9 @@ class Connection {
     /** Frames due to this connection in the current turn (coalesce and cork modes), or null. */
     this.queue = null;
     this.open = true;
+    /** Epoch ms at which the next heartbeat is due; pings sent and not answered. */
+    this.heartbeatDueAt = 0;
+    this.missedPings = 0;
   }
 
   matches(eventType, severity) {
@@ -226,6 +242,65 @@ function textFrame(payload) {
   return frame;
 }
 
+// ---- heartbeat ------------------------------------------------------------------------------------------------
+
+const TICKS_PER_INTERVAL = Math.max(1, Math.floor(HEARTBEAT_MS / HEARTBEAT_TICK_MS));
+/** Connections in due-time order from `heartbeatHead` on. */
+let heartbeatQueue = [];
+let heartbeatHead = 0;
+
+function trackHeartbeat(conn) {
+  conn.heartbeatDueAt = Date.now() + HEARTBEAT_MS;
+  conn.ws.on('pong', () => {
+    conn.missedPings = 0;
+  });
+  heartbeatQueue.push(conn);
+}
+
+function heartbeatTick() {
+  const now = Date.now();
+  const budget = Math.max(MIN_VISITS_PER_TICK, 2 * Math.ceil(connections.size / TICKS_PER_INTERVAL));
+  let pong = null;
+  let visited = 0;
+  while (heartbeatHead < heartbeatQueue.length && visited < budget) {
+    const conn = heartbeatQueue[heartbeatHead];
+    if (conn.heartbeatDueAt > now) break;
+    heartbeatHead += 1;
+    visited += 1;
+    if (!conn.open) continue;
+    if (pong === null) {
+      const payload = Buffer.from(JSON.stringify({ type: 'pong', timestamp: new Date(now).toISOString() }));
+      pong = { payload, frame: textFrame(payload) };
+    }
+    if (conn.missedPings >= MAX_MISSED_PINGS) conn.ws.terminate();
+    else heartbeat(conn, pong);
+    conn.heartbeatDueAt = now + HEARTBEAT_MS;
+    heartbeatQueue.push(conn);
+  }
+  if (heartbeatHead > 1024 && heartbeatHead * 2 > heartbeatQueue.length) {
+    heartbeatQueue = heartbeatQueue.slice(heartbeatHead);
+    heartbeatHead = 0;
+  }
+}
+
+function heartbeat(conn, pong) {
+  conn.missedPings += 1;
+  if (MODE === 'coalesce' && !DEFLATE) {
+    if (conn.queue !== null) conn.queue.push(PING_FRAME, pong.frame);
+    else {
+      conn.socket.cork();
+      conn.socket.write(PING_FRAME);
+      conn.socket.write(pong.frame);
+      conn.socket.uncork();
+    }
+  } else {
+    conn.ws.ping();
+    conn.ws.send(pong.payload, { binary: false });
+  }
+}
+
+if (HEARTBEAT_MS > 0) setInterval(heartbeatTick, HEARTBEAT_MS / TICKS_PER_INTERVAL);
+
 // ---- WebSocket protocol -------------------------------------------------------------------------------------
 
 const wss = new WebSocketServer({
@@ -239,6 +314,7 @@ function onConnection(ws, socket) {
   const conn = new Connection(ws, socket);
   connections.add(conn);
   conn.sendJson({ type: 'welcome', session_id: randomUUID(), server_time: new Date().toISOString() });
+  if (HEARTBEAT_MS > 0) trackHeartbeat(conn);
   ws.on('message', (data, isBinary) => onMessage(conn, data, isBinary));
   ws.on('close', () => {
     conn.open = false;
