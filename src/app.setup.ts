@@ -1,11 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { corsOptions } from './common/cors';
+import { createOpenApiDocument } from './common/openapi/openapi-document';
 import { answerClientError, answerFrameworkError } from './common/framework-errors';
 import { ClientAddresses } from './common/client-address';
 import { registerHttpRateLimit } from './common/http-rate-limit.hook';
@@ -84,15 +85,5 @@ export async function createApp(
 }
 
 function setupOpenApi(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('LLM Incident Manager')
-      .setDescription(
-        'Alert ingestion, deduplication into incidents, incident lifecycle. Real-time streams: GET /ws (see README).',
-      )
-      .setVersion('1')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'docs/json' });
 }

@@ -20,6 +20,7 @@ export class AlertmanagerController {
   @Post()
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'receiveAlertmanagerWebhook',
     summary: 'Prometheus Alertmanager webhook (version 4): one ack per alert, in order',
     description:
       "Deduplicated by Alertmanager's fingerprint (the label set); a resolved alert resolves its incident once every Alertmanager alert attached to it has resolved; re-deliveries are idempotent.",

@@ -1,5 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AlertSchema } from '../common/openapi/alert.schema';
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
+import { ApiUuidParam } from '../common/openapi/api-uuid-param.decorator';
 import { UuidParam } from '../common/uuid-param.pipe';
 import type { Alert } from '../domain';
 import { AlertAck } from './alert-input';
@@ -28,8 +31,14 @@ export class AlertsController {
   @IngestLimited()
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Ingests one alert: a new incident, or a duplicate attached to an active one' })
-  @ApiOkResponse({ type: AlertAckDto })
+  @ApiOperation({
+    operationId: 'ingestAlert',
+    summary: 'Ingest one alert: a new incident, or a duplicate attached to an active one',
+    description:
+      'Alerts with the same fingerprint (source, type, title, services; or dedup_key) join the active incident; ' +
+      'an alert matching an active silence is stored as suppressed and opens none.',
+  })
+  @ApiOkResponse({ type: AlertAckDto, description: 'The ack: the alert, its incident and what happened' })
   @ApiIngestionErrors()
   submit(@Body() dto: CreateAlertDto): Promise<AlertAck> {
     return this.ingestion.ingest(nativeAlertInput(dto));
@@ -40,7 +49,8 @@ export class AlertsController {
   @Post('batch')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Ingests 1..1000 alerts, each as by POST /v1/alerts, all stored in one transaction',
+    operationId: 'ingestAlertBatch',
+    summary: 'Ingest 1..1000 alerts, each as by POST /v1/alerts, all stored in one transaction',
     description:
       'All or nothing: one invalid alert refuses the whole batch (400 naming it, alerts.<index>.<field>); the answer comes once the whole batch is durable. Counts one per alert against INGEST_RATE_LIMIT_PER_KEY.',
   })
@@ -52,6 +62,16 @@ export class AlertsController {
 
   @RequireScope(Scope.IncidentsRead)
   @Get(':id')
+  @ApiOperation({ operationId: 'getAlert', summary: 'Get one stored alert' })
+  @ApiUuidParam()
+  @ApiOkResponse({ type: AlertSchema, description: 'The alert' })
+  @ApiErrors(
+    [400, 'VALIDATION_ERROR: the id is not a UUID'],
+    401,
+    403,
+    [404, "NOT_FOUND: no such alert (or its incident is outside the credential's constraint)"],
+    429,
+  )
   get(@UuidParam() id: string, @CallerConstraint() constraint: IncidentConstraint | null): Promise<Alert> {
     return this.alerts.get(id, constraint);
   }

@@ -23,6 +23,7 @@ export class GrafanaController {
   @Post()
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'receiveGrafanaWebhook',
     summary: "Grafana Alerting's webhook contact point: each alert mapped as an Alertmanager alert",
     description:
       "Deduplicated by Grafana's fingerprint (the label set); a resolved alert resolves its incident; re-deliveries are idempotent. Grafana's own fields (values, valueString, URLs, title, message) are validated and not stored.",

@@ -1,5 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
+import { ApiUuidParam } from '../common/openapi/api-uuid-param.decorator';
 import { UuidParam } from '../common/uuid-param.pipe';
 import { EventLogPageDto } from './dto/event-log-page.dto';
 import { ListEventsQuery } from './dto/list-events.query';
@@ -19,13 +21,12 @@ type EventLogPage = { events: StoredLogEntry[] } & EventLogBounds;
  * saw, so a dropped connection loses nothing; `oldest_sequence` tells it whether retention pruned some of that.
  */
 @ApiTags('events')
-@ApiBearerAuth()
-@ApiResponse({ status: 400, description: 'VALIDATION_ERROR: after_sequence or limit out of range' })
-@ApiResponse({ status: 401, description: 'AUTHENTICATION_ERROR: no valid credential' })
-@ApiResponse({
-  status: 403,
-  description: 'AUTHORIZATION_ERROR: the credential lacks the incidents:read scope',
-})
+@ApiErrors(
+  [400, 'VALIDATION_ERROR: after_sequence or limit out of range'],
+  401,
+  [403, 'AUTHORIZATION_ERROR: the credential lacks the incidents:read scope'],
+  429,
+)
 @Controller('v1')
 export class EventsController {
   constructor(
@@ -36,6 +37,7 @@ export class EventsController {
   @RequireScope(Scope.IncidentsRead)
   @Get('events')
   @ApiOperation({
+    operationId: 'listEvents',
     summary: 'Events of the log after after_sequence, oldest first, with the stored range of the log',
     description:
       'With a constrained credential, only the events whose incident, as it is now, lies inside the constraint (and system events).',
@@ -55,14 +57,16 @@ export class EventsController {
   @RequireScope(Scope.IncidentsRead)
   @Get('incidents/:id/events')
   @ApiOperation({
+    operationId: 'listIncidentEvents',
     summary:
       "One incident's events after after_sequence, oldest first, with the stored range of the whole log",
   })
+  @ApiUuidParam()
   @ApiOkResponse({ type: EventLogPageDto, description: '{events, oldest_sequence, head_sequence}' })
-  @ApiResponse({
-    status: 404,
-    description: "NOT_FOUND: no such incident, or outside the credential's constraint",
-  })
+  @ApiErrors(
+    [400, 'VALIDATION_ERROR: the id is not a UUID, or after_sequence or limit out of range'],
+    [404, "NOT_FOUND: no such incident, or outside the credential's constraint"],
+  )
   async forIncident(
     @UuidParam() id: string,
     @Query() query: ListEventsQuery,

@@ -1,6 +1,9 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ValidationError } from '../common/api-error';
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
+import { ApiUuidParam } from '../common/openapi/api-uuid-param.decorator';
+import { IncidentNoteSchema, IncidentPageSchema, IncidentSchema } from '../common/openapi/incident.schema';
 import { UuidParam } from '../common/uuid-param.pipe';
 import type { Incident, IncidentNote } from '../domain';
 import { AcknowledgeIncidentDto } from './dto/acknowledge-incident.dto';
@@ -18,7 +21,16 @@ import { CallerName } from '../auth/caller.decorator';
 import type { IncidentConstraint } from '../common/incident-constraint';
 import { Scope } from '../auth/scopes';
 
+/** An incident id that is unknown, or outside the credential's constraint. */
+const NO_SUCH_INCIDENT = [
+  404,
+  "NOT_FOUND: no such incident (or outside the credential's constraint)",
+] as const;
+/** Closed is final. */
+const CLOSED = [409, 'INVALID_STATE_TRANSITION: the incident is Closed'] as const;
+
 @ApiTags('incidents')
+@ApiErrors(401, 403, 429)
 @Controller('v1/incidents')
 export class IncidentsController {
   constructor(private readonly incidents: IncidentsService) {}
@@ -26,6 +38,12 @@ export class IncidentsController {
   @RequireScope(Scope.IncidentsWrite)
   @Post()
   @HttpCode(201)
+  @ApiOperation({
+    operationId: 'createIncident',
+    summary: 'Create an incident by hand (Detected), without an alert',
+  })
+  @ApiCreatedResponse({ type: IncidentSchema, description: 'The new incident' })
+  @ApiErrors(400, 413, 415)
   create(
     @Body() dto: CreateIncidentDto,
     @CallerConstraint() constraint: IncidentConstraint | null,
@@ -35,7 +53,14 @@ export class IncidentsController {
 
   @RequireScope(Scope.IncidentsRead)
   @Get()
-  @ApiOkResponse({ description: '{incidents, total, page, page_size}, newest first' })
+  @ApiOperation({
+    operationId: 'listIncidents',
+    summary: 'List incidents, newest first, a page at a time',
+    description:
+      'Filters combine (AND); a list filter matches any of its values (?state=A&state=B or ?state=A,B).',
+  })
+  @ApiOkResponse({ type: IncidentPageSchema, description: 'A page of incidents and how many match in all' })
+  @ApiErrors(400)
   list(
     @Query() query: ListIncidentsQuery,
     @CallerConstraint() constraint: IncidentConstraint | null,
@@ -45,12 +70,29 @@ export class IncidentsController {
 
   @RequireScope(Scope.IncidentsRead)
   @Get(':id')
+  @ApiOperation({
+    operationId: 'getIncident',
+    summary: 'Get one incident, with its timeline and notes',
+  })
+  @ApiUuidParam()
+  @ApiOkResponse({ type: IncidentSchema, description: 'The incident' })
+  @ApiErrors([400, 'VALIDATION_ERROR: the id is not a UUID'], NO_SUCH_INCIDENT)
   get(@UuidParam() id: string, @CallerConstraint() constraint: IncidentConstraint | null): Promise<Incident> {
     return this.incidents.get(id, constraint);
   }
 
   @RequireScope(Scope.IncidentsWrite)
   @Patch(':id')
+  @ApiOperation({
+    operationId: 'updateIncident',
+    summary: 'Change the state, severity, assignees or labels of an incident',
+    description:
+      'Only the fields given change. A state change follows the lifecycle rules (Closed is final); a severity ' +
+      'change is published as severity_changed.',
+  })
+  @ApiUuidParam()
+  @ApiOkResponse({ type: IncidentSchema, description: 'The incident, changed' })
+  @ApiErrors(400, NO_SUCH_INCIDENT, [409, 'INVALID_STATE_TRANSITION: the change leaves Closed'], 413, 415)
   update(
     @UuidParam() id: string,
     @Body() dto: UpdateIncidentDto,
@@ -62,6 +104,13 @@ export class IncidentsController {
 
   @RequireScope(Scope.IncidentsWrite)
   @Put(':id')
+  @ApiOperation({
+    operationId: 'replaceIncident',
+    summary: 'Change an incident, as PATCH does (the same body and rules)',
+  })
+  @ApiUuidParam()
+  @ApiOkResponse({ type: IncidentSchema, description: 'The incident, changed' })
+  @ApiErrors(400, NO_SUCH_INCIDENT, [409, 'INVALID_STATE_TRANSITION: the change leaves Closed'], 413, 415)
   replace(
     @UuidParam() id: string,
     @Body() dto: UpdateIncidentDto,
@@ -74,6 +123,19 @@ export class IncidentsController {
   @RequireScope(Scope.IncidentsWrite)
   @Post(':id/resolve')
   @HttpCode(200)
+  @ApiOperation({
+    operationId: 'resolveIncident',
+    summary: 'Resolve an active incident, with how and why',
+  })
+  @ApiUuidParam()
+  @ApiOkResponse({ type: IncidentSchema, description: 'The incident, Resolved, with its resolution' })
+  @ApiErrors(
+    400,
+    NO_SUCH_INCIDENT,
+    [409, 'INVALID_STATE_TRANSITION: the incident is Resolved or Closed already'],
+    413,
+    415,
+  )
   resolve(
     @UuidParam() id: string,
     @Body() dto: ResolveIncidentDto,
@@ -91,18 +153,22 @@ export class IncidentsController {
   @Post(':id/acknowledge')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'acknowledgeIncident',
     summary: 'Acknowledge: Detected -> Triaged (stops its escalation); a no-op on any other active state',
   })
+  @ApiUuidParam()
   @ApiBody({ type: AcknowledgeIncidentDto, required: false })
-  @ApiOkResponse({ description: 'The incident (unchanged, and nothing published, unless it was Detected)' })
-  @ApiResponse({ status: 400, description: 'VALIDATION_ERROR: a bad id or body' })
-  @ApiResponse({ status: 401, description: 'AUTHENTICATION_ERROR: no valid credential' })
-  @ApiResponse({ status: 403, description: 'AUTHORIZATION_ERROR: the credential lacks incidents:write' })
-  @ApiResponse({
-    status: 404,
-    description: "NOT_FOUND: no such incident (or outside the credential's constraint)",
+  @ApiOkResponse({
+    type: IncidentSchema,
+    description: 'The incident (unchanged, and nothing published, unless it was Detected)',
   })
-  @ApiResponse({ status: 409, description: 'INVALID_STATE_TRANSITION: the incident is Resolved or Closed' })
+  @ApiErrors(
+    [400, 'VALIDATION_ERROR: a bad id or body'],
+    NO_SUCH_INCIDENT,
+    [409, 'INVALID_STATE_TRANSITION: the incident is Resolved or Closed'],
+    413,
+    415,
+  )
   acknowledge(
     @UuidParam() id: string,
     @Body() dto: AcknowledgeIncidentDto,
@@ -115,6 +181,14 @@ export class IncidentsController {
   @RequireScope(Scope.IncidentsWrite)
   @Post(':id/close')
   @HttpCode(200)
+  @ApiOperation({
+    operationId: 'closeIncident',
+    summary: 'Close an incident, from any state (final); closing a Closed incident changes nothing',
+  })
+  @ApiUuidParam()
+  @ApiBody({ type: CloseIncidentDto, required: false })
+  @ApiOkResponse({ type: IncidentSchema, description: 'The incident, Closed' })
+  @ApiErrors(400, NO_SUCH_INCIDENT, 413, 415)
   close(
     @UuidParam() id: string,
     @Body() dto: CloseIncidentDto,
@@ -127,6 +201,13 @@ export class IncidentsController {
   @RequireScope(Scope.IncidentsWrite)
   @Post(':id/comments')
   @HttpCode(201)
+  @ApiOperation({
+    operationId: 'addIncidentComment',
+    summary: "Add a comment to an incident's notes (and timeline)",
+  })
+  @ApiUuidParam()
+  @ApiCreatedResponse({ type: IncidentNoteSchema, description: 'The note added' })
+  @ApiErrors(400, NO_SUCH_INCIDENT, CLOSED, 413, 415)
   comment(
     @UuidParam() id: string,
     @Body() dto: AddCommentDto,
@@ -143,6 +224,19 @@ export class IncidentsController {
   @RequireScope(Scope.IncidentsWrite)
   @Post(':id/escalate')
   @HttpCode(200)
+  @ApiOperation({
+    operationId: 'escalateIncident',
+    summary: 'Raise the severity of an active incident by hand',
+  })
+  @ApiUuidParam()
+  @ApiOkResponse({ type: IncidentSchema, description: 'The incident, at its new severity' })
+  @ApiErrors(
+    400,
+    NO_SUCH_INCIDENT,
+    [409, 'INVALID_STATE_TRANSITION: the incident is not active, or to_severity is not more severe'],
+    413,
+    415,
+  )
   escalate(
     @UuidParam() id: string,
     @Body() dto: EscalateIncidentDto,

@@ -1,21 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/access.decorator';
 import { CallerConstraint } from '../auth/caller-constraint.decorator';
 import { CallerName } from '../auth/caller.decorator';
 import { Scope } from '../auth/scopes';
 import { ApiException, ErrorCode } from '../common/api-error';
 import type { IncidentConstraint } from '../common/incident-constraint';
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
+import { ApiUuidParam } from '../common/openapi/api-uuid-param.decorator';
 import { UuidParam } from '../common/uuid-param.pipe';
 import { CreateSilenceDto } from './dto/create-silence.dto';
 import { ListSilencesQuery } from './dto/list-silences.query';
+import { SilenceListSchema, SilenceSchema } from './dto/silence.response';
 import type { SilenceView } from './silence';
 import { SilencesService } from './silences.service';
 
@@ -25,8 +21,7 @@ import { SilencesService } from './silences.service';
  * alert, so a credential with a constraint (which may only act inside it) may not create or expire one.
  */
 @ApiTags('silences')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'AUTHENTICATION_ERROR: no valid credential' })
+@ApiErrors(401, 429)
 @Controller('v1/silences')
 export class SilencesController {
   constructor(private readonly silences: SilencesService) {}
@@ -35,21 +30,25 @@ export class SilencesController {
   @Post()
   @HttpCode(201)
   @ApiOperation({
+    operationId: 'createSilence',
     summary:
       'Create a silence: alerts matching it while active are stored as suppressed and open no incident',
   })
-  @ApiCreatedResponse({ description: 'The silence, with its status (pending, active or expired) now' })
-  @ApiResponse({
-    status: 400,
-    description:
+  @ApiCreatedResponse({
+    type: SilenceSchema,
+    description: 'The silence, with its status (pending, active or expired) now',
+  })
+  @ApiErrors(
+    [
+      400,
       'VALIDATION_ERROR: no matcher, an invalid matcher or regex, matchers that all match the empty string, ' +
-      'ends_at not after starts_at or not in the future, a bad instant',
-  })
-  @ApiResponse({
-    status: 403,
-    description: 'AUTHORIZATION_ERROR: the credential lacks incidents:write, or carries a constraint',
-  })
-  @ApiResponse({ status: 409, description: 'CONFLICT: 1,000 silences are pending or active already' })
+        'ends_at not after starts_at or not in the future, a bad instant',
+    ],
+    [403, 'AUTHORIZATION_ERROR: the credential lacks incidents:write, or carries a constraint'],
+    [409, 'CONFLICT: 1,000 silences are pending or active already'],
+    413,
+    415,
+  )
   create(
     @Body() dto: CreateSilenceDto,
     @CallerConstraint() constraint: IncidentConstraint | null,
@@ -61,21 +60,29 @@ export class SilencesController {
 
   @RequireScope(Scope.IncidentsRead)
   @Get()
-  @ApiOperation({ summary: 'List silences, newest first, each with its status now' })
-  @ApiOkResponse({ description: '{silences: [...]}' })
-  @ApiResponse({ status: 400, description: 'VALIDATION_ERROR: an unknown status' })
-  @ApiResponse({ status: 403, description: 'AUTHORIZATION_ERROR: the credential lacks incidents:read' })
+  @ApiOperation({
+    operationId: 'listSilences',
+    summary: 'List silences, newest first, each with its status now',
+  })
+  @ApiOkResponse({ type: SilenceListSchema, description: 'The silences' })
+  @ApiErrors(
+    [400, 'VALIDATION_ERROR: an unknown status'],
+    [403, 'AUTHORIZATION_ERROR: the credential lacks incidents:read'],
+  )
   async list(@Query() query: ListSilencesQuery): Promise<{ silences: SilenceView[] }> {
     return { silences: await this.silences.list(query.status) };
   }
 
   @RequireScope(Scope.IncidentsRead)
   @Get(':id')
-  @ApiOperation({ summary: 'One silence, with its status now' })
-  @ApiOkResponse({ description: 'The silence' })
-  @ApiResponse({ status: 400, description: 'VALIDATION_ERROR: the id is not a UUID' })
-  @ApiResponse({ status: 403, description: 'AUTHORIZATION_ERROR: the credential lacks incidents:read' })
-  @ApiResponse({ status: 404, description: 'NOT_FOUND: no such silence' })
+  @ApiOperation({ operationId: 'getSilence', summary: 'Get one silence, with its status now' })
+  @ApiUuidParam()
+  @ApiOkResponse({ type: SilenceSchema, description: 'The silence' })
+  @ApiErrors(
+    [400, 'VALIDATION_ERROR: the id is not a UUID'],
+    [403, 'AUTHORIZATION_ERROR: the credential lacks incidents:read'],
+    [404, 'NOT_FOUND: no such silence'],
+  )
   get(@UuidParam() id: string): Promise<SilenceView> {
     return this.silences.get(id);
   }
@@ -84,15 +91,16 @@ export class SilencesController {
   @Delete(':id')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'expireSilence',
     summary: 'Expire a silence now (ends_at = now); an expired one is answered unchanged',
   })
-  @ApiOkResponse({ description: 'The silence, expired' })
-  @ApiResponse({ status: 400, description: 'VALIDATION_ERROR: the id is not a UUID' })
-  @ApiResponse({
-    status: 403,
-    description: 'AUTHORIZATION_ERROR: the credential lacks incidents:write, or carries a constraint',
-  })
-  @ApiResponse({ status: 404, description: 'NOT_FOUND: no such silence' })
+  @ApiUuidParam()
+  @ApiOkResponse({ type: SilenceSchema, description: 'The silence, expired' })
+  @ApiErrors(
+    [400, 'VALIDATION_ERROR: the id is not a UUID'],
+    [403, 'AUTHORIZATION_ERROR: the credential lacks incidents:write, or carries a constraint'],
+    [404, 'NOT_FOUND: no such silence'],
+  )
   expire(
     @UuidParam() id: string,
     @CallerConstraint() constraint: IncidentConstraint | null,

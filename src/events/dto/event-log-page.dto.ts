@@ -1,8 +1,10 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { EVENT_TYPES } from '../event.types';
 import type { DomainEvent } from '../event.types';
 import type { StoredLogEntry } from '../event-log.repository';
 
 /** One stored event, as `GET /v1/events` lists it (OpenAPI schema of StoredLogEntry). */
+@ApiSchema({ name: 'LoggedEvent' })
 export class LoggedEventDto implements StoredLogEntry {
   @ApiProperty({
     type: 'integer',
@@ -14,7 +16,7 @@ export class LoggedEventDto implements StoredLogEntry {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ example: 'incident_updated' })
+  @ApiProperty({ enum: EVENT_TYPES, example: 'incident_updated' })
   event_type!: string;
 
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'null for a system_event' })
@@ -32,6 +34,7 @@ export class LoggedEventDto implements StoredLogEntry {
 }
 
 /** A page of the event log and the range it is stored in (contract section 7). */
+@ApiSchema({ name: 'EventLogPage' })
 export class EventLogPageDto {
   @ApiProperty({
     type: [LoggedEventDto],

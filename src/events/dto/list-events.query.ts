@@ -8,6 +8,7 @@ export class ListEventsQuery {
     type: 'integer',
     description: 'Only events with a greater sequence (resume after a reconnect)',
     default: 0,
+    minimum: 0,
   })
   @IsOptionalButNotNull()
   @Transform(toSafeInteger)

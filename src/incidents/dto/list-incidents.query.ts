@@ -23,7 +23,7 @@ const toBool = ({ value }: { value: unknown }): unknown => {
 const MAX_PAGE = 1_000_000;
 
 export class ListIncidentsQuery {
-  @ApiPropertyOptional({ default: 0, minimum: 0, maximum: MAX_PAGE })
+  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0, maximum: MAX_PAGE, description: 'From 0' })
   @IsOptionalButNotNull()
   @Transform(toSafeInteger)
   @IsInt()
@@ -31,7 +31,7 @@ export class ListIncidentsQuery {
   @Max(MAX_PAGE)
   page = 0;
 
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
+  @ApiPropertyOptional({ type: 'integer', default: 20, minimum: 1, maximum: 100 })
   @IsOptionalButNotNull()
   @Transform(toSafeInteger)
   @IsInt()
@@ -39,25 +39,29 @@ export class ListIncidentsQuery {
   @Max(100)
   page_size = 20;
 
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description: 'Only Detected, Triaged, Investigating and Remediating incidents (also 1 or 0)',
+  })
   @IsOptionalButNotNull()
   @Transform(toBool)
   @IsBoolean()
   active_only = false;
 
-  @ApiPropertyOptional({ enum: INCIDENT_STATES, isArray: true })
+  @ApiPropertyOptional({ enum: INCIDENT_STATES, isArray: true, description: 'Any of these states' })
   @IsOptionalButNotNull()
   @Transform(toList)
   @IsIn(INCIDENT_STATES, { each: true })
   state: IncidentState[] = [];
 
-  @ApiPropertyOptional({ enum: SEVERITIES, isArray: true })
+  @ApiPropertyOptional({ enum: SEVERITIES, isArray: true, description: 'Any of these severities' })
   @IsOptionalButNotNull()
   @Transform(toList)
   @IsIn(SEVERITIES, { each: true })
   severity: Severity[] = [];
 
-  @ApiPropertyOptional({ type: [String] })
+  @ApiPropertyOptional({ type: [String], description: 'Any of these sources' })
   @IsOptionalButNotNull()
   @Transform(toList)
   @IsString({ each: true })

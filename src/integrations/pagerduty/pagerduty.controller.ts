@@ -23,7 +23,7 @@ export class PagerDutyController {
   @IngestLimited()
   @Post('v2/enqueue')
   @HttpCode(202)
-  @PagerDutyEvents()
+  @PagerDutyEvents('enqueuePagerDutyEvent')
   enqueue(@Body() body: unknown): Promise<PagerDutyAccepted> {
     return this.pagerDuty.receive(parsePagerDutyEvent(body));
   }
@@ -32,17 +32,19 @@ export class PagerDutyController {
   @IngestLimited()
   @Post('v1/integrations/pagerduty')
   @HttpCode(202)
-  @PagerDutyEvents()
+  @PagerDutyEvents('receivePagerDutyEvent')
   integration(@Body() body: unknown): Promise<PagerDutyAccepted> {
     return this.pagerDuty.receive(parsePagerDutyEvent(body));
   }
 }
 
-/** The OpenAPI description both routes share. */
-function PagerDutyEvents(): MethodDecorator {
+/** The OpenAPI description both routes share. No header credential (`security: []`): it is the body's. */
+function PagerDutyEvents(operationId: string): MethodDecorator {
   return (target, key, descriptor) => {
     for (const decorator of [
       ApiOperation({
+        operationId,
+        security: [],
         summary:
           "PagerDuty Events API v2: trigger, acknowledge or resolve; answers as PagerDuty's /v2/enqueue",
         description:

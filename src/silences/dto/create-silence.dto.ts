@@ -1,16 +1,18 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
-import { IsLabelMatchers, LabelMatcher, MATCH_OPERATORS } from '../../common/label-matchers';
+import { IsLabelMatchers, LabelMatcher, MATCH_OPERATORS, MatchOperator } from '../../common/label-matchers';
 import { IsRfc3339 } from '../../common/rfc3339';
 import { LIMITS } from '../../common/string-map.validator';
 import { IsOptionalButNotNull } from '../../common/validation';
 
-class LabelMatcherSchema {
+/** OpenAPI shape of a label matcher (validated by IsLabelMatchers). */
+@ApiSchema({ name: 'LabelMatcher' })
+export class LabelMatcherSchema implements LabelMatcher {
   @ApiProperty({ minLength: 1, maxLength: 128, example: 'alertname' })
   name!: string;
 
   @ApiProperty({ enum: MATCH_OPERATORS, example: '=~' })
-  op!: string;
+  op!: MatchOperator;
 
   @ApiProperty({ maxLength: 1024, example: 'HighLatency|HighErrorRate' })
   value!: string;

@@ -1,13 +1,5 @@
 import { Controller, Get, Headers, HttpStatus, Logger, Req, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiQuery,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireScope } from '../../auth/access.decorator';
 import type { AuthenticatedRequest } from '../../auth/access.guard';
@@ -17,6 +9,7 @@ import { Scope } from '../../auth/scopes';
 import { SEVERITIES } from '../../domain';
 import { ApiException, ErrorCode } from '../../common/api-error';
 import { EVENT_STREAM_CONTENT_TYPE } from '../../common/event-stream';
+import { ApiErrors } from '../../common/openapi/api-errors.decorator';
 import { ConnectionService } from '../connections/connection.service';
 import { compileConstraint } from '../connections/stream-authenticator';
 import { CloseCode } from '../protocol/stream-protocol';
@@ -39,7 +32,6 @@ const RECONNECT_DELAY_MS = 1000;
  * as a WebSocket: it is one, registered like one.
  */
 @ApiTags('stream')
-@ApiBearerAuth()
 @Controller('v1')
 export class EventStreamController {
   private readonly logger = new Logger('Streaming');
@@ -52,6 +44,7 @@ export class EventStreamController {
   @RequireScope(Scope.StreamRead)
   @Get('stream')
   @ApiOperation({
+    operationId: 'streamEvents',
     summary: 'Stream events as Server-Sent Events',
     description:
       'Filters as query parameters (lists comma-separated, labels=env:prod,team:db, label_matchers as a ' +
@@ -59,7 +52,6 @@ export class EventStreamController {
       'Last-Event-ID header, or snapshot=true. Each event: id = its sequence, event = its event_type, data = the ' +
       'WebSocket event frame. A ": ping" comment every heartbeat interval.',
   })
-  @ApiProduces(EVENT_STREAM_CONTENT_TYPE)
   @ApiQuery({ name: 'event_types', required: false, type: String, example: 'incident_created,escalated' })
   @ApiQuery({ name: 'severities', required: false, type: String, example: 'P0,P1' })
   @ApiQuery({ name: 'states', required: false, type: String, example: 'Detected,Investigating' })
@@ -75,17 +67,49 @@ export class EventStreamController {
     example: '[{"name":"env","op":"=~","value":"prod.*"}]',
   })
   @ApiQuery({ name: 'min_severity', required: false, enum: SEVERITIES, example: 'P1' })
-  @ApiQuery({ name: 'resume_from', required: false, type: 'integer' })
-  @ApiQuery({ name: 'snapshot', required: false, type: Boolean })
-  @ApiOkResponse({ description: 'An endless text/event-stream' })
-  @ApiResponse({ status: 400, description: 'VALIDATION_ERROR: an unknown, repeated or invalid parameter' })
-  @ApiResponse({ status: 401, description: 'AUTHENTICATION_ERROR: no valid credential' })
-  @ApiResponse({ status: 403, description: 'AUTHORIZATION_ERROR: the credential lacks stream:read' })
-  @ApiResponse({
-    status: 429,
-    description: 'RATE_LIMIT_EXCEEDED: the connection limit (total or per address)',
+  @ApiQuery({
+    name: 'resume_from',
+    required: false,
+    type: 'integer',
+    minimum: 0,
+    description: 'Replay the events after this sequence first (the Last-Event-ID header does the same)',
   })
-  @ApiResponse({ status: 503, description: 'The server is shutting down' })
+  @ApiQuery({
+    name: 'snapshot',
+    required: false,
+    type: Boolean,
+    description: 'Start with the matching active incidents',
+  })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'The id (sequence) of the last event received: resumes after it, as an EventSource does',
+    schema: { type: 'integer', minimum: 0 },
+  })
+  @ApiOkResponse({
+    description: 'An endless event stream',
+    content: {
+      [EVENT_STREAM_CONTENT_TYPE]: {
+        schema: {
+          type: 'string',
+          description:
+            'Server-Sent Events: `id: <sequence>`, `event: <event_type>`, `data: <the WebSocket event frame as JSON>`',
+          example:
+            'retry: 1000\n\nevent: welcome\ndata: {"type":"welcome",...}\n\nid: 42\nevent: incident_created\ndata: {"type":"event",...}\n\n',
+        },
+      },
+    },
+  })
+  @ApiErrors(
+    [400, 'VALIDATION_ERROR: an unknown, repeated or invalid parameter'],
+    401,
+    [403, 'AUTHORIZATION_ERROR: the credential lacks stream:read'],
+    [
+      429,
+      'RATE_LIMIT_EXCEEDED: the connection limit (total or per address), or over HTTP_RATE_LIMIT_PER_SECOND requests',
+    ],
+    [503, 'INTERNAL_ERROR: the server is shutting down'],
+  )
   async open(
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
