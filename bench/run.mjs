@@ -21,12 +21,14 @@ const HELP = `usage: npm run bench -- [options]
                      [a,b,c,d] (replay and cluster run against product targets only; cluster needs PostgreSQL,
                      BENCH_PG_URL [postgres://root@127.0.0.1:5432], and redis-server, BENCH_REDIS_SERVER)
   --targets LIST     product, ref-send, ref-coalesce, ref-cork, each optionally +deflate and/or +auth
-                     (+auth: the product runs with AUTH_MODE=required; requests carry the run's JWT);
+                     (+auth: the product runs with AUTH_MODE=required, a reference verifies the token; requests
+                     carry the run's JWT);
                      product+pg (a fresh PostgreSQL database, BENCH_PG_URL [postgres://postgres@127.0.0.1:5432]);
                      ref-ingest (the durable-ingestion reference: d0 and dbatch only)
                                                                [ref-send,ref-coalesce,product]
-  --auth             every product target (and ref-ingest) runs with authentication (product -> product+auth);
-                     the default when b10k, idle or dbatch is selected (issue 17: "measure with authentication on")
+  --auth             every target runs with authentication (product -> product+auth, ref-x -> ref-x+auth: the
+                     references verify the run's JWT like the product, once then from a cache); the default when
+                     b10k, idle or dbatch is selected (issue 17: "measure with authentication on")
   --no-auth          not even then
   --quick            smoke run: 10 % of the clients, 3 s per scenario (one scenario < 1 min)
   --scale X          multiply client counts by X (after --quick's default of 0.1)
@@ -199,13 +201,9 @@ function parseOptions(argv) {
   o.targets = o.targets.map((t) => parseTarget(t.trim()));
   // Issue 17 is measured with authentication on: a run with one of its own scenarios turns it on by default.
   o.auth ??= o.scenarios.some((s) => ISSUE17_ONLY.includes(s));
-  // --auth: every product target authenticates (`product` becomes `product+auth`), and the ingestion reference
-  // verifies the same token; the `ws` references are unchanged (they would ignore it).
-  if (o.auth) {
-    o.targets = o.targets.map((t) =>
-      (t.kind === 'product' || t.kind === 'ingest-reference') && !t.auth ? parseTarget(`${t.name}+auth`) : t,
-    );
-  }
+  // --auth: every target authenticates (`product` becomes `product+auth`, `ref-coalesce` `ref-coalesce+auth`): the
+  // product with AUTH_MODE=required, the references verifying the same token the same way (once, then cached).
+  if (o.auth) o.targets = o.targets.map((t) => (t.auth ? t : parseTarget(`${t.name}+auth`)));
   const names = o.targets.map((t) => t.name);
   o.targets = o.targets.filter((t, i) => names.indexOf(t.name) === i);
   return o;

@@ -25,8 +25,8 @@ export function psql(sql) {
 /**
  * Target names: `product`, `ref-send`, `ref-coalesce`, `ref-cork`, each optionally suffixed `+deflate`
  * (permessage-deflate offered by the clients and enabled on the server) and/or `+auth` (the product runs with
- * AUTH_MODE=required and an HS256 secret; every POST and WebSocket upgrade carries the run's JWT — a `ws`
- * reference server receives the same header and ignores it); `product+pg`: the product on a fresh PostgreSQL
+ * AUTH_MODE=required and an HS256 secret; every POST and WebSocket upgrade carries the run's JWT, which a
+ * reference server then verifies the same way: once, then from a cache); `product+pg`: the product on a fresh PostgreSQL
  * database (BENCH_PG_URL) instead of SQLite; `ref-ingest`: the durable-ingestion reference
  * (reference/ingest-server.mjs, HTTP only: the ingestion scenarios), which with `+auth` verifies the JWT.
  */
@@ -155,7 +155,12 @@ export async function startServer(
     // The product heartbeats every connection (WS_HEARTBEAT_INTERVAL, 30 s by default): so does the reference.
     args.push('--heartbeat-ms', String(heartbeatMs ?? 30_000), ...referenceArgs);
     if (target.deflate) args.push('--deflate');
-    child = spawnWithFdLimit(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', logFd, logFd] });
+    child = spawnWithFdLimit(process.execPath, args, {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', logFd, logFd],
+      // `+auth`: the reference verifies the run's token (cached after its first use), as the product does.
+      env: { ...process.env, ...(target.auth ? { BENCH_REF_JWT_SECRET: auth.secret } : {}) },
+    });
   }
   closeSync(logFd);
   track?.(child);

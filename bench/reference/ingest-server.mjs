@@ -18,22 +18,22 @@
 //
 //   node bench/reference/ingest-server.mjs --port 9000 --db /tmp/ref.db [--checkpointer worker|none]
 //
-// With BENCH_REF_JWT_SECRET in the environment, every POST needs `Authorization: Bearer <HS256 JWT>` with the scope
-// `alerts:write`, verified (HMAC, expiry, scope) on a token's first use and then found in a cache, as the product
-// does; 401 otherwise.
+// With BENCH_REF_JWT_SECRET in the environment (target `ref-ingest+auth`), every POST needs `Authorization: Bearer
+// <HS256 JWT>` with the scope `alerts:write`, verified on a token's first use and then found in a cache, as the
+// product does (./jwt.mjs); 401 otherwise.
 
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { authorized } from './jwt.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const PORT = Number(args.port ?? process.env.PORT ?? 9000);
 const DB_PATH = args.db;
 const CHECKPOINTER = args.checkpointer ?? 'worker';
 const DEDUP_WINDOW_MS = Number(args['dedup-window'] ?? 900) * 1000;
-const JWT_SECRET = process.env.BENCH_REF_JWT_SECRET || null;
 const MAX_BODY_BYTES = 1_048_576;
 const MAX_BATCH = 1000;
 
@@ -377,35 +377,6 @@ function validationError(body) {
   return null;
 }
 
-/** Verified tokens: token -> expiry (epoch s). A token is verified once, then looked up, as the product does. */
-const verifiedTokens = new Map();
-
-function authorized(req) {
-  if (JWT_SECRET === null) return true;
-  const header = req.headers.authorization;
-  if (typeof header !== 'string' || !header.startsWith('Bearer ')) return false;
-  const token = header.slice(7);
-  let exp = verifiedTokens.get(token);
-  if (exp === undefined) {
-    const parts = token.split('.');
-    if (parts.length !== 3) return false;
-    const expected = createHmac('sha256', JWT_SECRET).update(`${parts[0]}.${parts[1]}`).digest();
-    const given = Buffer.from(parts[2], 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return false;
-    let claims;
-    try {
-      claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString());
-    } catch {
-      return false;
-    }
-    if (typeof claims.scope !== 'string' || !claims.scope.split(' ').includes('alerts:write')) return false;
-    exp = typeof claims.exp === 'number' ? claims.exp : Infinity;
-    if (verifiedTokens.size > 10_000) verifiedTokens.clear();
-    verifiedTokens.set(token, exp);
-  }
-  return exp * 1000 > Date.now();
-}
-
 function reply(res, status, body) {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -423,7 +394,7 @@ const server = http.createServer((req, res) => {
   if (req.method !== 'POST' || (req.url !== '/v1/alerts' && !batch)) {
     return reply(res, 404, { error: { code: 'NOT_FOUND', message: 'not found', status: 404 } });
   }
-  if (!authorized(req)) {
+  if (!authorized(req, 'alerts:write')) {
     req.resume();
     return reply(res, 401, { error: { code: 'UNAUTHORIZED', message: 'credential required', status: 401 } });
   }

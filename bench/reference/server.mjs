@@ -2,7 +2,9 @@
 // The reference: the thinnest server on `ws` + node:http that speaks the subset of the product's protocol the
 // bench uses (welcome, subscribe/unsubscribe with `severities` + `event_types` filters, ping, POST /v1/alerts with
 // in-memory deduplication, `alert_received` / `alert_converted` / `incident_created` event frames). It has no
-// storage, no validation framework, no logging: it is what Node and `ws` can do on this machine. Connections are
+// storage, no validation framework, no logging: it is what Node and `ws` can do on this machine. With
+// BENCH_REF_JWT_SECRET set (targets `ref-*+auth`), POSTs and WebSocket upgrades need the run's JWT, verified once
+// and then looked up in a cache like the product's (./jwt.mjs). Connections are
 // indexed by the event types they subscribe to, so an event only visits connections that may want it.
 //
 //   node bench/reference/server.mjs --port 9000 --mode send|coalesce|cork [--deflate] [--heartbeat-ms 30000]
@@ -25,6 +27,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
+import { authorized } from './jwt.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const PORT = Number(args.port ?? process.env.PORT ?? 9000);
@@ -496,6 +499,10 @@ const server = http.createServer((req, res) => {
   if (req.method !== 'POST' || req.url !== '/v1/alerts') {
     return reply(res, 404, { error: { code: 'NOT_FOUND', message: 'not found', status: 404 } });
   }
+  if (!authorized(req, 'alerts:write')) {
+    req.resume();
+    return reply(res, 401, { error: { code: 'UNAUTHORIZED', message: 'credential required', status: 401 } });
+  }
   const chunks = [];
   let size = 0;
   req.on('data', (chunk) => {
@@ -523,6 +530,10 @@ server.keepAliveTimeout = 60_000;
 
 server.on('upgrade', (req, socket, head) => {
   if (!req.url.startsWith('/ws')) return socket.destroy();
+  if (!authorized(req, 'stream:read')) {
+    socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    return undefined;
+  }
   wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket));
 });
 
