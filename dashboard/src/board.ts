@@ -31,6 +31,7 @@ export class Board {
   private readonly rows = new Map<string, Row>();
   private selected: string | null = null;
   private frame = 0;
+  private loading = false;
 
   constructor(
     private readonly body: HTMLTableSectionElement,
@@ -39,13 +40,17 @@ export class Board {
     private readonly onChange: (incidents: Incident[]) => void,
   ) {}
 
-  /** Replaces everything (a snapshot). */
-  reset(incidents: Incident[]): void {
+  /** Replaces everything: a snapshot, or nothing while `loading` (until the snapshot comes). */
+  reset(incidents: Incident[], loading = false): void {
     for (const row of this.rows.values()) row.element.remove();
     this.rows.clear();
+    this.loading = loading;
     for (const incident of incidents) this.upsert(incident, false);
     this.schedule();
   }
+
+  /** What the empty board says once loaded (filters or not). */
+  emptyText = 'All quiet: no active incident.';
 
   upsert(incident: Incident, fresh: boolean): void {
     const row = this.rows.get(incident.id);
@@ -121,6 +126,7 @@ export class Board {
       else this.body.insertBefore(element, cursor);
     }
     this.empty.hidden = ordered.length > 0;
+    setText(this.empty, this.loading ? 'Loading the active incidents…' : this.emptyText);
     this.onChange(ordered);
   }
 

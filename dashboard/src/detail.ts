@@ -165,7 +165,7 @@ export class Detail {
       attrs: {
         id: 'comment-input',
         rows: '2',
-        placeholder: 'What did you find? (Ctrl+Enter to send)',
+        placeholder: 'Add a comment (Ctrl+Enter sends)',
         required: '',
       },
     });
@@ -309,34 +309,38 @@ export class Detail {
   }
 
   private drawMeta(shown: Shown, incident: Incident): void {
-    const rows: [string, string | Node][] = [
-      ['Source', incident.source],
-      ['Type', incident.incident_type],
-      ['Opened', `${dateTime(incident.created_at)} (${ageOf(incident.created_at, Date.now())} ago)`],
-      ['Updated', dateTime(incident.updated_at)],
-      ['Assignees', incident.assignees.length > 0 ? incident.assignees.join(', ') : '—'],
-      ['Resources', incident.affected_resources.length > 0 ? incident.affected_resources.join(', ') : '—'],
+    const now = Date.now();
+    const labels = labelPairs(incident.labels);
+    const rows: [string, string | Node | null][] = [
+      ['Source', `${incident.source} · ${incident.incident_type}`],
+      [
+        'Opened',
+        `${dateTime(incident.created_at)}, ${ageOf(incident.created_at, now)} ago` +
+          (incident.updated_at === incident.created_at
+            ? ''
+            : ` · updated ${ageOf(incident.updated_at, now)} ago`),
+      ],
+      ['Assignees', incident.assignees.length > 0 ? incident.assignees.join(', ') : null],
+      ['Resources', incident.affected_resources.length > 0 ? incident.affected_resources.join(', ') : null],
       [
         'Labels',
-        labelPairs(incident.labels).length > 0
-          ? h(
-              'span',
-              { className: 'chips' },
-              ...labelPairs(incident.labels).map((pair) => h('span', { className: 'chip' }, pair)),
-            )
-          : '—',
+        labels.length > 0
+          ? h('span', { className: 'chips' }, ...labels.map((pair) => h('span', { className: 'chip' }, pair)))
+          : null,
       ],
-      ['Id', h('span', { className: 'mono' }, incident.id)],
-    ];
-    if (incident.resolution !== null) {
-      rows.push([
+      [
         'Resolution',
-        `${incident.resolution.resolution_method} by ${incident.resolution.resolved_by}${incident.resolution.notes === '' ? '' : `: ${incident.resolution.notes}`}`,
-      ]);
-    }
+        incident.resolution === null
+          ? null
+          : `${incident.resolution.resolution_method} by ${incident.resolution.resolved_by}${incident.resolution.notes === '' ? '' : `: ${incident.resolution.notes}`}`,
+      ],
+      ['Id', h('span', { className: 'mono dim' }, incident.id)],
+    ];
     replaceChildren(
       shown.parts.meta,
-      ...rows.flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value)]),
+      ...rows
+        .filter((row): row is [string, string | Node] => row[1] !== null)
+        .flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value)]),
     );
   }
 }

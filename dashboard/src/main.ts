@@ -155,7 +155,11 @@ let generation = 0;
 function subscribeBoard(): void {
   void subscription?.unsubscribe();
   subscription = null;
-  board.reset([]);
+  board.emptyText =
+    filters.severities.length + filters.states.length + Object.keys(filters.labels).length > 0
+      ? 'No active incident matches these filters.'
+      : 'All quiet: no active incident.';
+  board.reset([], true);
   if (client === null) return;
   // Frames of the previous subscription still in flight are ignored.
   const mine = ++generation;
