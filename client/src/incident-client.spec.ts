@@ -390,4 +390,31 @@ describe('IncidentClient (stream)', () => {
     });
     expect(FakeSocket.last.readyState).toBe(3);
   });
+  it('sends a new token to open connections and resolves on auth_ok; later connections use it', async () => {
+    client = makeClient({ token: 'old', tokenTransport: 'query' });
+    const connected = client.connect();
+    const socket = FakeSocket.last;
+    socket.welcome();
+    await connected;
+    let done = false;
+    const refreshed = client.setToken('new').then(() => (done = true));
+    expect(socket.sent[socket.sent.length - 1]).toEqual({ type: 'auth', token: 'new' });
+    await Promise.resolve();
+    expect(done).toBe(false);
+    socket.frame({ type: 'auth_ok', expires_at: null });
+    await refreshed;
+    socket.serverClose(1006);
+    timers.advance(1000);
+    expect(FakeSocket.last.url).toBe('ws://127.0.0.1:9/ws?access_token=new');
+  });
+
+  it('rejects setToken when the server refuses the token', async () => {
+    client = makeClient({ token: 'old' });
+    const connected = client.connect();
+    FakeSocket.last.welcome();
+    await connected;
+    const refreshed = client.setToken('someone else');
+    FakeSocket.last.frame({ type: 'error', code: 'AUTHORIZATION_ERROR', message: 'another subject' });
+    await expect(refreshed).rejects.toThrow('another subject');
+  });
 });
