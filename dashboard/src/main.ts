@@ -194,6 +194,8 @@ function connect(withToken: string | undefined): void {
   fresh.onStatus((status, detail) => {
     if (client !== fresh) return;
     showStatus(statusElement, status);
+    // Back after a loss: the numbers read meanwhile may have failed.
+    if (status === 'resumed') stats.changed();
     if (status === 'closed' && detail?.code === 4001) {
       void signIn('The stream refused this token (unauthorized). Paste a valid one.');
     } else if (status === 'closed' && detail?.code === 4003) {
