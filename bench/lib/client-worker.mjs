@@ -47,8 +47,10 @@ let misdelivered = 0;
 let warmup = 0;
 let outOfOrder = 0;
 let controlErrors = 0;
-/** JSON `pong` heartbeats received (the server's heartbeat, with its WebSocket ping). */
+/** JSON `pong` heartbeats received (the server's heartbeat, with its WebSocket ping) since `start`. */
 let heartbeats = 0;
+/** Clients that have received at least one heartbeat since they connected (not reset by `start`). */
+let heartbeatClients = 0;
 let closedDuringRun = 0;
 const closeCodes = {};
 let otherEvents = 0;
@@ -71,6 +73,8 @@ class Client {
     /** counts[seq - firstSeq] = deliveries of that alert's incident_created frame (matching clients only). */
     this.counts = matching ? new Uint8Array(256) : null;
     this.received = 0;
+    /** Whether a heartbeat (JSON pong) has reached this client yet. */
+    this.heartbeated = false;
   }
 
   count(index) {
@@ -207,6 +211,10 @@ function onControl(client, text) {
   }
   if (message.type === 'pong') {
     heartbeats += 1;
+    if (!client.heartbeated) {
+      client.heartbeated = true;
+      heartbeatClients += 1;
+    }
   } else if (message.type === 'subscribed') {
     client.subscribed = true;
     client.onSubscribed?.();
@@ -363,6 +371,8 @@ function sendProgress() {
     misdelivered,
     closed: closedDuringRun,
     maxLatencyUs: intervalMaxLatency,
+    heartbeats,
+    heartbeatClients,
   });
   intervalMaxLatency = 0;
 }
@@ -387,6 +397,7 @@ process.on('message', (message) => {
       sliceUs = (message.sliceMs ?? 0) * 1000;
       sliceOriginUs = message.originUs ?? 0;
       measuring = true;
+      clearInterval(progressTimer);
       progressTimer = setInterval(sendProgress, 500);
       process.send({ type: 'started' });
       break;

@@ -432,13 +432,14 @@ function idleTable(records) {
 
 function heartbeatTable(records) {
   const rows = [
-    '| target | clients ok | connects/s | heartbeat s | window s | heartbeats received / expected | closed | server CPU | server alone | µs/s CPU per connection | net of the server alone | RSS/client | RSS peak MB | generator CPU |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| target | clients ok | connects/s | heartbeat s | first round s | window s | heartbeats received / expected | closed | server CPU | server alone | µs/s CPU per connection | net of the server alone | RSS/client | RSS peak MB | generator CPU |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const r of records) {
     const h = r.heartbeat;
     rows.push(
-      `| ${r.target} | ${r.connect.ok} | ${fmt(r.connect.perSec)} | ${fmt(h.periodMs / 1000)} | ${fmt(h.seconds)} | ` +
+      `| ${r.target} | ${r.connect.ok} | ${fmt(r.connect.perSec)} | ${fmt(h.periodMs / 1000)} | ` +
+        `${fmt(h.firstRound.seconds)} | ${fmt(h.seconds)} | ` +
         `${fmt(h.received)} / ${fmt(h.expected)} | ${h.closedDuringRun} | ${fmt(r.cpu.serverPct)} % | ` +
         `${fmt(h.aloneServerPct)} % | ${fmt(h.usPerConnectionSecond)} | ${fmt(h.netUsPerConnectionSecond)} | ` +
         `${kb(r.server.rssPerClientBytes)} | ${mb(r.server.rssPeakBytes)} | ${fmt(r.cpu.generatorPct)} % |`,
@@ -752,6 +753,10 @@ function anomalies(r) {
   if (h) {
     if (h.closedDuringRun > 0)
       out.push(`${h.closedDuringRun} idle clients closed by the server: ${JSON.stringify(h.closeCodes)}`);
+    if (h.firstRound.clients < h.connections)
+      out.push(
+        `only ${h.firstRound.clients} of ${h.connections} clients had been heartbeated when the window began`,
+      );
     if (h.received < 0.9 * h.expected)
       out.push(`only ${h.received} heartbeats of about ${h.expected} expected reached the clients`);
   }

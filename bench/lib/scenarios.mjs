@@ -308,6 +308,25 @@ async function measureBaseline(scenario, server, record, ctx) {
  * periods; the server's CPU over that window per connection per second, gross and net of the baseline.
  */
 async function runHeartbeat(scenario, server, pool, record, ctx) {
+  // First round: a connection is first heartbeated one period after it connected, and the server spreads a burst
+  // of due connections over several ticks. The window starts once every client has had its first heartbeat, so
+  // that it holds whole periods of the steady state: exactly two heartbeats per connection in two periods.
+  await pool.start(0);
+  const firstRoundStarted = performance.now();
+  const firstRoundDeadline = firstRoundStarted + 2 * scenario.heartbeatMs + 30_000;
+  while (performance.now() < firstRoundDeadline) {
+    const { heartbeatClients } = pool.totals();
+    if (heartbeatClients >= record.connect.ok) break;
+    ctx.progress?.update(
+      `[${scenario.id} ${record.target}] ${record.connect.ok} idle clients, waiting for the first heartbeat round: ` +
+        `${heartbeatClients} heartbeated`,
+    );
+    await sleep(250);
+  }
+  const firstRound = {
+    seconds: round((performance.now() - firstRoundStarted) / 1000),
+    clients: pool.totals().heartbeatClients,
+  };
   await pool.start(0);
   const cpu0 = snapshot(server, pool);
   const until = performance.now() + scenario.durationS * 1000;
@@ -328,6 +347,8 @@ async function runHeartbeat(scenario, server, pool, record, ctx) {
   const netUs = ((record.cpu.serverMs - baselineMsPerS * seconds) * 1000) / (connections * seconds);
   record.heartbeat = {
     periodMs: scenario.heartbeatMs,
+    // Waited after connecting until every client had had a heartbeat (clients heartbeated by then).
+    firstRound,
     seconds: round(seconds),
     connections,
     // Heartbeats (JSON pong) the clients received in the window: about connections × seconds / period.

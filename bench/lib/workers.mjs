@@ -130,10 +130,22 @@ export class ClientPool {
     );
   }
 
-  /** Deliveries, misdeliveries and closed clients so far, summed over the workers (updated every 500 ms). */
+  /**
+   * Deliveries, misdeliveries, closed clients and heartbeats so far, summed over the workers (updated every
+   * 500 ms).
+   */
   totals() {
-    const total = { delivered: 0, misdelivered: 0, closed: 0, maxLatencyUs: 0 };
+    const total = {
+      delivered: 0,
+      misdelivered: 0,
+      closed: 0,
+      maxLatencyUs: 0,
+      heartbeats: 0,
+      heartbeatClients: 0,
+    };
     for (const p of this.progress) {
+      total.heartbeats += p.heartbeats ?? 0;
+      total.heartbeatClients += p.heartbeatClients ?? 0;
       total.delivered += p.delivered;
       total.misdelivered += p.misdelivered;
       total.closed += p.closed;
