@@ -148,6 +148,9 @@ export function sizeScenario(id, options) {
   if (s.kind === 'heartbeat') {
     // Quick: a 1 s heartbeat on both servers, so that a 3 s smoke run still sees every connection heartbeated.
     if (options.quick) s.heartbeatMs = 1000;
+    // `--env WS_HEARTBEAT_INTERVAL=S` sets the period of both servers.
+    const period = Number(options.productEnv?.WS_HEARTBEAT_INTERVAL);
+    if (period > 0) s.heartbeatMs = period * 1000;
     s.durationS = options.duration ?? (2 * s.heartbeatMs) / 1000;
     s.baselineS = options.quick ? 1 : base.baselineS;
   }

@@ -152,8 +152,11 @@ export async function startServer(
     );
   } else {
     const args = [...nodeArgs, REFERENCE, '--port', String(port), '--mode', target.mode];
-    // The product heartbeats every connection (WS_HEARTBEAT_INTERVAL, 30 s by default): so does the reference.
-    args.push('--heartbeat-ms', String(heartbeatMs ?? 30_000), ...referenceArgs);
+    // The product heartbeats every connection (WS_HEARTBEAT_INTERVAL, 30 s by default, or as `--env` sets it): so
+    // does the reference, with the same period.
+    const productPeriodS = Number(productEnv.WS_HEARTBEAT_INTERVAL);
+    const periodMs = heartbeatMs ?? (productPeriodS > 0 ? productPeriodS * 1000 : 30_000);
+    args.push('--heartbeat-ms', String(periodMs), ...referenceArgs);
     if (target.deflate) args.push('--deflate');
     child = spawnWithFdLimit(process.execPath, args, {
       cwd: REPO_ROOT,
