@@ -36,6 +36,8 @@ const HELP = `usage: npm run bench -- [options]
   --duration S       measured seconds per scenario
   --rate R           alerts/s of the fan-out scenarios (a, b)
   --match SHARE      share of clients with the matching filter (a, b, c), 0..1
+  --duplicates SHARE share of the ingestion scenarios' alerts that repeat an earlier title (d0, d1k, dbatch), 0..1
+                     [0.1]; 0: every title distinct
   --matchers KIND    none, regex (half the clients add the same two regex label_matchers) or regex-distinct
                      (each of those clients' patterns unique: no shared filter groups)   [none]
   --backlog N        events the replay scenario's resuming client catches up on   [100000]
@@ -144,6 +146,10 @@ function parseOptions(argv) {
         process.env.BENCH_MATCHERS = o.matchers;
         // Not comparable with a run without: its result files say so (unless --label names them).
         o.label ??= `matchers-${o.matchers}`;
+        break;
+      case '--duplicates':
+        o.duplicateShare = number();
+        if (o.duplicateShare > 1) throw new Error('--duplicates is a share between 0 and 1');
         break;
       case '--match':
         o.matchShare = number();
@@ -264,9 +270,16 @@ async function main() {
 
   const startedAt = new Date();
   // Any override of the issue's sizes makes the run not comparable with the targets.
-  const custom = ['scale', 'clients', 'duration', 'rate', 'matchShare', 'backlog', 'liveFilter'].some(
-    (k) => options[k] !== undefined,
-  );
+  const custom = [
+    'scale',
+    'clients',
+    'duration',
+    'rate',
+    'matchShare',
+    'duplicateShare',
+    'backlog',
+    'liveFilter',
+  ].some((k) => options[k] !== undefined);
   // Authentication: off, on for every product target, or both side by side (`product` and `product+auth`).
   const authTargets = options.targets.filter((t) => t.auth).map((t) => t.name);
   const productsWithoutAuth = options.targets.filter((t) => t.kind === 'product' && !t.auth);

@@ -141,6 +141,10 @@ export function sizeScenario(id, options) {
   s.clients = base.clients === 0 ? 0 : (options.clients ?? Math.round(base.clients * clientScale));
   if (options.matchShare !== undefined && s.kind !== 'ingest') s.matchShare = options.matchShare;
   if (options.rate !== undefined && (s.kind === 'fanout' || s.kind === 'replay')) s.rate = options.rate;
+  if (options.duplicateShare !== undefined && s.kind === 'ingest') {
+    s.duplicateShare = options.duplicateShare;
+    s.title = s.title.replace(/\d+ % duplicates/, `${Math.round(s.duplicateShare * 100)} % duplicates`);
+  }
   s.durationS =
     options.duration ??
     (options.quick ? Math.min(base.durationS, s.kind === 'idle' ? 1 : 3) : base.durationS);
