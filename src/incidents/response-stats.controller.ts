@@ -1,9 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/access.decorator';
 import { CallerConstraint } from '../auth/caller-constraint.decorator';
 import { Scope } from '../auth/scopes';
 import type { IncidentConstraint } from '../common/incident-constraint';
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { ResponseStatsQuery, windowSeconds } from './dto/response-stats.query';
 import { ResponseStats } from './dto/response-stats.response';
 import { ResponseStatsService } from './response-stats.service';
@@ -30,10 +31,12 @@ export class ResponseStatsController {
     type: ResponseStats,
     description: 'The window, one entry per severity, and all severities',
   })
-  @ApiResponse({ status: 400, description: 'VALIDATION_ERROR: a window that is not 1m..30d (15m, 24h, 7d)' })
-  @ApiResponse({ status: 401, description: 'AUTHENTICATION_ERROR: no valid credential' })
-  @ApiResponse({ status: 403, description: 'AUTHORIZATION_ERROR: the credential lacks incidents:read' })
-  @ApiResponse({ status: 429, description: 'RATE_LIMIT_EXCEEDED: too many requests from this address' })
+  @ApiErrors(
+    [400, 'VALIDATION_ERROR: a window that is not 1m..30d (15m, 24h, 7d)'],
+    401,
+    [403, 'AUTHORIZATION_ERROR: the credential lacks incidents:read'],
+    429,
+  )
   stats(
     @Query() query: ResponseStatsQuery,
     @CallerConstraint() constraint: IncidentConstraint | null,

@@ -42,6 +42,7 @@ export class CreateApiKeyDto {
   constraint?: Record<string, unknown> | null;
 
   @ApiPropertyOptional({
+    type: String,
     format: 'date-time',
     nullable: true,
     description: 'RFC 3339, in the future; none: never',

@@ -20,6 +20,7 @@ const TAGS: ReadonlyArray<[name: string, description: string]> = [
   ['api-keys', 'API keys (admin)'],
   ['system', "Operators' notices to every subscriber"],
   ['health', 'Liveness and readiness probes (no credential)'],
+  ['dashboard', 'The live dashboard served at / (no credential: the page asks for a token itself)'],
   ['metrics', 'Prometheus metrics'],
 ];
 

@@ -36,6 +36,7 @@ export class EscalationTargetDto {
   name!: string;
 
   @ApiPropertyOptional({
+    type: String,
     nullable: true,
     description: 'Required for webhook targets, which receive a JSON POST; null or absent for the others',
   })

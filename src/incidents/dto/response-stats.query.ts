@@ -17,6 +17,7 @@ export function windowSeconds(text: string): number | null {
 
 export class ResponseStatsQuery {
   @ApiPropertyOptional({
+    type: String,
     default: '24h',
     pattern: '^[1-9][0-9]{0,5}[mhd]$',
     example: '7d',

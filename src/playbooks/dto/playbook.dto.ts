@@ -112,7 +112,7 @@ export class ActionDto {
   @MaxLength(LIMITS.description)
   notes?: string;
 
-  @ApiPropertyOptional({ nullable: true, description: 'incident_resolve' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'incident_resolve' })
   @ValidateIf((a: ActionDto) => a.type === 'incident_resolve' && (a.root_cause ?? null) !== null)
   @IsString()
   @MaxLength(LIMITS.description)

@@ -1,4 +1,6 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { INCIDENT_STATES, INCIDENT_TYPES, SEVERITIES } from '../../domain';
+import { STRING_MAP } from '../../common/openapi/incident.schema';
 import { ACTION_TYPES, RunStatus, RunTrigger, StepStatus } from '../playbook';
 import type { ActionType, PlaybookRun, StepResult } from '../playbook';
 import { ConditionDto, PlaybookDto, StepDto } from './playbook.dto';
@@ -12,19 +14,19 @@ import { ConditionDto, PlaybookDto, StepDto } from './playbook.dto';
 /** Which incidents: every key present; an empty list or map matches everything. */
 @ApiSchema({ name: 'IncidentMatcher' })
 class IncidentMatcherSchema extends ConditionDto {
-  @ApiProperty({ required: true })
+  @ApiProperty({ required: true, enum: SEVERITIES, isArray: true })
   declare severities: ConditionDto['severities'];
 
-  @ApiProperty({ required: true })
+  @ApiProperty({ required: true, enum: INCIDENT_TYPES, isArray: true })
   declare incident_types: ConditionDto['incident_types'];
 
-  @ApiProperty({ required: true })
+  @ApiProperty({ required: true, type: [String] })
   declare sources: ConditionDto['sources'];
 
-  @ApiProperty({ required: true })
+  @ApiProperty({ required: true, enum: INCIDENT_STATES, isArray: true })
   declare states: ConditionDto['states'];
 
-  @ApiProperty({ required: true })
+  @ApiProperty({ ...STRING_MAP, selfRequired: true, description: 'All pairs' })
   declare labels: ConditionDto['labels'];
 }
 
