@@ -50,7 +50,7 @@ export const SCENARIOS = {
   },
   idle: {
     kind: 'heartbeat',
-    title: '(idle) CPU of 10,000 idle subscribed clients with the default heartbeat (30 s)',
+    title: '(idle) CPU of 10,000 idle subscribed clients, heartbeat every 30 s (the default)',
     clients: 10000,
     matchShare: 0.5,
     // The product's default WS_HEARTBEAT_INTERVAL; the reference pings the same way (--heartbeat-ms).
@@ -156,6 +156,8 @@ export function sizeScenario(id, options) {
     const period = Number(options.productEnv?.WS_HEARTBEAT_INTERVAL);
     if (period > 0) s.heartbeatMs = period * 1000;
     s.durationS = options.duration ?? (2 * s.heartbeatMs) / 1000;
+    if (s.heartbeatMs !== base.heartbeatMs)
+      s.title = s.title.replace('30 s (the default)', `${s.heartbeatMs / 1000} s`);
     s.baselineS = options.quick ? 1 : base.baselineS;
   }
   if (s.kind === 'replay') {

@@ -14,7 +14,7 @@ import { freePort, sleep, spawnWithFdLimit } from './proc.mjs';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REFERENCE = fileURLToPath(new URL('../reference/server.mjs', import.meta.url));
 const INGEST_REFERENCE = fileURLToPath(new URL('../reference/ingest-server.mjs', import.meta.url));
-/** PostgreSQL server for `+pg` targets and the cluster scenario (a fresh database per run, dropped after). */
+/** PostgreSQL server of `+pg` targets (a fresh database per scenario, dropped after; cluster.mjs has its own). */
 export const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
 /** Runs one SQL statement on the PostgreSQL server's `postgres` database (psql). */
@@ -26,8 +26,8 @@ export function psql(sql) {
  * Target names: `product`, `ref-send`, `ref-coalesce`, `ref-cork`, each optionally suffixed `+deflate`
  * (permessage-deflate offered by the clients and enabled on the server) and/or `+auth` (the product runs with
  * AUTH_MODE=required and an HS256 secret; every POST and WebSocket upgrade carries the run's JWT, which a
- * reference server then verifies the same way: once, then from a cache); `product+pg`: the product on a fresh PostgreSQL
- * database (BENCH_PG_URL) instead of SQLite; `ref-ingest`: the durable-ingestion reference
+ * reference server then verifies the same way: once, then from a cache); `product+pg`: the product on a fresh
+ * PostgreSQL database (BENCH_PG_URL) instead of SQLite; `ref-ingest`: the durable-ingestion reference
  * (reference/ingest-server.mjs, HTTP only: the ingestion scenarios), which with `+auth` verifies the JWT.
  */
 export function parseTarget(name) {
