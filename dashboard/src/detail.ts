@@ -51,6 +51,8 @@ export class Detail {
 
   show(id: string, known: Incident | undefined): void {
     if (this.shown?.id === id) return;
+    clearTimeout(this.refetch);
+    this.refetch = undefined;
     this.shown = this.build(id);
     this.shown.incident = known ?? null;
     this.draw();
@@ -60,6 +62,7 @@ export class Detail {
   hide(): void {
     this.shown = null;
     clearTimeout(this.refetch);
+    this.refetch = undefined;
     replaceChildren(
       this.root,
       h('p', { className: 'placeholder' }, 'Select an incident to see its timeline and events.'),
@@ -78,9 +81,12 @@ export class Detail {
     if ('incident' in message.event) {
       shown.incident = message.event.incident;
     } else {
-      // Comments, escalations and assignments change the incident without carrying it: read it again.
-      clearTimeout(this.refetch);
-      this.refetch = setTimeout(() => void this.reload(shown), 150);
+      // Comments, escalations and assignments change the incident without carrying it: read it again (once for a
+      // burst of them).
+      this.refetch ??= setTimeout(() => {
+        this.refetch = undefined;
+        void this.reload(shown);
+      }, 150);
     }
     this.draw();
   }

@@ -1,8 +1,8 @@
 import './styles.css';
+import { IncidentClient, type StreamSubscription } from '@llm-incident-manager/client';
 import { SEVERITIES, type EventMessage, type Incident } from '@llm-incident-manager/protocol';
 import { askForToken, authMode, forgetToken, storedToken } from './auth';
 import { Board } from './board';
-import { IncidentClient, type StreamSubscription } from '@llm-incident-manager/client';
 import { Detail } from './detail';
 import { byId, h, replaceChildren, setText } from './dom';
 import { Feed } from './feed';
@@ -26,21 +26,24 @@ let lastEventAt: string | null = null;
 const statusElement = byId('connection-status');
 const signOut = byId<HTMLButtonElement>('sign-out');
 
+/** What a row's and the detail's buttons do; the stream brings the result back to both. */
+const incidentActions = {
+  acknowledge: (id: string, button: HTMLButtonElement): void =>
+    void act(button, (c) => c.incidents.acknowledge(id, actor('actor'))),
+  resolve: (id: string, button: HTMLButtonElement): void =>
+    void act(button, (c) =>
+      c.incidents.resolve(id, {
+        method: 'Manual',
+        notes: 'Resolved from the dashboard',
+        ...actor('resolved_by'),
+      }),
+    ),
+};
+
 const board = new Board(
   byId<HTMLTableSectionElement>('incident-rows'),
   byId('board-empty'),
-  {
-    select: (id) => select(id),
-    acknowledge: (id, button) => void act(button, (c) => c.incidents.acknowledge(id, actor('actor'))),
-    resolve: (id, button) =>
-      void act(button, (c) =>
-        c.incidents.resolve(id, {
-          method: 'Manual',
-          notes: 'Resolved from the dashboard',
-          ...actor('resolved_by'),
-        }),
-      ),
-  },
+  { ...incidentActions, select: (id) => select(id) },
   (incidents) => drawCounts(incidents),
 );
 
@@ -48,15 +51,7 @@ const detail = new Detail(
   byId('detail'),
   () => connected(),
   {
-    acknowledge: (id, button) => void act(button, (c) => c.incidents.acknowledge(id, actor('actor'))),
-    resolve: (id, button) =>
-      void act(button, (c) =>
-        c.incidents.resolve(id, {
-          method: 'Manual',
-          notes: 'Resolved from the dashboard',
-          ...actor('resolved_by'),
-        }),
-      ),
+    ...incidentActions,
     close: (id, button) => void act(button, (c) => c.incidents.close(id, actor('actor'))),
     comment: async (id, text) => {
       try {

@@ -29,6 +29,8 @@ export class Stats {
   private window = '24h';
   private timer: ReturnType<typeof setTimeout> | undefined;
   private generation = 0;
+  /** A read within the second is scheduled. */
+  private soon = false;
 
   constructor(
     private readonly root: HTMLElement,
@@ -40,8 +42,13 @@ export class Stats {
     this.schedule(0);
   }
 
-  /** An incident was acknowledged or resolved: the numbers may have moved. */
+  /**
+   * An incident was acknowledged or resolved: the numbers may have moved. Read them within a second, once for a
+   * burst of changes (a steady stream of changes does not keep postponing it).
+   */
   changed(): void {
+    if (this.soon) return;
+    this.soon = true;
     this.schedule(1000);
   }
 
@@ -51,6 +58,7 @@ export class Stats {
   }
 
   private async fetch(): Promise<void> {
+    this.soon = false;
     const generation = ++this.generation;
     try {
       const headers: Record<string, string> = {};
