@@ -1,12 +1,13 @@
 import { Controller, Get, Headers, HttpStatus, Logger, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, SchemaObject } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireScope } from '../../auth/access.decorator';
 import type { AuthenticatedRequest } from '../../auth/access.guard';
 import { AuthenticationError } from '../../auth/auth-errors';
 import { AuthFailure, OPEN_PRINCIPAL } from '../../auth/principal';
 import { Scope } from '../../auth/scopes';
-import { SEVERITIES } from '../../domain';
+import { INCIDENT_STATES, SEVERITIES } from '../../domain';
+import { EVENT_TYPES } from '../../events/event.types';
 import { ApiException, ErrorCode } from '../../common/api-error';
 import { EVENT_STREAM_CONTENT_TYPE } from '../../common/event-stream';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator';
@@ -52,13 +53,13 @@ export class EventStreamController {
       'Last-Event-ID header, or snapshot=true. Each event: id = its sequence, event = its event_type, data = the ' +
       'WebSocket event frame. A ": ping" comment every heartbeat interval.',
   })
-  @ApiQuery({ name: 'event_types', required: false, type: String, example: 'incident_created,escalated' })
-  @ApiQuery({ name: 'severities', required: false, type: String, example: 'P0,P1' })
-  @ApiQuery({ name: 'states', required: false, type: String, example: 'Detected,Investigating' })
-  @ApiQuery({ name: 'sources', required: false, type: String })
-  @ApiQuery({ name: 'affected_resources', required: false, type: String })
-  @ApiQuery({ name: 'labels', required: false, type: String, example: 'env:prod,team:db' })
-  @ApiQuery({ name: 'incident_ids', required: false, type: String })
+  @ApiListQuery('event_types', { type: 'string', enum: [...EVENT_TYPES] }, ['incident_created', 'escalated'])
+  @ApiListQuery('severities', { type: 'string', enum: [...SEVERITIES] }, ['P0', 'P1'])
+  @ApiListQuery('states', { type: 'string', enum: [...INCIDENT_STATES] }, ['Detected', 'Investigating'])
+  @ApiListQuery('sources', { type: 'string' })
+  @ApiListQuery('affected_resources', { type: 'string' })
+  @ApiListQuery('labels', { type: 'string', pattern: '^[^:]+:.*$' }, ['env:prod', 'team:db'])
+  @ApiListQuery('incident_ids', { type: 'string', format: 'uuid' })
   @ApiQuery({
     name: 'label_matchers',
     required: false,
@@ -162,4 +163,16 @@ export class EventStreamController {
       connection.close(CloseCode.GoingAway, 'the stream could not start', true);
     }
   }
+}
+
+/** A filter given as one comma-separated list (`severities=P0,P1`): repeating the parameter is a 400. */
+function ApiListQuery(name: string, items: SchemaObject, example?: string[]): MethodDecorator {
+  return ApiQuery({
+    name,
+    required: false,
+    style: 'form',
+    explode: false,
+    schema: { type: 'array', items },
+    ...(example === undefined ? {} : { example }),
+  });
 }
