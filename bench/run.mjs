@@ -23,7 +23,8 @@ const HELP = `usage: npm run bench -- [options]
   --targets LIST     product, ref-send, ref-coalesce, ref-cork, each optionally +deflate and/or +auth
                      (+auth: the product runs with AUTH_MODE=required, a reference verifies the token; requests
                      carry the run's JWT);
-                     product+pg (a fresh PostgreSQL database, BENCH_PG_URL [postgres://postgres@127.0.0.1:5432]);
+                     product+pg (a fresh PostgreSQL database, BENCH_PG_URL [postgres://postgres@127.0.0.1:5432];
+                     d0, d1k and dbatch only);
                      ref-ingest (the durable-ingestion reference: d0 and dbatch only)
                                                                [ref-send,ref-coalesce,product]
   --auth             every target runs with authentication (product -> product+auth, ref-x -> ref-x+auth: the
@@ -64,9 +65,15 @@ const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 /** Scenarios added for issue 17: selecting one turns authentication on unless --no-auth. */
 const ISSUE17_ONLY = ISSUE17_SCENARIOS.filter((s) => !['b', 'c', 'd0'].includes(s));
 
-/** Whether a target can run a scenario: the `ws` references have no batch route, ref-ingest no WebSocket. */
+/**
+ * Whether a target runs a scenario: the `ws` references have no batch route, ref-ingest no WebSocket; `+pg` runs
+ * the ingestion scenarios only (PostgreSQL next to SQLite for issue 17's d; the fan-out on PostgreSQL is the
+ * cluster scenario's, or `--env DATABASE_URL=`).
+ */
 function supports(scenario, target) {
-  if (scenario.kind === 'replay' || scenario.kind === 'cluster') return target.kind === 'product';
+  if (scenario.kind === 'cluster') return target.kind === 'product' && !target.pg;
+  if (target.pg) return scenario.kind === 'ingest';
+  if (scenario.kind === 'replay') return target.kind === 'product';
   if (target.kind === 'ingest-reference') return scenario.kind === 'ingest' && scenario.clients === 0;
   if (scenario.batchSize > 1) return target.kind !== 'reference';
   return true;
