@@ -269,4 +269,19 @@ describeInBrowser('dashboard with AUTH_MODE=required', () => {
     expect(errors.list).toEqual([]);
     await page.close();
   }, 60_000);
+
+  it('asks again when the server refuses the token', async () => {
+    const key = readFileSync(join(dir, 'admin.key'), 'utf8').trim();
+    const page = await browser!.newPage();
+    await page.goto(`${server!.baseUrl}/`);
+    await page.getByLabel('API token').fill('llmim_not-a-key');
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await page.waitForSelector('#token-error:has-text("refused")', { timeout: 10_000 });
+    expect(await page.getByLabel('API token').isVisible()).toBe(true);
+    expect(await page.evaluate("sessionStorage.getItem('llm-im.token')")).toBeNull();
+    await page.getByLabel('API token').fill(key);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await statusBecomes(page, ['live']);
+    await page.close();
+  }, 60_000);
 });
