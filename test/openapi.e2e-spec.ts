@@ -81,6 +81,11 @@ describe('OpenAPI document', () => {
     expect(problems).toEqual([]);
     const ids = entries.map((e) => e.operation.operationId);
     expect(new Set(ids).size).toBe(ids.length);
+    // Each tag is declared with its description, once.
+    const declared = (document.tags ?? []).map((tag) => tag.name);
+    const used = new Set(entries.flatMap((e) => e.operation.tags ?? []));
+    expect([...used].filter((tag) => !declared.includes(tag))).toEqual([]);
+    expect(new Set(declared).size).toBe(declared.length);
   });
 
   it('describes every response, and gives each success answer a content schema (except 204 and 304)', () => {
