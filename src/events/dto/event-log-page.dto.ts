@@ -27,8 +27,12 @@ export class LoggedEventDto implements StoredLogEntry {
 
   @ApiProperty({
     type: 'object',
+    required: ['event_type'],
+    properties: { event_type: { type: 'string', enum: [...EVENT_TYPES] } },
     additionalProperties: true,
-    description: 'The event as published on the stream (`event_type` and its fields)',
+    description:
+      "The event as published on the stream: its `event_type` and that type's fields (docs/events.md lists them; the " +
+      '@llm-incident-manager/protocol package types them)',
   })
   event!: DomainEvent;
 }
