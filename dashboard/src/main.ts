@@ -11,7 +11,7 @@ import { clockTime } from './format';
 import { filtersFromHash, filtersToHash, onBoard, subscriptionFilters, type BoardFilters } from './model';
 import { apiErrorOf } from './sdk';
 import { Stats } from './stats';
-import { showStatus } from './status';
+import { showStaleness, showStatus } from './status';
 import { toast } from './toast';
 
 /** Acting without a credential (AUTH_MODE=none), the API needs a name for comments and resolutions. */
@@ -189,6 +189,7 @@ function connect(withToken: string | undefined): void {
   fresh.onStatus((status, detail) => {
     if (client !== fresh) return;
     showStatus(statusElement, status);
+    showStaleness(byId('conn-banner'), status);
     // Back after a loss: the numbers read meanwhile may have failed.
     if (status === 'resumed') stats.changed();
     if (status === 'closed' && detail?.code === 4001) {

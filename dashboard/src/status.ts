@@ -23,4 +23,22 @@ export function showStatus(element: HTMLElement, status: ConnectionStatus): void
   element.title = TITLES[status];
   const label = element.querySelector('.conn-label');
   if (label !== null) setText(label, LABELS[status]);
+  document.body.dataset.connection = status;
+}
+
+/**
+ * While the stream is down, a banner says since when the board has not changed (the status pill, a live region,
+ * already announces the change itself).
+ */
+export function showStaleness(banner: HTMLElement, status: ConnectionStatus): void {
+  const down = status === 'reconnecting' || status === 'closed';
+  if (down && banner.hidden) {
+    setText(
+      banner,
+      status === 'reconnecting'
+        ? `Connection lost at ${new Date().toLocaleTimeString(undefined, { hour12: false })}: reconnecting. The board shows what was known then, and catches up with everything missed once back.`
+        : 'Not connected: the board is not updating.',
+    );
+  }
+  banner.hidden = !down;
 }
