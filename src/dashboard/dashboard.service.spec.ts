@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +15,13 @@ describe('DashboardService without a build', () => {
 
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
+    jest.restoreAllMocks();
   });
 
   it('answers / with a 404 that says to run npm run build, instead of failing at start', () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const service = new DashboardService({ auth: { mode: 'required' } } as AppConfig, dir);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('run npm run build'));
     let thrown: unknown;
     try {
       service.index();
