@@ -26,14 +26,18 @@ function newestMtime(path) {
   return newest;
 }
 
+// Workspaces are listed in dependency order (protocol, then the SDK on it, then the dashboard bundling both): a
+// package is stale when its build is older than its own sources or those of any package listed before it.
 const { workspaces = [] } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+let upstreamSources = 0;
 for (const workspace of workspaces) {
   const dir = join(root, workspace);
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const sources = Math.max(newestMtime(join(dir, 'src')), statSync(join(dir, 'package.json')).mtimeMs);
+  upstreamSources = Math.max(upstreamSources, sources);
   if (!manifest.scripts || !manifest.scripts.build) continue;
   const built = newestMtime(join(dir, 'dist'));
-  const sources = Math.max(newestMtime(join(dir, 'src')), statSync(join(dir, 'package.json')).mtimeMs);
-  if (built === 0 || built < sources) {
+  if (built === 0 || built < upstreamSources) {
     process.stdout.write(`Building ${manifest.name}...\n`);
     execSync('npm run build', { cwd: dir, stdio: 'inherit' });
   }
