@@ -67,7 +67,7 @@ export class AlertmanagerWebhookDto {
   @IsString()
   groupKey?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
   @IsOptionalButNotNull()
   @IsInt()
   @Min(0)

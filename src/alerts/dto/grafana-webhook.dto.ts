@@ -87,7 +87,7 @@ export class GrafanaAlertDto extends AlertmanagerAlertDto {
   @MaxLength(MAX_TEXT)
   valueString?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
   @IsOptionalButNotNull()
   @IsInt()
   @Min(0)
@@ -105,7 +105,7 @@ export class GrafanaWebhookDto {
   @Length(1, 16)
   version?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
   @IsOptionalButNotNull()
   @IsInt()
   @Min(0)
@@ -135,7 +135,7 @@ export class GrafanaWebhookDto {
   @MaxLength(MAX_TEXT)
   groupKey?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
   @IsOptionalButNotNull()
   @IsInt()
   @Min(0)

@@ -43,6 +43,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       {
         type: 'http',
         scheme: 'bearer',
+        bearerFormat: 'API key (llmim_...) or JWT',
         description:
           'An API key (`llmim_...`, POST /v1/api-keys) or a JWT, as `Authorization: Bearer <token>`',
       },

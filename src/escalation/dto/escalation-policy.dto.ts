@@ -57,7 +57,7 @@ export class EscalationTargetDto {
 }
 
 export class EscalationLevelDto {
-  @ApiProperty({ minimum: 1, maximum: 100 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100 })
   @IsInt()
   @Min(1)
   @Max(100)
@@ -109,7 +109,7 @@ export class EscalationPolicyDto extends DefinitionDto {
   @Type(() => EscalationLevelDto)
   levels!: EscalationLevelDto[];
 
-  @ApiPropertyOptional({ default: 0, minimum: 0, maximum: 10 })
+  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0, maximum: 10 })
   @IsOptionalButNotNull()
   @IsInt()
   @Min(0)

@@ -3,7 +3,12 @@ import { SEVERITIES, type Severity } from '../../domain';
 
 /** Seconds from creation to acknowledgement (or to first resolution) of the incidents that reached it in the window. */
 export class ResponseTimeSummary {
-  @ApiProperty({ description: 'Incidents acknowledged (or first resolved) in the window', example: 12 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Incidents acknowledged (or first resolved) in the window',
+    example: 12,
+  })
   count!: number;
 
   @ApiProperty({
@@ -31,19 +36,19 @@ export class ResponseTimeSummary {
 
 /** Incidents open now (every active state), whenever they were created. */
 export class OpenIncidentCounts {
-  @ApiProperty({ example: 3 })
+  @ApiProperty({ type: 'integer', minimum: 0, example: 3 })
   total!: number;
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ type: 'integer', minimum: 0, example: 1 })
   Detected!: number;
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ type: 'integer', minimum: 0, example: 1 })
   Triaged!: number;
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ type: 'integer', minimum: 0, example: 1 })
   Investigating!: number;
 
-  @ApiProperty({ example: 0 })
+  @ApiProperty({ type: 'integer', minimum: 0, example: 0 })
   Remediating!: number;
 }
 
@@ -67,7 +72,7 @@ export class ResponseStats {
   @ApiProperty({ example: '24h' })
   window!: string;
 
-  @ApiProperty({ example: 86400 })
+  @ApiProperty({ type: 'integer', minimum: 60, example: 86400 })
   window_seconds!: number;
 
   @ApiProperty({ format: 'date-time', description: 'Start of the window (inclusive)' })

@@ -182,7 +182,7 @@ export class StepDto {
   @Type(() => ConditionDto)
   condition?: ConditionDto | null;
 
-  @ApiPropertyOptional({ default: 0, minimum: 0, maximum: 10 })
+  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0, maximum: 10 })
   @IsOptionalButNotNull()
   @IsInt()
   @Min(0)
