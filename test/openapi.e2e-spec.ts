@@ -1,5 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { mkdtempSync, rmSync } from 'node:fs';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenAPIV3 } from 'openapi-types';
@@ -62,6 +64,17 @@ describe('OpenAPI document', () => {
   afterAll(async () => {
     await t.cleanup();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers as documented: on a walk through the API, each answer has a declared status and matches its schema', async () => {
+    const api = new DocumentedApi(
+      t.baseUrl,
+      (await SwaggerParser.dereference(structuredClone(document) as never)) as Document,
+      readFileSync(join(dir, 'admin.key'), 'utf8').trim(),
+    );
+    await walkThroughTheApi(api);
+    expect(api.calls).toBeGreaterThan(50);
+    expect(api.problems).toEqual([]);
   });
 
   it('is a valid OpenAPI 3 document (schema and semantics: unique operationIds, path parameters declared)', async () => {
@@ -297,4 +310,282 @@ function isEmptyObject(schema: OpenAPIV3.SchemaObject): boolean {
     Object.keys(schema.properties ?? {}).length === 0 &&
     (schema.additionalProperties === undefined || schema.additionalProperties === false)
   );
+}
+
+/**
+ * Calls operations by operationId and checks each answer against the document: its status is declared, and a JSON
+ * body matches the declared schema, with no property the schema does not name.
+ */
+class DocumentedApi {
+  readonly problems: string[] = [];
+  calls = 0;
+  private readonly ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
+  private readonly operations: Map<string, Entry>;
+
+  constructor(
+    private readonly baseUrl: string,
+    document: Document,
+    readonly token: string,
+  ) {
+    this.operations = new Map(operationsOf(document).map((e) => [e.operation.operationId ?? e.name, e]));
+  }
+
+  /** Calls `operationId` as the admin (or with `token`, or none with `null`); returns the status and JSON body. */
+  async call(
+    operationId: string,
+    options: {
+      params?: Record<string, string>;
+      query?: string;
+      body?: unknown;
+      contentType?: string;
+      token?: string | null;
+    } = {},
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const entry = this.operations.get(operationId);
+    if (entry === undefined) throw new Error(`no operation ${operationId}`);
+    const path = entry.path.replace(/\{(\w+)\}/g, (_, name: string) => options.params?.[name] ?? SOME_UUID);
+    const token = options.token === undefined ? this.token : options.token;
+    const headers: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token}` };
+    if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+    const response = await fetch(`${this.baseUrl}${path}${options.query ?? ''}`, {
+      method: entry.method.toUpperCase(),
+      headers,
+      body:
+        options.body === undefined || typeof options.body === 'string'
+          ? options.body
+          : JSON.stringify(options.body),
+    });
+    this.calls += 1;
+    const text = await response.text();
+    const json = (response.headers.get('content-type') ?? '').includes('json') && text !== '';
+    const body = (json ? JSON.parse(text) : {}) as Record<string, unknown>;
+    const declared = entry.operation.responses[String(response.status)] as
+      OpenAPIV3.ResponseObject | undefined;
+    const where = `${operationId} ${response.status}`;
+    if (declared === undefined) {
+      this.problems.push(`${where}: status not declared (${text.slice(0, 200)})`);
+    } else if (json) {
+      const schema = declared.content?.['application/json']?.schema;
+      if (schema === undefined) this.problems.push(`${where}: JSON answered, none declared`);
+      else this.check(schema as OpenAPIV3.SchemaObject, body, where);
+    }
+    return { status: response.status, body };
+  }
+
+  private check(schema: OpenAPIV3.SchemaObject, value: unknown, where: string): void {
+    const validate = this.ajv.compile(strictly(schema));
+    if (!validate(value)) {
+      for (const error of validate.errors ?? []) {
+        this.problems.push(
+          `${where}: ${error.instancePath || '/'} ${error.message} ${JSON.stringify(error.params)}`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * An OpenAPI 3.0 schema as plain JSON Schema for checking answers: `nullable` becomes "or null" (also around
+ * `allOf`, where OpenAPI 3.0 means it), and an object with properties admits no other property, so that a field the
+ * server sends without documenting it is caught.
+ */
+function strictly(schema: OpenAPIV3.SchemaObject): object {
+  const { nullable, properties, additionalProperties, items, allOf, oneOf, anyOf, ...rest } =
+    schema as OpenAPIV3.NonArraySchemaObject & { items?: OpenAPIV3.SchemaObject };
+  const sub = (s: unknown): object => strictly(s as OpenAPIV3.SchemaObject);
+  const converted: Record<string, unknown> = { ...rest };
+  if (properties !== undefined) {
+    converted.properties = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, sub(v)]));
+  }
+  if (typeof additionalProperties === 'object') converted.additionalProperties = sub(additionalProperties);
+  else if (additionalProperties !== undefined) converted.additionalProperties = additionalProperties;
+  else if (properties !== undefined) converted.additionalProperties = false;
+  if (items !== undefined) converted.items = sub(items);
+  if (allOf !== undefined) {
+    converted.allOf = allOf.map(sub);
+    // `{type: object, allOf: [...]}`: the members name the properties.
+    if (properties === undefined) delete converted.additionalProperties;
+  }
+  if (oneOf !== undefined) converted.oneOf = oneOf.map(sub);
+  if (anyOf !== undefined) converted.anyOf = anyOf.map(sub);
+  return nullable === true ? { anyOf: [{ type: 'null' }, converted] } : converted;
+}
+
+/** Every operation, called as a client would, successes and the usual failures. */
+async function walkThroughTheApi(api: DocumentedApi): Promise<void> {
+  const in1h = new Date(Date.now() + 3_600_000).toISOString();
+  const alert = {
+    source: 'openapi-spec',
+    title: 'Disk full',
+    description: 'on db-1',
+    severity: 'P2',
+    alert_type: 'Infrastructure',
+    labels: { team: 'db' },
+    affected_services: ['db'],
+    runbook_url: 'https://runbooks.example.com/disk',
+  };
+
+  // Definitions first, so that the incidents below get an escalation.
+  const policy = await api.call('createEscalationPolicy', {
+    body: {
+      name: 'openapi',
+      levels: [{ level: 1, delay_minutes: 60, targets: [{ type: 'user', name: 'alice' }] }],
+    },
+  });
+  await api.call('createEscalationPolicy', {
+    body: { name: 'openapi', levels: [{ level: 1, delay_minutes: 1 }] },
+  });
+  await api.call('createEscalationPolicy', { body: { name: '' } });
+  await api.call('listEscalationPolicies');
+  await api.call('getEscalationPolicy', { params: { id: String(policy.body.id) } });
+  await api.call('getEscalationPolicy');
+  await api.call('replaceEscalationPolicy', {
+    params: { id: String(policy.body.id) },
+    body: { name: 'openapi', repeat: 1, levels: [{ level: 1, delay_minutes: 60, raise_to_severity: 'P1' }] },
+  });
+  const channel = await api.call('createNotificationChannel', {
+    body: { name: 'openapi', type: 'webhook', url: 'http://user:secret@127.0.0.1:9/hook', enabled: false },
+  });
+  await api.call('listNotificationChannels');
+  await api.call('getNotificationChannel', { params: { id: String(channel.body.id) } });
+  await api.call('replaceNotificationChannel', {
+    params: { id: String(channel.body.id) },
+    body: { name: 'openapi', type: 'slack', url: 'http://127.0.0.1:9/slack', enabled: false },
+  });
+  const playbook = await api.call('createPlaybook', {
+    body: {
+      name: 'openapi',
+      enabled: false,
+      steps: [
+        { action: { type: 'add_labels', labels: { checked: 'yes' } } },
+        {
+          name: 'hook',
+          action: { type: 'webhook', url: 'http://127.0.0.1:9/x' },
+          condition: { states: ['Detected'] },
+        },
+      ],
+    },
+  });
+  await api.call('listPlaybooks');
+  await api.call('getPlaybook', { params: { id: String(playbook.body.id) } });
+  await api.call('replacePlaybook', {
+    params: { id: String(playbook.body.id) },
+    body: {
+      name: 'openapi',
+      enabled: false,
+      steps: [{ action: { type: 'add_labels', labels: { checked: 'yes' } } }],
+    },
+  });
+
+  // Ingestion.
+  const ack = await api.call('ingestAlert', { body: alert });
+  await api.call('ingestAlert', { body: alert });
+  await api.call('ingestAlert', { body: { ...alert, severity: 'P9' } });
+  await api.call('ingestAlert', { body: 'source=x', contentType: 'text/plain' });
+  await api.call('ingestAlertBatch', { body: { alerts: [{ ...alert, title: 'CPU hot' }] } });
+  await api.call('receiveAlertmanagerWebhook', {
+    body: {
+      version: '4',
+      status: 'firing',
+      alerts: [
+        { status: 'firing', labels: { alertname: 'HighLatency', severity: 'critical' }, fingerprint: 'f1' },
+      ],
+    },
+  });
+  await api.call('receiveGrafanaWebhook', {
+    body: { alerts: [{ status: 'firing', labels: { alertname: 'GrafanaAlert' }, fingerprint: 'g1' }] },
+  });
+  const pagerDuty = {
+    routing_key: api.token,
+    event_action: 'trigger',
+    payload: { summary: 'PagerDuty alert', source: 'pd', severity: 'error' },
+  };
+  await api.call('enqueuePagerDutyEvent', { body: pagerDuty, token: null });
+  await api.call('enqueuePagerDutyEvent', { body: { ...pagerDuty, routing_key: 'unknown' }, token: null });
+  await api.call('receivePagerDutyEvent', { body: { ...pagerDuty, event_action: 'nope' }, token: null });
+
+  // Incidents.
+  const id = String(ack.body.incident_id);
+  const params = { id };
+  await api.call('listIncidents', { query: '?page=0&page_size=5&active_only=true&severity=P2,P3' });
+  await api.call('listIncidents', { query: '?page_size=1000' });
+  await api.call('getIncident', { params });
+  await api.call('getIncident', { params: { id: 'not-a-uuid' } });
+  await api.call('getIncident');
+  await api.call('getIncidentStats', { query: '?window=7d' });
+  await api.call('getIncidentEscalation', { params });
+  await api.call('acknowledgeIncident', { params, body: {} });
+  await api.call('updateIncident', { params, body: { assignees: ['alice'], labels: { team: 'db' } } });
+  await api.call('replaceIncident', { params, body: { state: 'Investigating' } });
+  await api.call('addIncidentComment', { params, body: { comment: 'Looking' } });
+  await api.call('escalateIncident', { params, body: { to_severity: 'P1', reason: 'Spreading' } });
+  await api.call('escalateIncident', { params, body: { to_severity: 'P4', reason: 'Lower' } });
+  await api.call('listIncidentAlerts', { params });
+  await api.call('getAlert', { params: { id: String(ack.body.alert_id) } });
+  await api.call('getAlert');
+  await api.call('listEvents', { query: '?after_sequence=0&limit=1000' });
+  await api.call('listEvents', { query: '?limit=0' });
+  await api.call('listIncidentEvents', { params });
+  const run = await api.call('runPlaybook', {
+    params: { id, playbookId: String(playbook.body.id) },
+    body: {},
+  });
+  await api.call('listIncidentPlaybookRuns', { params });
+  await api.call('getPlaybookRun', { params: { id: String(run.body.id) } });
+  await api.call('resolveIncident', {
+    params,
+    body: { method: 'Manual', notes: 'Freed space', root_cause: 'Logs' },
+  });
+  await api.call('resolveIncident', { params, body: { method: 'Manual', notes: 'Again' } });
+  await api.call('closeIncident', { params, body: {} });
+  await api.call('updateIncident', { params, body: { state: 'Detected' } });
+  await api.call('createIncident', {
+    body: { source: 'manual', title: 'By hand', description: '', severity: 'P3', incident_type: 'Data' },
+  });
+
+  // Silences, keys, notices.
+  const silence = await api.call('createSilence', {
+    body: {
+      matchers: [{ name: 'alertname', op: '=~', value: 'Noisy.*' }],
+      starts_at: new Date().toISOString(),
+      ends_at: in1h,
+      comment: 'Maintenance',
+    },
+  });
+  await api.call('listSilences', { query: '?status=active' });
+  await api.call('listSilences', { query: '?status=gone' });
+  await api.call('getSilence', { params: { id: String(silence.body.id) } });
+  await api.call('expireSilence', { params: { id: String(silence.body.id) } });
+  const key = await api.call('createApiKey', {
+    body: {
+      name: 'reader',
+      scopes: ['incidents:read'],
+      constraint: { severities: ['P0'] },
+      expires_at: in1h,
+    },
+  });
+  await api.call('listApiKeys');
+  await api.call('createIncident', {
+    body: { source: 'manual', title: 'Refused', description: '', severity: 'P3', incident_type: 'Data' },
+    token: String(key.body.key),
+  });
+  await api.call('revokeApiKey', { params: { id: String(key.body.id) } });
+  await api.call('revokeApiKey');
+  await api.call('listApiKeys', { token: null });
+  await api.call('publishSystemEvent', {
+    body: { category: 'maintenance', message: 'Database failover at 22:00' },
+  });
+
+  // Clean-up, health, the rest.
+  await api.call('deletePlaybook', { params: { id: String(playbook.body.id) } });
+  await api.call('deleteNotificationChannel', { params: { id: String(channel.body.id) } });
+  await api.call('deleteEscalationPolicy', { params: { id: String(policy.body.id) } });
+  await api.call('deleteEscalationPolicy', { params: { id: String(policy.body.id) } });
+  await api.call('checkHealth', { token: null });
+  await api.call('checkLiveness', { token: null });
+  await api.call('checkReadiness', { token: null });
+  await api.call('getMetrics');
+  await api.call('getDashboard', { token: null });
+  await api.call('getDashboardAsset', { params: { file: 'missing.js' }, token: null });
+  await api.call('streamEvents', { query: '?severities=P9' });
 }
