@@ -4,7 +4,7 @@ import type { StoredEventRow } from '../event-log.repository';
 import { EventType, type DomainEvent } from '../event.types';
 import { matchSubjectsOf } from '../match-subject';
 import { EventPriority } from '../event-priority';
-import { ClusterSequencer, LogReader } from './cluster-sequencer';
+import { AnnouncedEvent, ClusterSequencer, LogReader } from './cluster-sequencer';
 
 function event(sequence: number): DomainEvent {
   return { event_type: EventType.SystemEvent, category: 'test', message: `#${sequence}`, metadata: {} };
@@ -21,6 +21,12 @@ function row(sequence: number): StoredEventRow {
     payload: JSON.stringify(e),
     match_subjects: JSON.stringify(matchSubjectsOf(e, null, null)),
   };
+}
+
+/** Another node's event as its announcement carries it, coming right after `after`. */
+function carried(sequence: number, after = sequence - 1): AnnouncedEvent {
+  const { id, created_at, payload, match_subjects } = row(sequence);
+  return { after, sequence, id, created_at, payload, match_subjects };
 }
 
 function local(sequence: number): EventEnvelope {
@@ -74,7 +80,7 @@ describe('ClusterSequencer', () => {
     log = new ManualLog();
     announced = [];
     sequencer = new ClusterSequencer(broadcaster, log, {
-      localDelivered: (s) => announced.push(s),
+      localDelivered: (e) => announced.push(e.sequence),
       remoteDelivered: () => undefined,
     });
     broadcaster.attach(sequencer);
@@ -178,5 +184,46 @@ describe('ClusterSequencer', () => {
     await settle();
     expect(all).toEqual(['local-1']);
     expect(log.reads).toEqual([]);
+  });
+
+  it('delivers the events an announcement carries from the message when they come next, without reading the log', async () => {
+    log.add(1, 2, 3);
+    sequencer.announced(3, [carried(1), carried(2), carried(3)]);
+    expect(all).toEqual(['remote-1', 'remote-2', 'remote-3']);
+    expect(listened).toEqual([]);
+    await settle();
+    expect(log.reads).toEqual([]);
+  });
+
+  it('reads from the log what does not come next: this node behind, or an event the message left out', async () => {
+    log.add(1, 2, 3, 4);
+    // 1 never reached this node: 2..3 cannot be delivered before it.
+    sequencer.announced(3, [carried(2), carried(3)]);
+    expect(all).toEqual([]);
+    await settle();
+    expect(all).toEqual(['remote-1', 'remote-2', 'remote-3']);
+    // A message that carries only part of its batch (size bound): the rest comes from the log.
+    sequencer.announced(4, []);
+    await settle();
+    expect(all).toEqual(['remote-1', 'remote-2', 'remote-3', 'remote-4']);
+  });
+
+  it('skips carried events delivered already, and leaves them to the log while a catch-up runs', async () => {
+    log.add(1, 2, 3);
+    broadcaster.publish(local(1));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const read = log.readRange.bind(log);
+    jest.spyOn(log, 'readRange').mockImplementation(async (after, through, limit) => {
+      await gate;
+      return read(after, through, limit);
+    });
+    sequencer.committed(2);
+    // A read is under way: the message's events wait for it rather than overtake it.
+    sequencer.announced(3, [carried(1), carried(2), carried(3)]);
+    expect(all).toEqual(['local-1']);
+    release();
+    await settle();
+    expect(all).toEqual(['local-1', 'remote-2', 'remote-3']);
   });
 });

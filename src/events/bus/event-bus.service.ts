@@ -7,7 +7,8 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { Metric } from '../../metrics/metric-names';
 import { BroadcasterService } from '../broadcaster.service';
 import { EventLogRepository } from '../event-log.repository';
-import { ClusterSequencer } from './cluster-sequencer';
+import type { EventEnvelope } from '../event-envelope';
+import { AnnouncedEvent, ClusterSequencer } from './cluster-sequencer';
 
 /** The Redis pub/sub channel every node announces its committed sequences on. */
 export const BUS_CHANNEL = 'llm-incident-manager:events';
@@ -16,16 +17,22 @@ export const BUS_CHANNEL = 'llm-incident-manager:events';
 const POLL_DOWN_MS = 1000;
 /** ... and while it is up: a safety net for a lost last notification (a burst's last event would wait otherwise). */
 const POLL_UP_EVERY_TICKS = 5;
+/**
+ * The most event bytes (stored JSON) one announcement carries; the rest of a larger batch (a bulk import) is read
+ * from the log by the other nodes, so a message stays small for Redis and for every node parsing it.
+ */
+const MAX_ANNOUNCED_BYTES = 256 * 1024;
 /** Reconnection back-off ceiling: a Redis restart is noticed within about a second. */
 const MAX_RECONNECT_DELAY_MS = 1000;
 
 /**
- * The cross-node event bus (REDIS_URL; contract section 11). Every node announces, on one Redis channel, the
- * sequence of each event it committed (`{"sequence": S}`, at most one message per batch); every other node then
- * reads the events it has not delivered yet from the PostgreSQL event log, the source of truth, and delivers them
- * in order with its own (ClusterSequencer). Announcing only sequences keeps messages tiny and makes gaps harmless:
- * a lost message, a Redis restart or a slow node only delays delivery until the next announcement or the periodic
- * read of the log's head, which fills the gap from the log.
+ * The cross-node event bus (REDIS_URL; contract section 11). Every node announces, on one Redis channel, the events
+ * it committed (`{"sequence": S, "events": [...]}`, one message per turn of its event loop, a batch's events up to
+ * MAX_ANNOUNCED_BYTES); every other node delivers those that come next there straight from the message, and reads
+ * anything else it has not delivered yet (up to S) from the PostgreSQL event log, the source of truth, delivering
+ * every node's events in order with its own (ClusterSequencer). The log makes gaps harmless: a lost message, a
+ * Redis restart or a slow node only delays delivery until the next announcement or the periodic read of the log's
+ * head, which fills the gap from the log.
  *
  * While Redis is down each node keeps delivering its own events at once, stays ready, and reads the log's head every
  * second to deliver the others'; `/health` and `llm_incident_manager_broker_up` report the broker down. Without
@@ -43,6 +50,9 @@ export class EventBusService implements OnApplicationBootstrap, OnApplicationShu
   private up = false;
   /** The highest sequence committed here and not announced yet (announced once per turn, for a whole batch). */
   private toAnnounce = 0;
+  /** The events of that announcement, in order, up to MAX_ANNOUNCED_BYTES of stored JSON. */
+  private announcing: AnnouncedEvent[] = [];
+  private announcingBytes = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -71,7 +81,7 @@ export class EventBusService implements OnApplicationBootstrap, OnApplicationShu
     const url = this.config.bus.redisUrl;
     if (url === null) return;
     const sequencer = new ClusterSequencer(this.broadcaster, this.eventLog, {
-      localDelivered: (sequence) => this.announce(sequence),
+      localDelivered: (envelope) => this.announce(envelope),
       remoteDelivered: () => this.remoteEvents.inc(),
     });
     this.sequencer = sequencer;
@@ -111,30 +121,50 @@ export class EventBusService implements OnApplicationBootstrap, OnApplicationShu
     await Promise.resolve();
   }
 
-  private announce(sequence: number): void {
+  private announce(envelope: EventEnvelope): void {
     if (this.toAnnounce === 0) queueMicrotask(() => this.flushAnnouncement());
-    if (sequence > this.toAnnounce) this.toAnnounce = sequence;
+    if (envelope.sequence > this.toAnnounce) this.toAnnounce = envelope.sequence;
+    const bytes = envelope.eventJson.length;
+    // Only a run that another node can deliver from the message: once an event is left out, so are the later ones.
+    if (this.announcingBytes + bytes > MAX_ANNOUNCED_BYTES) {
+      this.announcingBytes = Number.POSITIVE_INFINITY;
+      return;
+    }
+    this.announcingBytes += bytes;
+    this.announcing.push({
+      // Delivered in order: the envelope came right after everything below it that this node delivered.
+      after: envelope.sequence - 1,
+      sequence: envelope.sequence,
+      id: envelope.id,
+      created_at: envelope.timestamp,
+      payload: envelope.eventJson,
+      match_subjects: JSON.stringify(envelope.subjects),
+    });
   }
 
   private flushAnnouncement(): void {
     const sequence = this.toAnnounce;
+    const events = this.announcing;
     this.toAnnounce = 0;
+    this.announcing = [];
+    this.announcingBytes = 0;
     if (this.publisher === null || !this.up) return;
-    this.publisher.publish(BUS_CHANNEL, JSON.stringify({ sequence })).catch(() => {
+    this.publisher.publish(BUS_CHANNEL, JSON.stringify({ sequence, events })).catch(() => {
       // Redis went away: the other nodes read the log's head instead.
     });
   }
 
   private onMessage(message: string): void {
-    let sequence: unknown;
+    let announcement: { sequence?: unknown; events?: unknown };
     try {
-      sequence = (JSON.parse(message) as { sequence?: unknown }).sequence;
+      announcement = JSON.parse(message) as { sequence?: unknown; events?: unknown };
     } catch {
       return;
     }
-    if (typeof sequence === 'number' && Number.isSafeInteger(sequence) && sequence > 0) {
-      this.sequencer?.committed(sequence);
-    }
+    const { sequence } = announcement;
+    if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence <= 0) return;
+    const events = Array.isArray(announcement.events) ? announcement.events.filter(isAnnouncedEvent) : [];
+    this.sequencer?.announced(sequence, events);
   }
 
   private updateUp(): void {
@@ -172,4 +202,19 @@ export class EventBusService implements OnApplicationBootstrap, OnApplicationShu
       this.polling = false;
     }
   }
+}
+
+/** A well-formed event of an announcement (anything else is read from the log instead). */
+function isAnnouncedEvent(value: unknown): value is AnnouncedEvent {
+  if (typeof value !== 'object' || value === null) return false;
+  const e = value as Record<string, unknown>;
+  return (
+    Number.isSafeInteger(e.after) &&
+    Number.isSafeInteger(e.sequence) &&
+    (e.sequence as number) > (e.after as number) &&
+    typeof e.id === 'string' &&
+    typeof e.created_at === 'string' &&
+    typeof e.payload === 'string' &&
+    (typeof e.match_subjects === 'string' || e.match_subjects === null)
+  );
 }
