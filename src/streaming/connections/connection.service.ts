@@ -32,6 +32,9 @@ export class ConnectionService implements OnModuleDestroy {
   private readonly perAddress = new Map<string, number>();
   private accepting = true;
   private readonly openedSubject = new Subject<StreamConnection>();
+  /** Every socket's 'error' listener (one for all). */
+  private readonly onSocketError = (error: unknown): void =>
+    this.metrics.connectionError(errorReason(error as Error & { code?: string }));
   /** Every connection accepted, as it is registered. */
   readonly opened$: Observable<StreamConnection> = this.openedSubject.asObservable();
 
@@ -95,9 +98,7 @@ export class ConnectionService implements OnModuleDestroy {
 
   /** Registers a new socket and greets it, or refuses it (`closing`, then 4029 or 1001). */
   accept(socket: StreamSocket, request: IncomingMessage): StreamConnection | null {
-    socket.on('error', (error: Error & { code?: string }) =>
-      this.metrics.connectionError(errorReason(error)),
-    );
+    socket.on('error', this.onSocketError);
     const refusal = this.refusal(request);
     if (refusal !== null) {
       this.refuse(socket, refusal.code, refusal.reason);

@@ -8,12 +8,12 @@ import { Scope } from '../../auth/scopes';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { StreamError } from '../protocol/stream-error';
 import { AuthOkMessage, ServerMessageType, StreamErrorCode } from '../protocol/stream-protocol';
-import { Clock } from '../../clock/clock';
+import { Clock, Timer } from '../../clock/clock';
 import { CloseCode } from '../protocol/stream-protocol';
 import { compileConstraint } from './stream-authenticator';
 import { ConnectionErrorReason, StreamMetrics } from '../stream-metrics';
 import { ConnectionService } from './connection.service';
-import type { StreamConnection } from './stream-connection';
+import type { CredentialExpiry, StreamConnection } from './stream-connection';
 
 /**
  * A connection lives no longer than its credential: when the API key it connected with is revoked, or its token
@@ -25,6 +25,8 @@ import type { StreamConnection } from './stream-connection';
 export class CredentialLifetimeService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Streaming');
   private readonly subscriptions = new Subscription();
+  /** Pending expiries, by the instant (epoch ms). */
+  private readonly expiries = new Map<number, ExpiryGroup>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -68,8 +70,8 @@ export class CredentialLifetimeService implements OnModuleInit, OnModuleDestroy 
       throw new StreamError(StreamErrorCode.Authorization, 'the token carries another constraint');
     }
     connection.principal = next;
-    connection.credentialTimer?.cancel();
-    connection.credentialTimer = null;
+    connection.credentialExpiry?.remove(connection);
+    connection.credentialExpiry = null;
     this.armExpiry(connection);
     return {
       type: ServerMessageType.AuthOk,
@@ -77,13 +79,31 @@ export class CredentialLifetimeService implements OnModuleInit, OnModuleDestroy 
     };
   }
 
+  /**
+   * Connections whose credentials expire at the same instant (the connections of one token, typically) share one
+   * timer: a connection costs an entry in its group's set, not a timer of its own.
+   */
   private armExpiry(connection: StreamConnection): void {
     const expiresAt = connection.principal.expiresAt;
     if (expiresAt === null) return;
-    connection.credentialTimer = this.clock.setTimeout(
-      () => this.end(connection, 'credential expired'),
-      Math.max(0, expiresAt - this.clock.now()),
-    );
+    let group = this.expiries.get(expiresAt);
+    if (group === undefined) {
+      const created: ExpiryGroup = new ExpiryGroup(() => {
+        if (this.expiries.get(expiresAt) === created) this.expiries.delete(expiresAt);
+      });
+      created.timer = this.clock.setTimeout(
+        () => {
+          this.expiries.delete(expiresAt);
+          for (const member of created.members) this.end(member, 'credential expired');
+          created.members.clear();
+        },
+        Math.max(0, expiresAt - this.clock.now()),
+      );
+      this.expiries.set(expiresAt, created);
+      group = created;
+    }
+    group.members.add(connection);
+    connection.credentialExpiry = group;
   }
 
   private closeRevoked(keyId: string): void {
@@ -98,5 +118,20 @@ export class CredentialLifetimeService implements OnModuleInit, OnModuleDestroy 
     this.logger.log({ msg: `closing WebSocket ${connection.id}: ${why}`, session_id: connection.id });
     this.metrics.connectionError(ConnectionErrorReason.Unauthorized);
     connection.close(CloseCode.Unauthorized, 'unauthorized', false);
+  }
+}
+
+/** The connections whose credentials expire at one instant, and the timer that closes them then. */
+class ExpiryGroup implements CredentialExpiry {
+  readonly members = new Set<StreamConnection>();
+  timer: Timer | null = null;
+
+  constructor(private readonly forget: () => void) {}
+
+  remove(connection: StreamConnection): void {
+    if (!this.members.delete(connection) || this.members.size !== 0) return;
+    this.timer?.cancel();
+    this.timer = null;
+    this.forget();
   }
 }

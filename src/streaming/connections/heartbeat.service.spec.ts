@@ -24,7 +24,7 @@ interface FakeConnection {
 }
 
 function fakeConnection(state: Partial<FakeConnection> = {}): FakeConnection {
-  return {
+  const connection: FakeConnection = {
     socket: new EventEmitter(),
     heartbeatDueAt: 0,
     pongReceived: jest.fn(),
@@ -35,6 +35,9 @@ function fakeConnection(state: Partial<FakeConnection> = {}): FakeConnection {
     terminate: jest.fn(),
     ...state,
   };
+  // As ConnectionService does: the socket knows its connection.
+  Object.assign(connection.socket, { connection });
+  return connection;
 }
 
 const INTERVAL_MS = 30_000;

@@ -6,6 +6,7 @@ import { ServerMessageType } from '../protocol/stream-protocol';
 import { ConnectionErrorReason, StreamMetrics } from '../stream-metrics';
 import { OutboundFrame, controlFrame } from '../transport/outbound-frame';
 import { ConnectionService } from './connection.service';
+import type { ClientSocket } from '../transport/client-socket';
 import type { StreamConnection } from './stream-connection';
 
 /** A peer that has not answered this many consecutive pings is dead. */
@@ -34,6 +35,8 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
   private readonly intervalMs: number;
   private readonly ticksPerInterval: number;
   private queue: StreamConnection[] = [];
+  /** Every socket's 'pong' listener (one function for all: `this` is the socket that received it). */
+  private readonly onPong: (this: ClientSocket) => void;
   private head = 0;
 
   constructor(
@@ -44,6 +47,10 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
   ) {
     this.intervalMs = config.streaming.heartbeatIntervalMs;
     this.ticksPerInterval = Math.max(1, Math.floor(this.intervalMs / HEARTBEAT_TICK_MS));
+    const time = this.clock;
+    this.onPong = function (this: ClientSocket): void {
+      this.connection?.pongReceived(time.now());
+    };
   }
 
   onModuleInit(): void {
@@ -63,7 +70,7 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
   /** Starts heartbeating a new connection: first beat one interval from now; its pongs prove it alive. */
   track(connection: StreamConnection): void {
     connection.heartbeatDueAt = this.clock.now() + this.intervalMs;
-    connection.socket.on('pong', () => connection.pongReceived(this.clock.now()));
+    connection.socket.on('pong', this.onPong);
     this.queue.push(connection);
   }
 

@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import WebSocket from 'ws';
 import { OPEN_PRINCIPAL, Principal } from '../../auth/principal';
-import type { Timer } from '../../clock/clock';
 import type { ControlMessage } from '../protocol/stream-protocol';
 import { CloseCode, ServerMessageType } from '../protocol/stream-protocol';
 import type { RouteKeys } from '../routing/subscription-index';
@@ -45,6 +44,12 @@ export const MAX_RETIRED_SUBSCRIPTIONS = 256;
 
 const logger = new Logger('Streaming');
 
+/** The pending close of connections at their credential's expiry (CredentialLifetimeService). */
+export interface CredentialExpiry {
+  /** The connection no longer needs closing then (it closed, or its credential was refreshed). */
+  remove(connection: StreamConnection): void;
+}
+
 /** Where a connection's writes are scheduled (FlushScheduler). */
 export interface FlushRequests {
   schedule(connection: StreamConnection): void;
@@ -84,8 +89,8 @@ export class StreamConnection {
   missedPings = 0;
   /** Epoch ms at which the next heartbeat is due. */
   heartbeatDueAt = 0;
-  /** Closes the connection when its credential expires (CredentialLifetimeService); cancelled with it. */
-  credentialTimer: Timer | null = null;
+  /** Closes the connection when its credential expires (CredentialLifetimeService); left when it closes. */
+  credentialExpiry: CredentialExpiry | null = null;
   /** Whether the connection is on the scheduler's list of connections to flush. */
   flushScheduled = false;
   /** Unsent bytes the socket may hold before writes wait for it to drain (raised while a replay runs). */
@@ -114,13 +119,12 @@ export class StreamConnection {
    */
   private held: SendQueue | null = null;
   private catchUps = 0;
-  private replayChain: Promise<void> = Promise.resolve();
+  /** The last replay begun (see runReplay); null before the first. */
+  private replayChain: Promise<void> | null = null;
   /** Replays waiting for room in the send queue (see whenQueueBelow). */
   private roomWaiters: { below: number; resolve: () => void }[] | null = null;
-  private readonly onDrain = (): void => {
-    this.waitingForDrain = false;
-    this.flushes.schedule(this);
-  };
+  /** The 'drain' listener, made on the first wait (most connections never wait). */
+  private drainListener: (() => void) | null = null;
 
   constructor(
     readonly socket: ClientSocket,
@@ -209,7 +213,7 @@ export class StreamConnection {
 
   /** Runs a replay after the ones before it: a connection's replays run one at a time. */
   runReplay(task: () => Promise<void>): void {
-    this.replayChain = this.replayChain.then(task).catch((error: unknown) => {
+    this.replayChain = (this.replayChain ?? Promise.resolve()).then(task).catch((error: unknown) => {
       logger.warn(`replay on ${this.id} failed: ${error instanceof Error ? error.message : String(error)}`);
     });
   }
@@ -369,10 +373,13 @@ export class StreamConnection {
     this.closeStarted = true;
     this.held = null;
     this.wakeRoomWaiters();
-    this.credentialTimer?.cancel();
+    this.credentialExpiry?.remove(this);
+    this.credentialExpiry = null;
     this.clearCloseDeadline();
     this.metrics.dropped(this.queue.clear());
-    if (this.waitingForDrain) this.transport.removeListener('drain', this.onDrain);
+    if (this.waitingForDrain && this.drainListener !== null) {
+      this.transport.removeListener('drain', this.drainListener);
+    }
   }
 
   /** Counts a write that threw; the connection's close (if the socket broke) follows from `ws`. */
@@ -393,17 +400,17 @@ export class StreamConnection {
     logger.warn(`closing slow consumer ${this.id} (${this.remoteAddress})`);
     this.close(CloseCode.SlowConsumer, 'slow consumer', false);
     if (this.isClosed) return;
-    this.closeDeadline = setTimeout(this.closeDeadlinePassed, SLOW_CONSUMER_CLOSE_DEADLINE_MS);
+    this.closeDeadline = setTimeout(() => this.closeDeadlinePassed(), SLOW_CONSUMER_CLOSE_DEADLINE_MS);
     this.closeDeadline.unref();
   }
 
-  private readonly closeDeadlinePassed = (): void => {
+  private closeDeadlinePassed(): void {
     this.closeDeadline = null;
     if (this.isClosed) return;
     this.metrics.slowConsumerCloseTimedOut();
     logger.warn(`slow consumer ${this.id} did not complete the close handshake in time: terminated`);
     this.socket.terminate();
-  };
+  }
 
   private clearCloseDeadline(): void {
     if (this.closeDeadline === null) return;
@@ -475,8 +482,12 @@ export class StreamConnection {
     this.waitingForDrain = true;
     // 'drain' only comes if a write found the socket over its own high-water mark; bytes held by `ws` (while it
     // compresses) never trigger it, so then look again shortly instead.
-    if (this.transport.writableNeedDrain) this.transport.once('drain', this.onDrain);
-    else setTimeout(this.onDrain, DRAIN_RETRY_MS).unref();
+    const onDrain = (this.drainListener ??= (): void => {
+      this.waitingForDrain = false;
+      this.flushes.schedule(this);
+    });
+    if (this.transport.writableNeedDrain) this.transport.once('drain', onDrain);
+    else setTimeout(onDrain, DRAIN_RETRY_MS).unref();
   }
 
   private write(frame: OutboundFrame): void {

@@ -330,4 +330,16 @@ describe('SubscriptionFilter.within (a credential constraint AND-ed in)', () => 
     expect(effective.key).not.toBe(asked.key);
     expect(effective.echo).toEqual(asked.echo);
   });
+
+  it('shares one compiled filter between equal requests, and one narrowed filter per constraint', () => {
+    const asked = SubscriptionFilter.from({ event_types: ['incident_created'], severities: ['P0'] });
+    expect(SubscriptionFilter.from({ event_types: ['incident_created'], severities: ['P0'] })).toBe(asked);
+    // Another request for the same events echoes differently: its own filter.
+    const reordered = SubscriptionFilter.from({ severities: ['P0'], event_types: ['incident_created'] });
+    expect(reordered).not.toBe(asked);
+    expect(reordered.key).toBe(asked.key);
+    const constraint = SubscriptionFilter.from({ labels: { team: 'sre' } });
+    expect(asked.within(constraint)).toBe(asked.within(SubscriptionFilter.from({ labels: { team: 'sre' } })));
+    expect(asked.within(constraint)).not.toBe(reordered.within(constraint));
+  });
 });

@@ -43,7 +43,21 @@ export class SubscriptionFilter {
   /** True when only the event type matters (every event of an accepted type matches): a replay skips the subject. */
   readonly ignoresSubject: boolean;
 
+  /**
+   * The filter for `dto`. Filters are immutable, so equal requests (the same JSON) share one compiled filter: ten
+   * thousand dashboards with the same view hold one filter between them, not ten thousand (see SHARED_FILTERS).
+   */
   static from(dto: SubscriptionFiltersDto): SubscriptionFilter {
+    const request = JSON.stringify(dto);
+    let filter = sharedFilters.get(request);
+    if (filter === undefined) {
+      filter = SubscriptionFilter.compile(dto);
+      remember(sharedFilters, request, filter);
+    }
+    return filter;
+  }
+
+  private static compile(dto: SubscriptionFiltersDto): SubscriptionFilter {
     const echo: SubscriptionFilters = {
       event_types: [...(dto.event_types ?? [])],
       severities: [...(dto.severities ?? [])],
@@ -82,6 +96,20 @@ export class SubscriptionFilter {
    * filter's own keys (what the client asked for); groups apart from the unconstrained filter.
    */
   within(constraint: SubscriptionFilter): SubscriptionFilter {
+    // Shared like `from`'s: the connections of one credential narrow the same filters by the same constraint.
+    const narrowed = (constraint.narrowed ??= new Map<SubscriptionFilter, SubscriptionFilter>());
+    let filter = narrowed.get(this);
+    if (filter === undefined) {
+      filter = this.narrow(constraint);
+      remember(narrowed, this, filter);
+    }
+    return filter;
+  }
+
+  /** Filters narrowed by this one (as a constraint), by the filter narrowed: see `within`. */
+  private narrowed: Map<SubscriptionFilter, SubscriptionFilter> | null = null;
+
+  private narrow(constraint: SubscriptionFilter): SubscriptionFilter {
     const pairs = [...(this.labelPairs ?? []), ...(constraint.labelPairs ?? [])];
     return new SubscriptionFilter(
       this.echo,
@@ -141,6 +169,15 @@ export class SubscriptionFilter {
     }
     return true;
   }
+}
+
+/** Compiled filters kept for sharing, per table (the oldest is forgotten first; whoever holds it keeps it). */
+const SHARED_FILTERS = 256;
+const sharedFilters = new Map<string, SubscriptionFilter>();
+
+function remember<K>(table: Map<K, SubscriptionFilter>, key: K, filter: SubscriptionFilter): void {
+  if (table.size >= SHARED_FILTERS) table.delete(table.keys().next().value as K);
+  table.set(key, filter);
 }
 
 /**

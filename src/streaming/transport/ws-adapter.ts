@@ -33,6 +33,8 @@ export class StreamWsAdapter extends WsAdapter {
   private readonly originPolicy: UpgradeOriginPolicy;
   private metrics?: StreamMetrics;
   private authenticator?: StreamAuthenticator;
+  /** Message patterns of the gateway's handlers -> their place in each client's handler array (callbacksOf). */
+  private readonly patterns = new Map<string, number>();
 
   constructor(
     private readonly appContext: INestApplicationContext,
@@ -82,12 +84,11 @@ export class StreamWsAdapter extends WsAdapter {
     handlers: MessageMappingProperties[],
     _transform: (data: unknown) => Observable<unknown>,
   ): void {
-    const byPattern = new Map<string, MessageMappingProperties['callback']>();
-    for (const handler of handlers) byPattern.set(String(handler.message), handler.callback);
-    let previous: Promise<void> = Promise.resolve();
+    const callbacks = this.callbacksOf(handlers);
+    let previous: Promise<void> = SETTLED;
     client.on('message', (data: RawData, isBinary: boolean) => {
       const frame = parseClientFrame(data, isBinary);
-      const callback = byPattern.get(frame.event);
+      const callback = callbacks[this.patterns.get(frame.event) ?? -1];
       if (callback === undefined) {
         this.streamLogger.error(`no gateway handler for ${frame.event}`);
         return;
@@ -105,12 +106,33 @@ export class StreamWsAdapter extends WsAdapter {
     });
   }
 
+  /**
+   * A client's handlers (bound to it by Nest) by their place in `patterns`, which every client shares: a client
+   * keeps an array of them rather than a map of its own.
+   */
+  private callbacksOf(handlers: MessageMappingProperties[]): MessageMappingProperties['callback'][] {
+    const callbacks = new Array<MessageMappingProperties['callback']>(handlers.length);
+    for (const handler of handlers) {
+      const pattern = String(handler.message);
+      let index = this.patterns.get(pattern);
+      if (index === undefined) {
+        index = this.patterns.size;
+        this.patterns.set(pattern, index);
+      }
+      callbacks[index] = handler.callback;
+    }
+    return callbacks;
+  }
+
   /** Per-client errors are counted by the connection registry; the stock adapter logs every one as an error. */
   override bindErrorHandler(server: WebSocketServer): WebSocketServer {
     server.on('error', (error: Error) => this.streamLogger.error(`WebSocket server error: ${error.message}`));
     return server;
   }
 }
+
+/** Where a client's chain of message handling starts: nothing before its first frame. */
+const SETTLED: Promise<void> = Promise.resolve();
 
 /** The `ws` verifyClient callback: accept, or refuse with an HTTP status. */
 type VerifyDone = (accept: boolean, status?: number, message?: string) => void;
