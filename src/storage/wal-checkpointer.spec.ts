@@ -42,4 +42,29 @@ describe('WalCheckpointer', () => {
       writer.close();
     }
   });
+
+  it('still copies a commit that comes after the database has been idle for a while', async () => {
+    const path = join(dir, 'idle.db');
+    const writer = new BetterSqlite3(path);
+    writer.pragma('journal_mode = WAL');
+    writer.pragma('wal_autocheckpoint = 0');
+    writer.exec('create table t (id integer primary key, body text)');
+    const insert = writer.prepare('insert into t (body) values (?)');
+    const checkpointer = new WalCheckpointer(path, 10);
+    try {
+      // Idle: the worker looks less and less often.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      writer.transaction(() => {
+        for (let i = 0; i < 2000; i++) insert.run('x'.repeat(500));
+      })();
+      const deadline = Date.now() + 5000;
+      while (statSync(path).size < 512 * 1024 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(statSync(path).size).toBeGreaterThan(512 * 1024);
+    } finally {
+      await checkpointer.stop();
+      writer.close();
+    }
+  });
 });

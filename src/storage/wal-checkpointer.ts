@@ -4,25 +4,54 @@ import { Worker } from 'node:worker_threads';
 /** How often the worker copies committed WAL frames into the database file. */
 const CHECKPOINT_INTERVAL_MS = 50;
 
+/** The longest an idle database goes unchecked (see WORKER_SOURCE). */
+const IDLE_MAX_MS = 1000;
+
 /**
  * The checkpointer's code, run as an eval'd worker (no separate file, so it runs the same from `dist/` and from
  * the TypeScript sources under the tests). A PASSIVE checkpoint never blocks the writer.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { statSync } = require('node:fs');
 const Database = require(workerData.driverPath);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 0');
+const walPath = workerData.path + '-wal';
+// The WAL file as it was when a checkpoint last copied all of it: a commit changes its size or modification time
+// (a checkpoint only reads it), so while it stays so (an idle server) there is nothing to copy.
+let copied = null;
+const walState = () => {
+  const stat = statSync(walPath, { bigint: true, throwIfNoEntry: false });
+  return stat === undefined ? null : stat.size + ':' + stat.mtimeNs;
+};
+// Rounds come every intervalMs while there are commits; an idle database is looked at less and less often (up to
+// every IDLE_MAX_MS), and the first round that finds a commit brings the interval back.
+const IDLE_MAX_MS = ${IDLE_MAX_MS};
+let delay = workerData.intervalMs;
 const checkpoint = () => {
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    const before = walState();
+    if (before !== null && before === copied) {
+      delay = Math.min(delay * 2, Math.max(IDLE_MAX_MS, workerData.intervalMs));
+      return;
+    }
+    delay = workerData.intervalMs;
+    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+    copied = result !== undefined && result.busy === 0 && result.log === result.checkpointed ? before : null;
   } catch {
     // Busy or interrupted: the next round, or the writer's own automatic checkpoint, takes over.
+    copied = null;
   }
 };
-const timer = setInterval(checkpoint, workerData.intervalMs);
+let timer;
+const round = () => {
+  checkpoint();
+  timer = setTimeout(round, delay);
+};
+timer = setTimeout(round, delay);
 parentPort.on('message', () => {
-  clearInterval(timer);
+  clearTimeout(timer);
   db.close();
   parentPort.close();
 });
