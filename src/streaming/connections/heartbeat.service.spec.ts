@@ -142,7 +142,8 @@ describe('HeartbeatService', () => {
     const t = setup(now);
     service = t.service;
     const connection = t.connect(fakeConnection({ missedPings: 1 }));
-    connection.socket.emit('pong');
+    const socket = connection.socket as EventEmitter & { onPong?: (socket: unknown) => void };
+    socket.onPong?.(socket);
     expect(connection.pongReceived).toHaveBeenCalledWith(now);
   });
 });

@@ -35,8 +35,8 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
   private readonly intervalMs: number;
   private readonly ticksPerInterval: number;
   private queue: StreamConnection[] = [];
-  /** Every socket's 'pong' listener (one function for all: `this` is the socket that received it). */
-  private readonly onPong: (this: ClientSocket) => void;
+  /** Every socket's pong hook (one function for all). */
+  private readonly onPong: (socket: ClientSocket) => void;
   private head = 0;
 
   constructor(
@@ -47,10 +47,7 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
   ) {
     this.intervalMs = config.streaming.heartbeatIntervalMs;
     this.ticksPerInterval = Math.max(1, Math.floor(this.intervalMs / HEARTBEAT_TICK_MS));
-    const time = this.clock;
-    this.onPong = function (this: ClientSocket): void {
-      this.connection?.pongReceived(time.now());
-    };
+    this.onPong = (socket: ClientSocket): void => socket.connection?.pongReceived(this.clock.now());
   }
 
   onModuleInit(): void {
@@ -70,7 +67,7 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
   /** Starts heartbeating a new connection: first beat one interval from now; its pongs prove it alive. */
   track(connection: StreamConnection): void {
     connection.heartbeatDueAt = this.clock.now() + this.intervalMs;
-    connection.socket.on('pong', this.onPong);
+    connection.socket.onPong = this.onPong;
     this.queue.push(connection);
   }
 

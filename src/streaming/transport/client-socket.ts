@@ -12,6 +12,8 @@ export interface ClientSocket {
   readonly eventStream?: boolean;
   /** Set when the connection is accepted. */
   connection: StreamConnection | undefined;
+  /** Called for each pong the peer sends (HeartbeatService); an event stream has none. */
+  onPong?: ((socket: ClientSocket) => void) | undefined;
   send(data: Buffer, options: { binary: boolean }): void;
   ping(): void;
   close(code?: number, reason?: string): void;
