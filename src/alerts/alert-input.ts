@@ -27,18 +27,6 @@ export type AlertOrigin = (typeof AlertOrigin)[keyof typeof AlertOrigin];
 /** The origins whose webhooks carry Alertmanager-shaped alerts (fingerprint, startsAt, firing/resolved). */
 export type WebhookOrigin = typeof AlertOrigin.Alertmanager | typeof AlertOrigin.Grafana;
 
-export const AckStatus = {
-  Accepted: 'Accepted',
-  Duplicate: 'Duplicate',
-  Resolved: 'Resolved',
-  /** The alert matched an active silence: stored, no incident (contract section 10). */
-  Suppressed: 'Suppressed',
-} as const;
-export type AckStatus = (typeof AckStatus)[keyof typeof AckStatus];
-
-export interface AlertAck {
-  alert_id: string | null;
-  incident_id: string | null;
-  status: AckStatus;
-  message: string;
-}
+// The ack is a wire shape: defined once, in the protocol package.
+export { AckStatus } from '@llm-incident-manager/protocol';
+export type { AlertAck } from '@llm-incident-manager/protocol';

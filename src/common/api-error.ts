@@ -1,23 +1,10 @@
 import { HttpException } from '@nestjs/common';
 
-export const ErrorCode = {
-  Validation: 'VALIDATION_ERROR',
-  Authentication: 'AUTHENTICATION_ERROR',
-  Authorization: 'AUTHORIZATION_ERROR',
-  NotFound: 'NOT_FOUND',
-  InvalidStateTransition: 'INVALID_STATE_TRANSITION',
-  Conflict: 'CONFLICT',
-  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
-  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
-  RateLimitExceeded: 'RATE_LIMIT_EXCEEDED',
-  Internal: 'INTERNAL_ERROR',
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+// The error body is a wire shape: defined once, in the protocol package (there named ApiErrorCode, ApiErrorBody).
+import { ApiErrorCode as ErrorCode, type ApiErrorBody as ErrorBody } from '@llm-incident-manager/protocol';
 
-/** The contract's error body: `{"error":{"code","message","status"}}`. */
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; status: number };
-}
+export { ErrorCode };
+export type { ErrorBody };
 
 export function errorBody(code: ErrorCode, message: string, status: number): ErrorBody {
   return { error: { code, message, status } };

@@ -10,11 +10,12 @@ import { StreamMetrics } from '../stream-metrics';
 import {
   ServerMessageType,
   StreamErrorCode,
+  SnapshotMessage,
   SubscribedMessage,
   UnsubscribedMessage,
 } from '../protocol/stream-protocol';
 import { ReplayService } from '../replay/replay.service';
-import { SnapshotReader } from '../replay/snapshot.reader';
+import { Snapshot, SnapshotReader } from '../replay/snapshot.reader';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Subscription } from './subscription';
 import { SubscriptionFilter } from './subscription-filter';
@@ -214,13 +215,7 @@ export class SubscriptionService {
         return { subscription: routed, snapshot: await this.snapshots.read(filter, this.snapshotLimit) };
       });
       connection.reply(subscribed(subscription));
-      connection.reply({
-        type: ServerMessageType.Snapshot,
-        subscription_id: subscription.id,
-        position: subscription.liveFrom,
-        incidents: snapshot.incidents,
-        truncated: snapshot.truncated,
-      });
+      connection.reply(snapshotMessage(subscription.id, subscription.liveFrom, snapshot));
     } finally {
       connection.endCatchUp();
     }
@@ -249,16 +244,20 @@ export class SubscriptionService {
     );
     this.route(connection, subscription);
     connection.reply({ ...subscribed(subscription), position });
-    connection.reply({
-      type: ServerMessageType.Snapshot,
-      subscription_id: subscription.id,
-      position,
-      incidents: snapshot.incidents,
-      truncated: snapshot.truncated,
-    });
+    connection.reply(snapshotMessage(subscription.id, position, snapshot));
     connection.runReplay(() => this.catchUp(connection, subscription, position, false));
     return undefined;
   }
+}
+
+function snapshotMessage(subscriptionId: string, position: number, snapshot: Snapshot): SnapshotMessage {
+  return {
+    type: ServerMessageType.Snapshot,
+    subscription_id: subscriptionId,
+    position,
+    incidents: snapshot.incidents,
+    truncated: snapshot.truncated,
+  };
 }
 
 function subscribed(subscription: Subscription): SubscribedMessage {
