@@ -73,7 +73,7 @@ CREATE INDEX IF NOT EXISTS "alerts_alertmanager_external" on "alerts" ("external
   where "origin" = 'alertmanager';
 CREATE INDEX IF NOT EXISTS "alerts_grafana_external" on "alerts" ("external_id", "origin_starts_at")
   where "origin" = 'grafana';
-CREATE INDEX IF NOT EXISTS "alerts_incident_key" on "alerts" ("incident_created_at", "incident_id");
+CREATE INDEX IF NOT EXISTS "alerts_incident_key" on "alerts" ("incident_created_at", "incident_id", "received_at");
 CREATE TABLE IF NOT EXISTS "event_log" ("sequence" integer primary key autoincrement, "id" varchar(36) not null,
   "event_type" varchar(64) not null, "incident_id" varchar(36), "created_at" varchar(40) not null,
   "payload" text not null, "incident_created_at" varchar(40), "match_subjects" text);
