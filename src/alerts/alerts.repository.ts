@@ -49,18 +49,21 @@ export class AlertsRepository {
 
   constructor(private readonly database: DatabaseService) {
     const db = database.db;
-    this.insertRow = PrecompiledQuery.build((slot) =>
-      db.insertInto('alerts').values(slotRow(ALERT_COLUMNS, slot)).compile(),
+    this.insertRow = PrecompiledQuery.build(
+      (slot) => db.insertInto('alerts').values(slotRow(ALERT_COLUMNS, slot)).compile(),
+      database.directStatements,
     );
-    this.firstAttached = PrecompiledQuery.build((slot) =>
-      db
-        .selectFrom('alerts')
-        .select(['id', 'document'])
-        .where('incident_created_at', '=', incidentCreatedAtOf(slot('incidentId')))
-        .where('incident_id', '=', slot('incidentId'))
-        .orderBy('received_at', 'asc')
-        .limit(8)
-        .compile(),
+    this.firstAttached = PrecompiledQuery.build(
+      (slot) =>
+        db
+          .selectFrom('alerts')
+          .select(['id', 'document'])
+          .where('incident_created_at', '=', incidentCreatedAtOf(slot('incidentId')))
+          .where('incident_id', '=', slot('incidentId'))
+          .orderBy('received_at', 'asc')
+          .limit(8)
+          .compile(),
+      database.directStatements,
     );
   }
 

@@ -104,16 +104,18 @@ export class EventLogRepository {
     let statement = this.appendStatements.get(count);
     if (statement === undefined) {
       const slotName = (row: number, column: AppendColumn): string => `${row}:${column}`;
-      statement = PrecompiledQuery.build<{ sequence: number; id: string }, string>((slot) =>
-        this.database.db
-          .insertInto('event_log')
-          .values(
-            Array.from({ length: count }, (_, row) =>
-              slotRow(APPEND_COLUMNS, (column) => slot(slotName(row, column))),
-            ),
-          )
-          .returning(['sequence', 'id'])
-          .compile(),
+      statement = PrecompiledQuery.build<{ sequence: number; id: string }, string>(
+        (slot) =>
+          this.database.db
+            .insertInto('event_log')
+            .values(
+              Array.from({ length: count }, (_, row) =>
+                slotRow(APPEND_COLUMNS, (column) => slot(slotName(row, column))),
+              ),
+            )
+            .returning(['sequence', 'id'])
+            .compile(),
+        this.database.directStatements,
       );
       const expected = Array.from({ length: count }, (_, row) =>
         APPEND_COLUMNS.map((c) => slotName(row, c)),

@@ -6,6 +6,8 @@ import { Clock } from '../clock/clock';
 import type { Incident } from '../domain';
 import { DatabaseService } from '../storage/database.service';
 import type { Tx } from '../storage/database.types';
+import type { DirectStatements } from '../storage/direct-statements';
+import { PrecompiledQuery } from '../storage/precompiled-query';
 import { BroadcasterService } from './broadcaster.service';
 import type { EventEnvelope } from './event-envelope';
 import { priorityOf } from './event-priority';
@@ -56,10 +58,22 @@ type Queued = QueuedUnit | QueuedRead;
 
 type Outcome = { ok: true; value: unknown; events: PendingEvent[] } | { ok: false; error: unknown };
 
-// The same SQL in both dialects; compiled once rather than built per unit of work.
-const SAVEPOINT = CompiledQuery.raw('savepoint unit_of_work');
-const RELEASE_SAVEPOINT = CompiledQuery.raw('release savepoint unit_of_work');
-const ROLLBACK_TO_SAVEPOINT = CompiledQuery.raw('rollback to savepoint unit_of_work');
+/** A unit of work's savepoint: the same SQL in both dialects, run without Kysely on SQLite (DirectStatements). */
+interface Savepoints {
+  begin: PrecompiledQuery<never, never>;
+  release: PrecompiledQuery<never, never>;
+  rollback: PrecompiledQuery<never, never>;
+}
+
+function savepoints(direct: DirectStatements | null): Savepoints {
+  const statement = (text: string) =>
+    PrecompiledQuery.build<never, never>(() => CompiledQuery.raw(text), direct);
+  return {
+    begin: statement('savepoint unit_of_work'),
+    release: statement('release savepoint unit_of_work'),
+    rollback: statement('rollback to savepoint unit_of_work'),
+  };
+}
 
 /**
  * PostgreSQL only: the transaction-scoped advisory lock every node takes just before appending to the event log
@@ -93,6 +107,7 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
   private idleWaiters: (() => void)[] = [];
   /** Whether appends take EVENT_LOG_APPEND_LOCK: on PostgreSQL, where several nodes may write. */
   private readonly serializeAppends: boolean;
+  private readonly savepoints: Savepoints;
 
   constructor(
     private readonly clock: Clock,
@@ -101,6 +116,7 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
     private readonly broadcaster: BroadcasterService,
   ) {
     this.serializeAppends = database.dialect === 'postgres';
+    this.savepoints = savepoints(database.directStatements);
   }
 
   /** Sequences continue after the stored log's head, so the broadcaster knows where the log stands from the start. */
@@ -247,14 +263,15 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
         }),
     };
     if (!isolated) return { ok: true, value: await unit.work(tx, recorder), events };
-    await tx.executeQuery(SAVEPOINT);
+    const { begin, release, rollback } = this.savepoints;
+    await begin.run(tx, {});
     try {
       const value = await unit.work(tx, recorder);
-      await tx.executeQuery(RELEASE_SAVEPOINT);
+      await release.run(tx, {});
       return { ok: true, value, events };
     } catch (error) {
-      await tx.executeQuery(ROLLBACK_TO_SAVEPOINT);
-      await tx.executeQuery(RELEASE_SAVEPOINT);
+      await rollback.run(tx, {});
+      await release.run(tx, {});
       return { ok: false, error };
     }
   }

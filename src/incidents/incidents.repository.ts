@@ -38,38 +38,43 @@ export class IncidentsRepository {
 
   constructor(private readonly database: DatabaseService) {
     const db = database.db;
-    this.insertRow = PrecompiledQuery.build((slot) =>
-      db.insertInto('incidents').values(slotRow(INCIDENT_COLUMNS, slot)).compile(),
+    this.insertRow = PrecompiledQuery.build(
+      (slot) => db.insertInto('incidents').values(slotRow(INCIDENT_COLUMNS, slot)).compile(),
+      database.directStatements,
     );
-    this.updateRow = PrecompiledQuery.build((slot) =>
-      db
-        .updateTable('incidents')
-        .set(
-          slotRow(
-            INCIDENT_COLUMNS.filter((c) => c !== 'id'),
-            slot,
-          ),
-        )
-        .where('id', '=', slot('id'))
-        .compile(),
+    this.updateRow = PrecompiledQuery.build(
+      (slot) =>
+        db
+          .updateTable('incidents')
+          .set(
+            slotRow(
+              INCIDENT_COLUMNS.filter((c) => c !== 'id'),
+              slot,
+            ),
+          )
+          .where('id', '=', slot('id'))
+          .compile(),
+      database.directStatements,
     );
     // The sliding deduplication window (contract section 9): an active incident whose last alert arrived at or
     // after `since`, found through incidents_dedup (fingerprint, last_alert_at).
-    this.activeByFingerprint = PrecompiledQuery.build((slot) =>
-      db
-        .selectFrom('incidents')
-        .select('document')
-        .where('fingerprint', '=', slot('fingerprint'))
-        .where('last_alert_at', '>=', slot('since'))
-        // Constants written into the SQL: SQLite runs this about 6 µs faster than with them bound as parameters.
-        .where(
-          'state',
-          'in',
-          ACTIVE_STATES.map((state) => sql.lit(state)),
-        )
-        .orderBy('last_alert_at', 'desc')
-        .limit(sql.lit(1))
-        .compile(),
+    this.activeByFingerprint = PrecompiledQuery.build(
+      (slot) =>
+        db
+          .selectFrom('incidents')
+          .select('document')
+          .where('fingerprint', '=', slot('fingerprint'))
+          .where('last_alert_at', '>=', slot('since'))
+          // Constants written into the SQL: SQLite runs this about 6 µs faster than with them bound as parameters.
+          .where(
+            'state',
+            'in',
+            ACTIVE_STATES.map((state) => sql.lit(state)),
+          )
+          .orderBy('last_alert_at', 'desc')
+          .limit(sql.lit(1))
+          .compile(),
+      database.directStatements,
     );
   }
 

@@ -7,6 +7,7 @@ import { Pool } from 'pg';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { Database, Db, SqlDialectName } from './database.types';
 import { InCodeMigrationProvider, pingDatabase } from './migrations';
+import { DirectStatements, directStatements } from './direct-statements';
 import { withStatementCache } from './statement-cache';
 import { WalCheckpointer } from './wal-checkpointer';
 
@@ -22,6 +23,8 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DatabaseService.name);
   readonly db: Db;
   readonly dialect: SqlDialectName;
+  /** SQLite: a transaction's statements without Kysely (see DirectStatements); null on PostgreSQL. */
+  readonly directStatements: DirectStatements | null = null;
   private closed = false;
   private readonly checkpointer: WalCheckpointer | null = null;
 
@@ -42,9 +45,9 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
       sqlite.pragma('temp_store = MEMORY');
       sqlite.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
       this.checkpointer = new WalCheckpointer(path);
-      this.db = new Kysely<Database>({
-        dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
-      });
+      const cached = withStatementCache(sqlite);
+      this.directStatements = directStatements(cached);
+      this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
     } else {
       this.dialect = 'postgres';
       const pool = new Pool({ connectionString: url, max: 10 });

@@ -2,13 +2,16 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './database.types';
 import { INCIDENT_COLUMNS } from '../incidents/incidents.repository';
+import { directStatements } from './direct-statements';
 import { PrecompiledQuery, slotRow } from './precompiled-query';
 
 describe('PrecompiledQuery', () => {
   let db: Kysely<Database>;
+  let sqlite: BetterSqlite3.Database;
 
   beforeEach(async () => {
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(':memory:') }) });
+    sqlite = new BetterSqlite3(':memory:');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     await db.schema
       .createTable('incidents')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -93,5 +96,45 @@ describe('PrecompiledQuery', () => {
       { id: 'b', state: 'Closed', document: '{"id":"b"}' },
     ]);
     expect(() => insert.runInOrder(db, row('c', 'Detected'))).toThrow('expected 24 parameters, got 12');
+  });
+
+  it("runs a transaction's statements directly on SQLite, with Kysely's results and errors, and the rest through Kysely", async () => {
+    const direct = directStatements(sqlite);
+    const directRuns = jest.spyOn(direct, 'run');
+    const insert = PrecompiledQuery.build<unknown, 'id'>(
+      (slot) =>
+        db
+          .insertInto('incidents')
+          .values({ id: slot('id'), state: 'Detected', document: '{}' } as never)
+          .compile(),
+      direct,
+    );
+    const find = PrecompiledQuery.build<{ id: string }, 'id'>(
+      (slot) => db.selectFrom('incidents').select('id').where('id', '=', slot('id')).compile(),
+      direct,
+    );
+
+    await db.transaction().execute(async (tx) => {
+      expect(await insert.run(tx, { id: 'a' })).toEqual({ rows: [], numAffectedRows: 1n, insertId: 1n });
+      expect((await find.run(tx, { id: 'a' })).rows).toEqual([{ id: 'a' }]);
+      // A failing statement rejects, as through Kysely, and the transaction goes on.
+      await expect(insert.run(tx, { id: 'a' })).rejects.toThrow(/UNIQUE constraint failed/);
+    });
+    expect(directRuns).toHaveBeenCalledTimes(3);
+
+    // Outside a transaction the statement waits for Kysely's connection like any other query.
+    expect((await find.run(db, { id: 'a' })).rows).toEqual([{ id: 'a' }]);
+    expect(await insert.run(db, { id: 'c' })).toEqual({ rows: [], numAffectedRows: 1n, insertId: 2n });
+    expect(directRuns).toHaveBeenCalledTimes(3);
+
+    // The direct statements belong to the transaction: a rollback takes them back.
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await insert.run(tx, { id: 'b' });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(directRuns).toHaveBeenCalledTimes(4);
+    expect((await find.run(db, { id: 'b' })).rows).toEqual([]);
   });
 });

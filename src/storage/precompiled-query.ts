@@ -1,5 +1,6 @@
 import { CompiledQuery, type QueryResult } from 'kysely';
 import type { Executor } from './database.types';
+import type { DirectStatements } from './direct-statements';
 
 /** Prefix of the placeholder values a query is built with; no real value starts with a NUL character. */
 const SLOT = '\u0000slot:';
@@ -18,10 +19,16 @@ export class PrecompiledQuery<Row, Name extends string> {
   private constructor(
     private readonly sql: string,
     private readonly slots: readonly Slot<Name>[],
+    private readonly direct: DirectStatements | null,
   ) {}
 
+  /**
+   * `direct` (SQLite's, DatabaseService.directStatements) runs the statement without Kysely when the executor is a
+   * transaction; null (PostgreSQL) always goes through the executor.
+   */
   static build<Row, Name extends string>(
     build: (slot: (name: Name) => string) => CompiledQuery<Row>,
+    direct: DirectStatements | null = null,
   ): PrecompiledQuery<Row, Name> {
     const compiled = build((name) => `${SLOT}${name}`);
     const slots = compiled.parameters.map((value): Slot<Name> =>
@@ -29,12 +36,12 @@ export class PrecompiledQuery<Row, Name extends string> {
         ? { name: value.slice(SLOT.length) as Name }
         : { constant: value },
     );
-    return new PrecompiledQuery<Row, Name>(compiled.sql, slots);
+    return new PrecompiledQuery<Row, Name>(compiled.sql, slots, direct);
   }
 
   run(executor: Executor, values: Readonly<Record<Name, unknown>>): Promise<QueryResult<Row>> {
     const parameters = this.slots.map((slot) => ('name' in slot ? values[slot.name] : slot.constant));
-    return executor.executeQuery<Row>(CompiledQuery.raw(this.sql, parameters));
+    return this.execute(executor, parameters);
   }
 
   /** The slots' names in the order of the statement's parameters (null where a constant was compiled in). */
@@ -51,7 +58,19 @@ export class PrecompiledQuery<Row, Name extends string> {
     if (parameters.length !== this.slots.length) {
       throw new Error(`expected ${this.slots.length} parameters, got ${parameters.length}`);
     }
-    return executor.executeQuery<Row>(CompiledQuery.raw(this.sql, parameters));
+    return this.execute(executor, parameters);
+  }
+
+  private execute(executor: Executor, parameters: unknown[]): Promise<QueryResult<Row>> {
+    if (this.direct === null || !executor.isTransaction) {
+      return executor.executeQuery<Row>(CompiledQuery.raw(this.sql, parameters));
+    }
+    try {
+      return Promise.resolve(this.direct.run<Row>(this.sql, parameters));
+    } catch (error) {
+      // As through Kysely: a failed statement is a rejected promise, never a throw from run().
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 }
 
