@@ -11,6 +11,8 @@ import { AlertsService } from './alerts.service';
 import { AlertAckDto, AlertAcksDto } from './dto/alert-ack.dto';
 import { AlertBatchDto } from './dto/alert-batch.dto';
 import { CreateAlertDto } from './dto/create-alert.dto';
+// Registers the fast checks of this controller's bodies with the global validation pipe.
+import './dto/alert-body.fast-check';
 import { ApiIngestionErrors } from './ingestion-api.decorator';
 import { IngestLimited, webhookAlertCount } from './ingest-rate-limit.guard';
 import { nativeAlertInput } from './native-alert.mapper';

@@ -1,9 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsString, IsUrl, Length, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsString, IsUrl, Length, MaxLength, isURL } from 'class-validator';
 import { INCIDENT_TYPES, IncidentType } from '../../domain';
 import { IsStringMap, LIMITS } from '../../common/string-map.validator';
 import { IsOptionalButNotNull } from '../../common/validation';
 import { IncidentContentDto } from '../../incidents/dto/incident-content.dto';
+
+/**
+ * The options of runbook_url's @IsUrl, shared with the fast body check so that both call isURL alike (validator.js
+ * fills its defaults into this object on first use, for both).
+ */
+export const RUNBOOK_URL_OPTIONS: NonNullable<Parameters<typeof isURL>[1]> = {
+  require_tld: false,
+  require_protocol: true,
+};
+
+/** The longest runbook_url (@MaxLength). */
+export const MAX_RUNBOOK_URL_LENGTH = 2048;
 
 export class CreateAlertDto extends IncidentContentDto {
   @ApiPropertyOptional({ description: 'The sender’s id for the alert; defaults to a new UUID' })
@@ -32,8 +44,8 @@ export class CreateAlertDto extends IncidentContentDto {
   @ApiPropertyOptional({ format: 'uri' })
   @IsOptionalButNotNull()
   @IsString()
-  @MaxLength(2048)
-  @IsUrl({ require_tld: false, require_protocol: true })
+  @MaxLength(MAX_RUNBOOK_URL_LENGTH)
+  @IsUrl(RUNBOOK_URL_OPTIONS)
   runbook_url?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
