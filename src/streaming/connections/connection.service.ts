@@ -157,6 +157,9 @@ export class ConnectionService implements OnModuleDestroy {
       session_id: session.id,
       server_time: new Date(now).toISOString(),
     });
+    // Now rather than at the turn's end: a WebSocket's socket is still corked with the 101 answer in it (see
+    // StreamWsAdapter.create), so the two leave in one write.
+    connection.flushNow();
     return connection;
   }
 

@@ -3,6 +3,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { Observable, isObservable } from 'rxjs';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { RawData, WebSocketServer } from 'ws';
 import type { StreamingConfig } from '../../config/app-config';
 import type { ControlMessage } from '../protocol/stream-protocol';
@@ -48,7 +49,7 @@ export class StreamWsAdapter extends WsAdapter {
     // The gateway's server is created once the modules are up.
     this.metrics = this.appContext.get(StreamMetrics, { strict: false });
     this.authenticator = this.appContext.get(StreamAuthenticator, { strict: false });
-    return super.create(port, {
+    const server = super.create(port, {
       ...options,
       path: this.config.path,
       maxPayload: this.config.maxMessageBytes,
@@ -57,6 +58,14 @@ export class StreamWsAdapter extends WsAdapter {
       closeTimeout: CLOSE_HANDSHAKE_TIMEOUT_MS,
       verifyClient: (info: { req: IncomingMessage }, done: VerifyDone) => this.verifyUpgrade(info.req, done),
     }) as WebSocketServer;
+    // `headers` comes just before `ws` writes the 101 answer; the connection is then registered in the same turn and
+    // writes its `welcome` at once (ConnectionService.register). Corked until the turn's end, both leave in one
+    // write instead of two: a syscall costs ~30-50 us here, a tenth of what a connection costs in all.
+    server.on('headers', (_headers: string[], request: IncomingMessage) => {
+      request.socket.cork();
+      process.nextTick(uncork, request.socket);
+    });
+    return server;
   }
 
   /** Runs before the handshake: a refusal here is a plain HTTP answer, and no connection is ever registered. */
@@ -129,6 +138,10 @@ export class StreamWsAdapter extends WsAdapter {
     server.on('error', (error: Error) => this.streamLogger.error(`WebSocket server error: ${error.message}`));
     return server;
   }
+}
+
+function uncork(socket: Socket): void {
+  socket.uncork();
 }
 
 /** Where a client's chain of message handling starts: nothing before its first frame. */
