@@ -25,6 +25,27 @@ describe('SystemClock', () => {
   });
 });
 
+describe('Clock.nowIso', () => {
+  it('is the ISO text of now(), whichever way the time moves', async () => {
+    // A wall clock can be stepped back (NTP); ManualClock only moves forward, so this one can be set.
+    class SteppedClock extends ManualClock {
+      stepped: number | null = null;
+      override now(): number {
+        return this.stepped ?? super.now();
+      }
+    }
+    const clock = new SteppedClock(Date.UTC(2026, 0, 1));
+    expect(clock.nowIso()).toBe('2026-01-01T00:00:00.000Z');
+    expect(clock.nowIso()).toBe('2026-01-01T00:00:00.000Z');
+    await clock.advance(1);
+    expect(clock.nowIso()).toBe('2026-01-01T00:00:00.001Z');
+    clock.stepped = Date.UTC(2025, 11, 31, 23, 59, 59, 999);
+    expect(clock.nowIso()).toBe('2025-12-31T23:59:59.999Z');
+    clock.stepped = null;
+    expect(clock.nowIso()).toBe('2026-01-01T00:00:00.001Z');
+  });
+});
+
 describe('ManualClock', () => {
   it('fires timers in due order with now() at their due time', async () => {
     const clock = new ManualClock(1_000);

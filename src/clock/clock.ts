@@ -20,9 +20,20 @@ export abstract class Clock {
   /** Runs `callback` every `intervalMs` until cancelled. Never keeps the process alive. */
   abstract setInterval(callback: () => void, intervalMs: number): Timer;
 
-  /** The current instant as an RFC 3339 UTC string (`Date.toISOString`). */
+  private lastIsoMs = Number.NaN;
+  private lastIso = '';
+
+  /**
+   * The current instant as an RFC 3339 UTC string (`Date.toISOString`). An alert stamps its row, its incident and
+   * each of its events within the same millisecond: the text of the last millisecond is kept rather than built again.
+   */
   nowIso(): string {
-    return new Date(this.now()).toISOString();
+    const ms = this.now();
+    if (ms !== this.lastIsoMs) {
+      this.lastIso = new Date(ms).toISOString();
+      this.lastIsoMs = ms;
+    }
+    return this.lastIso;
   }
 
   /** Resolves `delayMs` from now; rejects with the signal's reason if it is aborted first. */
