@@ -151,6 +151,16 @@ describe('StreamConnection', () => {
     expect(socket.send).not.toHaveBeenCalled();
   });
 
+  it('writes the heartbeat of an idle connection at once, in one write, without asking for a flush', () => {
+    const { transport, flushes, connection } = setup();
+    connection.heartbeat(controlFrame({ type: 'pong', timestamp: 't' }));
+    expect(flushes.schedule).not.toHaveBeenCalled();
+    expect(transport.written[0]).toEqual(PING_FRAME);
+    expect(payloads(transport).slice(1)).toEqual(['{"type":"pong","timestamp":"t"}']);
+    expect(transport.syscalls).toBe(1);
+    expect(connection.queue.isEmpty).toBe(true);
+  });
+
   it('stops writing at the high-water mark, keeps the rest queued and resumes on drain', () => {
     const { transport, flushes, connection } = setup(100);
     const size = SOCKET_HIGH_WATER_BYTES / 4;

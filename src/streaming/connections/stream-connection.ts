@@ -242,32 +242,39 @@ export class StreamConnection {
 
   sendControl(frame: OutboundFrame): void {
     if (!this.isOpen) return;
+    if (this.queueControl(frame)) this.requestFlush();
+  }
+
+  /** Queues a control frame; false when it did not fit and the connection is being closed as a slow consumer. */
+  private queueControl(frame: OutboundFrame): boolean {
     // As for events: replies piling up within one turn (a burst of client messages) are written, not a slow consumer.
     if (this.queue.controlCount >= this.queue.capacity && !this.waitingForDrain) this.flush();
     if (!this.queue.offerControl(frame)) {
       this.closeSlowConsumer();
-      return;
+      return false;
     }
-    this.requestFlush();
+    return true;
   }
 
   /**
-   * One heartbeat: a WebSocket ping (the peer has until the next heartbeat to answer) and the JSON `pong`. Both go
-   * out in the connection's next flush, under the same cork as any events due, so a heartbeat costs no write of its
-   * own.
+   * One heartbeat: a WebSocket ping (the peer has until the next heartbeat to answer) and the JSON `pong`, under one
+   * cork. A connection already waiting for its flush sends them there, with its events; an idle one (nearly all of
+   * them at any heartbeat) writes them now, while the heartbeat's tick has it at hand, rather than joining the turn's
+   * flush pass to be visited a second time.
    */
   heartbeat(pong: OutboundFrame): void {
     if (!this.isOpen) return;
     if (this.eventStream) {
       // An event stream's heartbeat is the ping comment alone; its client has no way to answer it.
       this.pingDue = true;
-      this.requestFlush();
-      return;
+    } else {
+      this.missedPings += 1;
+      if (this.pingFrame !== null) this.pingDue = true;
+      else this.socket.ping();
+      if (!this.queueControl(pong)) return;
     }
-    this.missedPings += 1;
-    if (this.pingFrame !== null) this.pingDue = true;
-    else this.socket.ping();
-    this.sendControl(pong);
+    if (this.flushScheduled) return;
+    this.flushNow();
   }
 
   /** The peer answered a ping: it is alive and active. */
