@@ -18,6 +18,8 @@ import {
   SubscribeMessageDto,
   UnsubscribeMessageDto,
 } from './protocol/client-messages.dto';
+// Registers the messages' fast checks, which StreamValidationPipe tries before class-validator.
+import './protocol/client-messages.fast-check';
 import { normalizeRfc3339 } from '../common/rfc3339';
 import type { StreamConnection } from './connections/stream-connection';
 import { StreamError } from './protocol/stream-error';

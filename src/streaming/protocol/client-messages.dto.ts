@@ -5,9 +5,12 @@ import { HasOnlyKeys } from '../../common/has-only-keys.validator';
 import { FILTER_KEYS, SubscriptionFiltersDto } from '../../common/subscription-filters';
 import { IsRfc3339 } from '../../common/rfc3339';
 
+/** The longest subscription_id and message_id (also read by the fast checks, client-messages.fast-check.ts). */
+export const MAX_CLIENT_ID_LENGTH = 128;
+
 export class SubscribeMessageDto {
   @IsString()
-  @Length(1, 128)
+  @Length(1, MAX_CLIENT_ID_LENGTH)
   subscription_id!: string;
 
   @IsObject()
@@ -31,7 +34,7 @@ export class SubscribeMessageDto {
 
 export class UnsubscribeMessageDto {
   @IsString()
-  @Length(1, 128)
+  @Length(1, MAX_CLIENT_ID_LENGTH)
   subscription_id!: string;
 }
 
@@ -48,6 +51,6 @@ export class AuthMessageDto {
 
 export class AckMessageDto {
   @IsString()
-  @Length(1, 128)
+  @Length(1, MAX_CLIENT_ID_LENGTH)
   message_id!: string;
 }
