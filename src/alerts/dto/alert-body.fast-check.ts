@@ -1,6 +1,7 @@
 import { isURL } from 'class-validator';
 import { INCIDENT_TYPES, IncidentType, SEVERITIES, Severity } from '../../domain';
 import { registerFastBodyValidator } from '../../common/fast-body-validation';
+import { isJsonObject, surelyFitsLength } from '../../common/fast-check-guards';
 import { LIMITS, isStringMap } from '../../common/string-map.validator';
 import { AlertBatchDto, MAX_BATCH_ALERTS } from './alert-batch.dto';
 import { CreateAlertDto, MAX_RUNBOOK_URL_LENGTH, RUNBOOK_URL_OPTIONS } from './create-alert.dto';
@@ -20,23 +21,6 @@ import { CreateAlertDto, MAX_RUNBOOK_URL_LENGTH, RUNBOOK_URL_OPTIONS } from './c
  * - Unknown keys are ignored, as `whitelist` drops them; one holding an object or array falls back, since
  *   class-transformer copies it recursively (the body parser bounds the depth, but the pipe does not rely on it).
  */
-
-/**
- * Whether class-validator's `@Length(min, max)` (min 0: `@MaxLength(max)`) surely accepts the value. validator.js's
- * isLength counts `value.length` less one per surrogate pair and one per U+FE0E/U+FE0F that follows another
- * character, so its length is at most `value.length`: within the limit whenever `value.length` is. It is at least 1
- * for any non-empty string: a subtracted selector needs a counted character before it, and a surrogate pair counts
- * one of its two units, so what is left is at least half the other characters, or all of them when every one is a
- * selector (a lone U+FE0F counts 1). The spec checks this against isLength for every short string of such characters.
- */
-function surelyFitsLength(value: unknown, min: 0 | 1, max: number): value is string {
-  return typeof value === 'string' && value.length <= max && value.length >= min;
-}
-
-/** A JSON object as the body parser builds it; any other prototype (arrays, class instances) falls back. */
-function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
-}
 
 /** Whether every key outside `known` holds a primitive, which class-transformer copies as it is. */
 function extraKeysAreFlat(body: Record<string, unknown>, known: ReadonlySet<string>): boolean {
