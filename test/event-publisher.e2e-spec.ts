@@ -1,9 +1,11 @@
 import { EventPublisher } from '../src/events/event-publisher.service';
 import { EventType } from '../src/events/event.types';
 import { IncidentsRepository } from '../src/incidents/incidents.repository';
+import { ConnectionService } from '../src/streaming/connections/connection.service';
 import { EventCapture } from './support/event-capture';
 import { makeIncident } from './support/fixtures';
 import { startTestApp, TestApp } from './support/test-app';
+import { WsTestClient } from './support/ws-test-client';
 
 describe('EventPublisher: store, log and publish as one unit of work', () => {
   let t: TestApp;
@@ -77,5 +79,21 @@ describe('EventPublisher: store, log and publish as one unit of work', () => {
       e.event.event_type === 'incident_created' ? e.event.incident.title : '',
     );
     expect(titles).toEqual(Array.from({ length: 200 }, (_, i) => `bulk-${i}`));
+  });
+
+  it("writes a commit's events to the subscribers in the commit's own turn, not one event-loop iteration later", async () => {
+    const client = await WsTestClient.connect(t.wsUrl);
+    try {
+      await client.subscribe('all');
+      const [connection] = [...t.app.get(ConnectionService).values()];
+      const incident = await store('written-at-once');
+      // The unit resolves right after its events are published: they have left the send queue by then (written to
+      // the socket), where a flush at the end of the turn would still hold them.
+      expect(connection.queue.isEmpty).toBe(true);
+      const frame = await client.waitFor((f) => f.type === 'event');
+      expect(frame.event.incident.id).toBe(incident.id);
+    } finally {
+      await client.close();
+    }
   });
 });

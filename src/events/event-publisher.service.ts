@@ -245,6 +245,7 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
       for (const p of outcome.events) this.broadcaster.publish(toEnvelope(p, sequences[next++], publishedAt));
       unit.resolve(outcome.value);
     });
+    if (next > 0) this.broadcaster.commitPublished();
   }
 
   /** Runs one unit; when it shares the transaction with others, inside a savepoint so its failure is its own. */

@@ -38,6 +38,11 @@ export class FlushScheduler {
     if (this.eventsSinceFlush >= this.broadcastCapacity) this.flushAll();
   }
 
+  /** Writes what is scheduled now instead of at the end of the turn (a commit's events are all queued). */
+  flushPending(): void {
+    if (this.toFlush.length > 0) this.flushAll();
+  }
+
   /** Writes every connection that has something queued. Runs once per event-loop turn in which anything was queued. */
   readonly flushAll = (): void => {
     if (this.flushHandle !== null) clearImmediate(this.flushHandle);

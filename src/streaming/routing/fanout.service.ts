@@ -30,6 +30,8 @@ export class FanoutService implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.subscription = this.broadcaster.events$.subscribe((envelope) => this.dispatch(envelope));
+    // A commit's events are written as soon as they are all queued, in the group commit's own turn.
+    this.subscription.add(this.broadcaster.commitPublished$.subscribe(() => this.flushes.flushPending()));
   }
 
   // Not onModuleDestroy: the shutdown `system_event` is published after that and must still reach the clients.
