@@ -10,17 +10,26 @@ import type { QueryResult, SqliteDatabase } from 'kysely';
  * had run it. A statement outside a transaction must go through Kysely, which waits for the connection.
  */
 export interface DirectStatements {
+  /** Prepares once; the statement is then run as often as needed (better-sqlite3 statements are reusable). */
+  prepare(sql: string): DirectStatement;
+}
+
+export interface DirectStatement {
   /** The statement's result as Kysely's SQLite driver gives it; throws what better-sqlite3 throws. */
-  run<Row>(sql: string, parameters: readonly unknown[]): QueryResult<Row>;
+  run<Row>(parameters: readonly unknown[]): QueryResult<Row>;
 }
 
 export function directStatements(database: SqliteDatabase): DirectStatements {
   return {
-    run<Row>(sql: string, parameters: readonly unknown[]): QueryResult<Row> {
+    prepare(sql: string): DirectStatement {
       const statement = database.prepare(sql);
-      if (statement.reader) return { rows: statement.all(parameters) as Row[] };
-      const { changes, lastInsertRowid } = statement.run(parameters);
-      return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+      return {
+        run<Row>(parameters: readonly unknown[]): QueryResult<Row> {
+          if (statement.reader) return { rows: statement.all(parameters) as Row[] };
+          const { changes, lastInsertRowid } = statement.run(parameters);
+          return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+        },
+      };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { CompiledQuery, type QueryResult } from 'kysely';
 import type { Executor } from './database.types';
-import type { DirectStatements } from './direct-statements';
+import type { DirectStatement, DirectStatements } from './direct-statements';
 
 /** Prefix of the placeholder values a query is built with; no real value starts with a NUL character. */
 const SLOT = '\u0000slot:';
@@ -16,6 +16,9 @@ type Slot<Name> = { name: Name } | { constant: unknown };
  * as compiled. `run` binds the named values in the positions Kysely gave their placeholders.
  */
 export class PrecompiledQuery<Row, Name extends string> {
+  /** Prepared on the first run in a transaction (SQLite), then kept: no statement-cache lookup per run. */
+  private directStatement: DirectStatement | null = null;
+
   private constructor(
     private readonly sql: string,
     private readonly slots: readonly Slot<Name>[],
@@ -66,7 +69,8 @@ export class PrecompiledQuery<Row, Name extends string> {
       return executor.executeQuery<Row>(CompiledQuery.raw(this.sql, parameters));
     }
     try {
-      return Promise.resolve(this.direct.run<Row>(this.sql, parameters));
+      this.directStatement ??= this.direct.prepare(this.sql);
+      return Promise.resolve(this.directStatement.run<Row>(parameters));
     } catch (error) {
       // As through Kysely: a failed statement is a rejected promise, never a throw from run().
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
