@@ -1,4 +1,4 @@
-import { ArgumentMetadata, HttpException, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, HttpException } from '@nestjs/common';
 import { IsString, isURL, length, maxLength } from 'class-validator';
 import { INCIDENT_TYPES, SEVERITIES } from '../../domain';
 import { fastBodyValidatorFor, registerFastBodyValidator } from '../../common/fast-body-validation';
@@ -7,115 +7,31 @@ import { apiValidationPipe } from '../../common/validation';
 import { AlertBatchDto } from './alert-batch.dto';
 import { fastAlertBatchDto, fastCreateAlertDto } from './alert-body.fast-check';
 import { CreateAlertDto } from './create-alert.dto';
+import {
+  NOT_A_STRING,
+  PipeUnderTest,
+  SMILE,
+  STRING_MAPS,
+  isLengthEdgeStrings,
+  newTally,
+  stringsAround,
+} from '../../../test/support/fast-check-equivalence';
+import { prng } from '../../../test/support/prng';
 
 /*
  * The fast checks against the pipe's class-validator path, over a generated corpus (fixed seed): whenever a fast
  * check accepts a body, class-validator accepts it too and the pipe returns an equal object (same class, same own
  * properties and values). Measured share of the bodies class-validator accepts that the fast path takes (it falls
  * back only on the edges: strings longer than their limit in UTF-16 units but not in validator.js's count, labels
- * named after Object.prototype members, unknown keys holding objects): in this corpus 1,641 of the
- * 1,849 single alerts class-validator accepts (89 %) and 324 of the 340 batches of 1-4 alerts (95 %); every typical
+ * named after Object.prototype members, unknown keys holding objects): in this corpus 1,647 of the
+ * 1,850 single alerts class-validator accepts (89 %) and 328 of the 345 batches of 1-4 alerts (95 %); every typical
  * body.
  */
 
-const pipe = apiValidationPipe();
-const bodyOf = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({ type: 'body', metatype });
-
-type Outcome = { accepted: true; value: unknown } | { accepted: false; error: unknown };
-
-/** What a pipe answers, with a fresh parse of the body each time (the pipe strips keys in place). */
-async function outcome(
-  transform: (value: unknown, metadata: ArgumentMetadata) => Promise<unknown>,
-  json: string,
-  metatype: ArgumentMetadata['metatype'],
-): Promise<Outcome> {
-  try {
-    return { accepted: true, value: await transform(JSON.parse(json), bodyOf(metatype)) };
-  } catch (error) {
-    return { accepted: false, error: error instanceof HttpException ? error.getResponse() : error };
-  }
-}
-
-/** class-validator alone: the pipe's transform without the fast hook (ApiValidationPipe's parent). */
-const slowPath = (json: string, metatype: ArgumentMetadata['metatype']): Promise<Outcome> =>
-  outcome(
-    (value, metadata) => ValidationPipe.prototype.transform.call(pipe, value, metadata),
-    json,
-    metatype,
-  );
-
-/** The pipe as the application runs it, hook included. */
-const hookedPipe = (json: string, metatype: ArgumentMetadata['metatype']): Promise<Outcome> =>
-  outcome((value, metadata) => pipe.transform(value, metadata), json, metatype);
-
-/** mulberry32: a small seeded generator, so a failure names a corpus that can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const SMILE = '\u{1F600}'; // a surrogate pair: 2 UTF-16 units, 1 character for validator.js
-const NOT_A_STRING: unknown[] = [0, 42, -1.5, true, false, null, [], ['x'], {}, { a: 'b' }];
-
-/** Strings around a length limit: empty, at the limit, one over, surrogate pairs and variation selectors. */
-function stringsAround(max: number): unknown[] {
-  return [
-    '',
-    ' ',
-    'a',
-    'a'.repeat(max),
-    'a'.repeat(max + 1),
-    SMILE.repeat(Math.floor(max / 2)),
-    SMILE.repeat(Math.floor(max / 2) + 1), // over the limit in UTF-16 units, within it for validator.js
-    SMILE.repeat(max + 1),
-    '\uFE0F',
-    '\uFE0F\uFE0E',
-    'a\uFE0F',
-    'a'.repeat(max) + '\uFE0F', // one over in UTF-16 units, at the limit for validator.js
-    '\uD83D', // a lone surrogate
-    'Straße ✓ 日本',
-    ...NOT_A_STRING,
-  ];
-}
-
-const manyEntries = (count: number): Record<string, string> =>
-  Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, `v${i}`]));
-
-const STRING_MAPS: unknown[] = [
-  {},
-  { env: 'prod', team: 'web' },
-  { '': 'x' },
-  { k: 1 },
-  { k: null },
-  { k: {} },
-  { k: ['a'] },
-  { k: '' },
-  { ['a'.repeat(128)]: 'v' },
-  { ['a'.repeat(129)]: 'v' },
-  { [SMILE.repeat(65)]: 'v' },
-  { k: 'v'.repeat(1024) },
-  { k: 'v'.repeat(1025) },
-  manyEntries(64),
-  manyEntries(65),
-  { toString: 'x' },
-  { hasOwnProperty: 'x' },
-  { valueOf: 'x', env: 'prod' },
-  { constructor: 'x' },
-  { prototype: 'x' },
-  JSON.parse('{"__proto__": "x", "env": "prod"}'),
-  { env: '\uFE0F' },
-  [],
-  ['a'],
-  'env=prod',
-  null,
-  7,
-];
+const validationPipe = apiValidationPipe();
+const pipe = new PipeUnderTest(validationPipe, (error) =>
+  error instanceof HttpException ? error.getResponse() : error,
+);
 
 const SERVICE_LISTS: unknown[] = [
   [],
@@ -242,49 +158,6 @@ function randomAlert(random: () => number): Record<string, unknown> {
 
 const NOT_OBJECTS: unknown[] = [null, [], [TYPICAL_ALERT], 'alert', 5, true];
 
-interface Tally {
-  slowAccepted: number;
-  fastAccepted: number;
-  problems: string[];
-}
-
-/** Compares the fast check with class-validator (and the hooked pipe with both) for one body. */
-async function compare(
-  body: unknown,
-  metatype: ArgumentMetadata['metatype'],
-  fast: (body: unknown) => object | undefined,
-  tally: Tally,
-): Promise<void> {
-  const json = JSON.stringify(body);
-  const fastResult = fast(JSON.parse(json));
-  const slow = await slowPath(json, metatype);
-  const hooked = await hookedPipe(json, metatype);
-  if (slow.accepted) tally.slowAccepted++;
-  if (fastResult !== undefined) tally.fastAccepted++;
-  const where = json.length > 300 ? `${json.slice(0, 300)}…` : json;
-  if (fastResult !== undefined && !slow.accepted) {
-    tally.problems.push(
-      `fast accepted what class-validator refuses (${JSON.stringify(slow.error)}): ${where}`,
-    );
-    return;
-  }
-  if (fastResult !== undefined && slow.accepted) {
-    if (Object.getPrototypeOf(fastResult) !== Object.getPrototypeOf(slow.value)) {
-      tally.problems.push(`another prototype: ${where}`);
-    }
-    try {
-      expect(fastResult).toStrictEqual(slow.value);
-    } catch {
-      tally.problems.push(`another result: ${where}`);
-    }
-  }
-  try {
-    expect(hooked).toStrictEqual(slow);
-  } catch {
-    tally.problems.push(`the hooked pipe answers otherwise: ${where}`);
-  }
-}
-
 describe('fast checks of the alert ingestion bodies', () => {
   it('are registered for the pipe', () => {
     expect(fastBodyValidatorFor(CreateAlertDto)).toBe(fastCreateAlertDto);
@@ -292,15 +165,7 @@ describe('fast checks of the alert ingestion bodies', () => {
   });
 
   it('count lengths as class-validator does at the limits they check (validator.js isLength)', () => {
-    // Every string of up to 5 characters from those isLength treats apart: a counted one, both variation
-    // selectors, both halves of a surrogate pair.
-    const alphabet = ['a', '\uFE0F', '\uFE0E', '\uD83D', '\uDE00'];
-    let strings = [''];
-    const all = [''];
-    for (let size = 1; size <= 5; size++) {
-      strings = strings.flatMap((s) => alphabet.map((c) => s + c));
-      all.push(...strings);
-    }
+    const all = isLengthEdgeStrings();
     // At least 1 exactly when non-empty, and never more than the UTF-16 length.
     const misjudged = all.filter((s) => length(s, 1, s.length) !== s.length >= 1 || !maxLength(s, s.length));
     expect(misjudged).toEqual([]);
@@ -331,12 +196,12 @@ describe('fast checks of the alert ingestion bodies', () => {
   });
 
   it('take the typical alert and batch, with the result of class-validator', async () => {
-    const tally: Tally = { slowAccepted: 0, fastAccepted: 0, problems: [] };
-    await compare(TYPICAL_ALERT, CreateAlertDto, fastCreateAlertDto, tally);
+    const tally = newTally();
+    await pipe.compare(TYPICAL_ALERT, CreateAlertDto, fastCreateAlertDto, tally);
     const batch = {
       alerts: Array.from({ length: 100 }, (_, i) => ({ ...TYPICAL_ALERT, title: `High CPU on web-${i}` })),
     };
-    await compare(batch, AlertBatchDto, fastAlertBatchDto, tally);
+    await pipe.compare(batch, AlertBatchDto, fastAlertBatchDto, tally);
     expect(tally).toEqual({ slowAccepted: 2, fastAccepted: 2, problems: [] });
     const dto = fastCreateAlertDto(JSON.parse(JSON.stringify(TYPICAL_ALERT)));
     expect(dto).toBeInstanceOf(CreateAlertDto);
@@ -344,8 +209,8 @@ describe('fast checks of the alert ingestion bodies', () => {
   });
 
   it('never accept a single alert class-validator refuses, and return what it returns', async () => {
-    const random = seededRandom(20261202);
-    const tally: Tally = { slowAccepted: 0, fastAccepted: 0, problems: [] };
+    const random = prng(20261202);
+    const tally = newTally();
     const bodies: unknown[] = [...NOT_OBJECTS];
     for (const [name, pool] of Object.entries(FIELDS)) {
       // Every pool value once, in an otherwise typical alert.
@@ -353,15 +218,15 @@ describe('fast checks of the alert ingestion bodies', () => {
     }
     for (const extra of EXTRA_KEYS) bodies.push({ ...TYPICAL_ALERT, ...extra });
     for (let i = 0; i < 4000; i++) bodies.push(randomAlert(random));
-    for (const body of bodies) await compare(body, CreateAlertDto, fastCreateAlertDto, tally);
+    for (const body of bodies) await pipe.compare(body, CreateAlertDto, fastCreateAlertDto, tally);
     expect(tally.problems).toEqual([]);
     expect(tally.slowAccepted).toBeGreaterThan(1000);
     expect(tally.fastAccepted / tally.slowAccepted).toBeGreaterThan(0.8);
   });
 
   it('never accept a batch class-validator refuses, and return what it returns', async () => {
-    const random = seededRandom(1202);
-    const tally: Tally = { slowAccepted: 0, fastAccepted: 0, problems: [] };
+    const random = prng(1202);
+    const tally = newTally();
     const many = (count: number): unknown[] => Array.from({ length: count }, () => ({ ...TYPICAL_ALERT }));
     const bodies: unknown[] = [
       ...NOT_OBJECTS,
@@ -387,7 +252,7 @@ describe('fast checks of the alert ingestion bodies', () => {
       );
       bodies.push(random() < 0.1 ? { alerts, note: 'x' } : { alerts });
     }
-    for (const body of bodies) await compare(body, AlertBatchDto, fastAlertBatchDto, tally);
+    for (const body of bodies) await pipe.compare(body, AlertBatchDto, fastAlertBatchDto, tally);
     expect(tally.problems).toEqual([]);
     expect(tally.slowAccepted).toBeGreaterThan(200);
     expect(tally.fastAccepted / tally.slowAccepted).toBeGreaterThan(0.5);
@@ -415,8 +280,8 @@ describe('fast checks of the alert ingestion bodies', () => {
     ];
     for (const [body, metatype, message] of cases) {
       const json = JSON.stringify(body);
-      const hooked = await hookedPipe(json, metatype);
-      expect(hooked).toStrictEqual(await slowPath(json, metatype));
+      const hooked = await pipe.hookedPipe(json, metatype);
+      expect(hooked).toStrictEqual(await pipe.slowPath(json, metatype));
       expect(hooked.accepted).toBe(false);
       expect(JSON.stringify(hooked.accepted ? undefined : hooked.error)).toContain(message);
     }
@@ -433,12 +298,18 @@ describe('fast checks of the alert ingestion bodies', () => {
       seen.push(value);
       return answer;
     });
-    await expect(pipe.transform({ x: 'a' }, { type: 'body', metatype: ProbeDto })).resolves.toBe(answer);
-    await expect(pipe.transform({ x: 'a' }, { type: 'query', metatype: ProbeDto })).resolves.not.toBe(answer);
-    await expect(pipe.transform({ x: 'a' }, { type: 'param', metatype: ProbeDto })).resolves.not.toBe(answer);
-    await expect(pipe.transform({ x: 'a\0' }, { type: 'query', metatype: ProbeDto })).rejects.toThrow(
-      ValidationError,
+    await expect(validationPipe.transform({ x: 'a' }, { type: 'body', metatype: ProbeDto })).resolves.toBe(
+      answer,
     );
+    await expect(
+      validationPipe.transform({ x: 'a' }, { type: 'query', metatype: ProbeDto }),
+    ).resolves.not.toBe(answer);
+    await expect(
+      validationPipe.transform({ x: 'a' }, { type: 'param', metatype: ProbeDto }),
+    ).resolves.not.toBe(answer);
+    await expect(
+      validationPipe.transform({ x: 'a\0' }, { type: 'query', metatype: ProbeDto }),
+    ).rejects.toThrow(ValidationError);
     expect(seen).toEqual([{ x: 'a' }]);
   });
 });

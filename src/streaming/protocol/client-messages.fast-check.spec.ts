@@ -1,4 +1,3 @@
-import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { INCIDENT_STATES, SEVERITIES } from '../../domain';
 import { EVENT_TYPES } from '../../events/event.types';
 import { fastBodyValidatorFor } from '../../common/fast-body-validation';
@@ -18,6 +17,19 @@ import {
 } from './client-messages.fast-check';
 import { StreamError } from './stream-error';
 import { StreamValidationPipe } from './stream-validation.pipe';
+import {
+  FastCheck,
+  Metatype,
+  NOT_A_STRING,
+  PipeUnderTest,
+  SMILE,
+  STRING_MAPS,
+  Tally,
+  newTally,
+  stringsAround,
+  withProtoKey,
+} from '../../../test/support/fast-check-equivalence';
+import { prng } from '../../../test/support/prng';
 
 /*
  * The fast checks of the client messages against StreamValidationPipe's class-validator path, over a generated
@@ -33,76 +45,10 @@ import { StreamValidationPipe } from './stream-validation.pipe';
  * which fall back on those unknown keys and, for the ids, on those strings. Every typical message.
  */
 
-const pipe = new StreamValidationPipe();
-const bodyOf = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({ type: 'body', metatype });
-type Metatype = ArgumentMetadata['metatype'];
-type FastCheck = (body: unknown) => object | undefined;
-
-type Outcome = { accepted: true; value: unknown } | { accepted: false; error: unknown };
-
-/** What a pipe answers, with a fresh parse of the message each time (the pipe strips keys in place). */
-async function outcome(
-  transform: (value: unknown, metadata: ArgumentMetadata) => Promise<unknown>,
-  json: string,
-  metatype: Metatype,
-): Promise<Outcome> {
-  try {
-    return { accepted: true, value: await transform(JSON.parse(json), bodyOf(metatype)) };
-  } catch (error) {
-    const answer = error instanceof StreamError ? { code: error.code, message: error.message } : error;
-    return { accepted: false, error: answer };
-  }
-}
-
-/** class-validator alone: the pipe's transform without the fast hook (StreamValidationPipe's parent). */
-const slowPath = (json: string, metatype: Metatype): Promise<Outcome> =>
-  outcome(
-    (value, metadata) => ValidationPipe.prototype.transform.call(pipe, value, metadata),
-    json,
-    metatype,
-  );
-
-/** The pipe as the gateway runs it, hook included. */
-const hookedPipe = (json: string, metatype: Metatype): Promise<Outcome> =>
-  outcome((value, metadata) => pipe.transform(value, metadata), json, metatype);
-
-/** mulberry32: a small seeded generator, so a failure names a corpus that can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const SMILE = '\u{1F600}'; // a surrogate pair: 2 UTF-16 units, 1 character for validator.js
-const NOT_A_STRING: unknown[] = [0, 42, -1.5, true, false, null, [], ['x'], {}, { a: 'b' }];
-/** A JSON object with an own `__proto__` key, as JSON.parse builds it (a literal would set the prototype). */
-const withProtoKey = (json: string): Record<string, unknown> => JSON.parse(json) as Record<string, unknown>;
-
-/** Strings around a length limit: empty, at the limit, one over, surrogate pairs and variation selectors. */
-function stringsAround(max: number): unknown[] {
-  return [
-    '',
-    ' ',
-    'a',
-    'a'.repeat(max),
-    'a'.repeat(max + 1),
-    SMILE.repeat(Math.floor(max / 2)),
-    SMILE.repeat(Math.floor(max / 2) + 1), // over the limit in UTF-16 units, within it for validator.js
-    SMILE.repeat(max + 1),
-    '\uFE0F',
-    '\uFE0F\uFE0E',
-    'a\uFE0F',
-    'a'.repeat(max) + '\uFE0F', // one over in UTF-16 units, at the limit for validator.js
-    '\uD83D', // a lone surrogate
-    'Straße ✓ 日本',
-    ...NOT_A_STRING,
-  ];
-}
+const streamPipe = new StreamValidationPipe();
+const pipe = new PipeUnderTest(streamPipe, (error) =>
+  error instanceof StreamError ? { code: error.code, message: error.message } : error,
+);
 
 /** Lists of members of an enum, and everything near one that is not. */
 function enumLists(members: readonly string[]): unknown[] {
@@ -172,40 +118,6 @@ const UUID_LISTS: unknown[] = [
   UUID,
   null,
   {},
-];
-
-const manyEntries = (count: number): Record<string, string> =>
-  Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, `v${i}`]));
-
-const STRING_MAPS: unknown[] = [
-  {},
-  { env: 'prod', team: 'web' },
-  { '2': 'b', '1': 'a', env: 'prod' }, // integer keys come first in both copies
-  { '': 'x' },
-  { k: 1 },
-  { k: null },
-  { k: {} },
-  { k: ['a'] },
-  { k: '' },
-  { ['a'.repeat(128)]: 'v' },
-  { ['a'.repeat(129)]: 'v' },
-  { [SMILE.repeat(65)]: 'v' },
-  { k: 'v'.repeat(1024) },
-  { k: 'v'.repeat(1025) },
-  manyEntries(64),
-  manyEntries(65),
-  { toString: 'x' },
-  { hasOwnProperty: 'x' },
-  { valueOf: 'x', env: 'prod' },
-  { constructor: 'x' },
-  { prototype: 'x' },
-  withProtoKey('{"__proto__": "x", "env": "prod"}'),
-  { env: '\uFE0F' },
-  [],
-  ['a'],
-  'env=prod',
-  null,
-  7,
 ];
 
 const LABEL_MATCHERS: unknown[] = [
@@ -350,14 +262,6 @@ function randomSubscribe(random: () => number): Record<string, unknown> {
   return random() < 0.2 ? Object.fromEntries(Object.entries(message).reverse()) : message;
 }
 
-interface Tally {
-  slowAccepted: number;
-  fastAccepted: number;
-  problems: string[];
-}
-
-const newTally = (): Tally => ({ slowAccepted: 0, fastAccepted: 0, problems: [] });
-
 /** The own keys of the object and of its `filters`, in order: what JSON.stringify and the filter sharing see. */
 function shapeOf(value: unknown): unknown {
   const object = value as Record<string, unknown>;
@@ -370,47 +274,14 @@ function shapeOf(value: unknown): unknown {
   };
 }
 
-/** Compares the fast check with class-validator (and the hooked pipe with both) for one message. */
-async function compare(
+/** Compares as PipeUnderTest does, the key order and the class of `filters` included (shapeOf). */
+const compare = (
   body: unknown,
   metatype: Metatype,
   fast: FastCheck,
   tally: Tally,
   subset?: Tally,
-): Promise<void> {
-  const json = JSON.stringify(body);
-  const fastResult = fast(JSON.parse(json));
-  const slow = await slowPath(json, metatype);
-  const hooked = await hookedPipe(json, metatype);
-  for (const counts of subset === undefined ? [tally] : [tally, subset]) {
-    if (slow.accepted) counts.slowAccepted++;
-    if (fastResult !== undefined) counts.fastAccepted++;
-  }
-  const where = json.length > 300 ? `${json.slice(0, 300)}…` : json;
-  if (fastResult !== undefined && !slow.accepted) {
-    tally.problems.push(
-      `fast accepted what class-validator refuses (${JSON.stringify(slow.error)}): ${where}`,
-    );
-    return;
-  }
-  if (fastResult !== undefined && slow.accepted) {
-    if (Object.getPrototypeOf(fastResult) !== Object.getPrototypeOf(slow.value)) {
-      tally.problems.push(`another prototype: ${where}`);
-    }
-    try {
-      expect(fastResult).toStrictEqual(slow.value);
-      expect(shapeOf(fastResult)).toStrictEqual(shapeOf(slow.value));
-    } catch {
-      tally.problems.push(`another result: ${where}`);
-    }
-  }
-  try {
-    expect(hooked).toStrictEqual(slow);
-    if (hooked.accepted && slow.accepted) expect(shapeOf(hooked.value)).toStrictEqual(shapeOf(slow.value));
-  } catch {
-    tally.problems.push(`the hooked pipe answers otherwise: ${where}`);
-  }
-}
+): Promise<void> => pipe.compare(body, metatype, fast, tally, { subset, shapeOf });
 
 const TYPICAL_SUBSCRIBE = {
   type: 'subscribe',
@@ -449,7 +320,7 @@ describe('fast checks of the WebSocket client messages', () => {
   });
 
   it('never accept a subscribe class-validator refuses, and return what it returns', async () => {
-    const random = seededRandom(20261202);
+    const random = prng(20261202);
     const tally = newTally();
     const messages: unknown[] = [...NOT_OBJECTS, {}, { type: 'subscribe' }];
     // Every pool value once, in an otherwise typical message.
@@ -526,7 +397,7 @@ describe('fast checks of the WebSocket client messages', () => {
   it.each(SMALL_MESSAGES)(
     'never accept a(n) %s class-validator refuses, and return what it returns',
     async (type, metatype, fast, field, typical, others) => {
-      const random = seededRandom(1202);
+      const random = prng(1202);
       const tally = newTally();
       const messages: unknown[] = [...NOT_OBJECTS, {}, { type }];
       for (const value of others) messages.push({ type, [field]: value });
@@ -589,8 +460,8 @@ describe('fast checks of the WebSocket client messages', () => {
     ];
     for (const [message, metatype, text] of cases) {
       const json = JSON.stringify(message);
-      const hooked = await hookedPipe(json, metatype);
-      expect(hooked).toStrictEqual(await slowPath(json, metatype));
+      const hooked = await pipe.hookedPipe(json, metatype);
+      expect(hooked).toStrictEqual(await pipe.slowPath(json, metatype));
       expect(hooked.accepted).toBe(false);
       const error = hooked.accepted ? undefined : (hooked.error as { code: string; message: string });
       expect(error?.code).toBe('INVALID_MESSAGE');
@@ -601,11 +472,11 @@ describe('fast checks of the WebSocket client messages', () => {
 
   it('are tried for the message body only: other parameters pass through the pipe as before', async () => {
     const message = JSON.parse(JSON.stringify(TYPICAL_SUBSCRIBE)) as unknown;
-    await expect(pipe.transform(message, { type: 'custom', metatype: SubscribeMessageDto })).resolves.toBe(
-      message,
-    );
-    await expect(pipe.transform(message, bodyOf(SubscribeMessageDto))).resolves.toBeInstanceOf(
-      SubscribeMessageDto,
-    );
+    await expect(
+      streamPipe.transform(message, { type: 'custom', metatype: SubscribeMessageDto }),
+    ).resolves.toBe(message);
+    await expect(
+      streamPipe.transform(message, { type: 'body', metatype: SubscribeMessageDto }),
+    ).resolves.toBeInstanceOf(SubscribeMessageDto);
   });
 });
