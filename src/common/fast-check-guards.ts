@@ -1,3 +1,5 @@
+import { isStringMap } from './string-map.validator';
+
 /*
  * Tests shared by the hand-written fast checks of request bodies and client messages (see fast-body-validation.ts).
  * Each one answers `true` only where class-validator surely agrees; a `false` only sends the value to class-validator.
@@ -30,3 +32,22 @@ export function isJsonPrimitive(value: unknown): value is string | number | bool
     value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
   );
 }
+
+/**
+ * A copy of a labels/annotations-like value that @IsStringMap accepts and class-transformer copies whole, else
+ * undefined: a key naming an Object.prototype member (which class-transformer drops) or `prototype` (which Nest
+ * deletes) falls back.
+ */
+export function copyStringMap(value: unknown): Record<string, string> | undefined {
+  if (!isJsonObject(value) || !isStringMap(value)) return undefined;
+  for (const key in value) {
+    if (key in Object.prototype || key === 'prototype') return undefined;
+  }
+  return { ...(value as Record<string, string>) };
+}
+
+/** A test of membership in a fixed list (an enum's members: @IsIn, or @IsIn with `each`). */
+export const isMemberOf =
+  <T>(members: readonly T[]) =>
+  (value: unknown): value is T =>
+    (members as readonly unknown[]).includes(value);

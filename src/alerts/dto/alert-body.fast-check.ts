@@ -1,8 +1,8 @@
 import { isURL } from 'class-validator';
 import { INCIDENT_TYPES, IncidentType, SEVERITIES, Severity } from '../../domain';
 import { registerFastBodyValidator } from '../../common/fast-body-validation';
-import { isJsonObject, surelyFitsLength } from '../../common/fast-check-guards';
-import { LIMITS, isStringMap } from '../../common/string-map.validator';
+import { copyStringMap, isJsonObject, isMemberOf, surelyFitsLength } from '../../common/fast-check-guards';
+import { LIMITS } from '../../common/string-map.validator';
 import { AlertBatchDto, MAX_BATCH_ALERTS } from './alert-batch.dto';
 import { CreateAlertDto, MAX_RUNBOOK_URL_LENGTH, RUNBOOK_URL_OPTIONS } from './create-alert.dto';
 
@@ -40,15 +40,6 @@ function isAbsent(body: Record<string, unknown>, key: string): boolean {
   return body[key] === undefined && !Object.hasOwn(body, key);
 }
 
-/** A copy of a labels/annotations value that @IsStringMap accepts and the pipe leaves whole, else undefined. */
-function copyStringMap(value: unknown): Record<string, string> | undefined {
-  if (!isJsonObject(value) || !isStringMap(value)) return undefined;
-  for (const key in value) {
-    if (key in Object.prototype || key === 'prototype') return undefined;
-  }
-  return { ...(value as Record<string, string>) };
-}
-
 /** A copy of an affected_services value its decorators accept (array of 0..64 strings of length 1..255). */
 function copyServiceList(value: unknown): string[] | undefined {
   if (!Array.isArray(value) || value.length > LIMITS.listItems) return undefined;
@@ -83,9 +74,8 @@ function isRunbookUrl(value: string): boolean {
   return true;
 }
 
-const isSeverity = (value: unknown): value is Severity => (SEVERITIES as readonly unknown[]).includes(value);
-const isIncidentType = (value: unknown): value is IncidentType =>
-  (INCIDENT_TYPES as readonly unknown[]).includes(value);
+const isSeverity = isMemberOf<Severity>(SEVERITIES);
+const isIncidentType = isMemberOf<IncidentType>(INCIDENT_TYPES);
 
 const CREATE_ALERT_KEYS: ReadonlySet<string> = new Set([
   'source',

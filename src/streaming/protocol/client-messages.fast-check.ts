@@ -2,9 +2,14 @@ import { isUUID } from 'class-validator';
 import { INCIDENT_STATES, IncidentState, SEVERITIES, Severity } from '../../domain';
 import { EVENT_TYPES, EventType } from '../../events/event.types';
 import { FastBodyValidator, registerFastBodyValidator } from '../../common/fast-body-validation';
-import { isJsonObject, isJsonPrimitive, surelyFitsLength } from '../../common/fast-check-guards';
+import {
+  copyStringMap,
+  isJsonObject,
+  isJsonPrimitive,
+  isMemberOf,
+  surelyFitsLength,
+} from '../../common/fast-check-guards';
 import { isRfc3339 } from '../../common/rfc3339';
-import { isStringMap } from '../../common/string-map.validator';
 import { SubscriptionFiltersDto } from '../../common/subscription-filters';
 import {
   AckMessageDto,
@@ -96,25 +101,12 @@ function copyList<T>(value: unknown, isItem: (item: unknown) => item is T): T[] 
   return copy;
 }
 
-const isMemberOf =
-  <T>(members: readonly T[]) =>
-  (value: unknown): value is T =>
-    (members as readonly unknown[]).includes(value);
 const isEventType = isMemberOf<EventType>(EVENT_TYPES);
 const isSeverity = isMemberOf<Severity>(SEVERITIES);
 const isIncidentState = isMemberOf<IncidentState>(INCIDENT_STATES);
 const isString = (value: unknown): value is string => typeof value === 'string';
 /** @IsUUID('all', { each: true }): class-validator's own isUUID, the same call. */
 const isAnyUuid = (value: unknown): value is string => isUUID(value, 'all');
-
-/** @IsStringMap: a copy as class-transformer makes it, unless a key names an Object.prototype member (it drops it). */
-function copyLabels(value: unknown): Record<string, string> | Unsure {
-  if (!isJsonObject(value) || !isStringMap(value)) return UNSURE;
-  for (const key in value) {
-    if (key in Object.prototype || key === 'prototype') return UNSURE;
-  }
-  return { ...(value as Record<string, string>) };
-}
 
 /** Always unsure: the field takes class-validator's path whenever it is present. */
 const alwaysUnsure = (): Unsure => UNSURE;
@@ -126,7 +118,7 @@ export const fastSubscriptionFilters = messageCheck(SubscriptionFiltersDto, {
     states: (value) => copyList(value, isIncidentState),
     sources: (value) => copyList(value, isString),
     affected_resources: (value) => copyList(value, isString),
-    labels: copyLabels,
+    labels: (value) => copyStringMap(value) ?? UNSURE,
     incident_ids: (value) => copyList(value, isAnyUuid),
     label_matchers: alwaysUnsure,
     min_severity: (value) => (isSeverity(value) ? value : UNSURE),
