@@ -152,14 +152,13 @@ export class ConnectionService implements OnModuleDestroy {
     this.perAddress.set(remoteAddress, this.connectionsFrom(remoteAddress) + 1);
     this.metrics.connectionOpened();
     this.openedSubject.next(connection);
-    connection.reply({
+    // Written now: a WebSocket's socket is still corked with the 101 answer in it (see StreamWsAdapter.create), so
+    // the two leave in one write.
+    connection.replyNow({
       type: ServerMessageType.Welcome,
       session_id: session.id,
       server_time: new Date(now).toISOString(),
     });
-    // Now rather than at the turn's end: a WebSocket's socket is still corked with the 101 answer in it (see
-    // StreamWsAdapter.create), so the two leave in one write.
-    connection.flushNow();
     return connection;
   }
 

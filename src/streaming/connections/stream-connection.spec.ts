@@ -151,6 +151,14 @@ describe('StreamConnection', () => {
     expect(socket.send).not.toHaveBeenCalled();
   });
 
+  it('writes a reply now when asked to, without asking for a flush', () => {
+    const { transport, flushes, connection } = setup();
+    connection.replyNow({ type: 'pong', timestamp: 't' });
+    expect(flushes.schedule).not.toHaveBeenCalled();
+    expect(payloads(transport)).toEqual(['{"type":"pong","timestamp":"t"}']);
+    expect(connection.queue.isEmpty).toBe(true);
+  });
+
   it('writes the heartbeat of an idle connection at once, in one write, without asking for a flush', () => {
     const { transport, flushes, connection } = setup();
     connection.heartbeat(controlFrame({ type: 'pong', timestamp: 't' }));

@@ -240,6 +240,14 @@ export class StreamConnection {
     this.sendControl(controlFrame(message));
   }
 
+  /**
+   * Writes a reply now rather than in the turn's flush pass (a new connection's `welcome`, while its socket is still
+   * corked with the 101 answer), without asking for that pass.
+   */
+  replyNow(message: ControlMessage): void {
+    if (this.isOpen && this.queueControl(controlFrame(message))) this.flushNow();
+  }
+
   sendControl(frame: OutboundFrame): void {
     if (!this.isOpen) return;
     if (this.queueControl(frame)) this.requestFlush();
