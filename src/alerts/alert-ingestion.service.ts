@@ -3,6 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
 import { Clock } from '../clock/clock';
+import { isoTimestamp } from '../clock/iso-timestamp';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Alert, Incident, SEVERITIES, isActiveState } from '../domain';
 import { EventPublisher, EventRecorder } from '../events/event-publisher.service';
@@ -156,7 +157,7 @@ export class AlertIngestionService {
     origin: AlertOriginInfo,
   ): Promise<AlertAck> {
     const nowMs = this.clock.now();
-    const now = new Date(nowMs).toISOString();
+    const now = isoTimestamp(nowMs);
     const alert: Alert = {
       id: randomUUID(),
       external_id: input.external_id ?? randomUUID(),
@@ -182,7 +183,7 @@ export class AlertIngestionService {
     if (silenceId !== null) return this.suppress(tx, events, alert, origin, silenceId);
 
     // The window slides: it counts from the incident's last alert, so an alert re-sent for hours keeps one incident.
-    const windowStart = new Date(nowMs - this.config.dedup.windowMs).toISOString();
+    const windowStart = isoTimestamp(nowMs - this.config.dedup.windowMs);
     const existing = await this.incidents.findActiveByFingerprint(tx, fingerprint, windowStart);
     if (existing) {
       alert.incident_id = existing.id;

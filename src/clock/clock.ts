@@ -1,3 +1,5 @@
+import { isoTimestamp } from './iso-timestamp';
+
 /** A scheduled callback that can be cancelled. */
 export interface Timer {
   cancel(): void;
@@ -30,7 +32,7 @@ export abstract class Clock {
   nowIso(): string {
     const ms = this.now();
     if (ms !== this.lastIsoMs) {
-      this.lastIso = new Date(ms).toISOString();
+      this.lastIso = isoTimestamp(ms);
       this.lastIsoMs = ms;
     }
     return this.lastIso;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Observable, Subject } from 'rxjs';
 import { Clock } from '../../clock/clock';
+import { isoTimestamp } from '../../clock/iso-timestamp';
 import { ClientAddresses } from '../../common/client-address';
 import { APP_CONFIG, AppConfig, StreamingConfig } from '../../config/app-config';
 import { CloseCode, ServerMessageType } from '../protocol/stream-protocol';
@@ -157,7 +158,7 @@ export class ConnectionService implements OnModuleDestroy {
     connection.replyNow({
       type: ServerMessageType.Welcome,
       session_id: session.id,
-      server_time: new Date(now).toISOString(),
+      server_time: isoTimestamp(now),
     });
     return connection;
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
 import { Clock, Timer } from '../../clock/clock';
+import { isoTimestamp } from '../../clock/iso-timestamp';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { ServerMessageType } from '../protocol/stream-protocol';
 import { ConnectionErrorReason, StreamMetrics } from '../stream-metrics';
@@ -84,7 +85,7 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
       if (connection.heartbeatDueAt > now) break;
       this.head += 1;
       visited += 1;
-      pong ??= controlFrame({ type: ServerMessageType.Pong, timestamp: new Date(now).toISOString() });
+      pong ??= controlFrame({ type: ServerMessageType.Pong, timestamp: isoTimestamp(now) });
       if (this.visit(connection, pong)) {
         connection.heartbeatDueAt = now + this.intervalMs;
         this.queue.push(connection);
