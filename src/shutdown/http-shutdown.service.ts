@@ -35,6 +35,8 @@ export class HttpShutdownService implements OnModuleInit, OnModuleDestroy {
   private onIdle: (() => void) | null = null;
   /** When a request last started or ended (ms since the epoch). */
   private lastActivityAt = 0;
+  /** Every response's 'close' listener (one function for all). */
+  private readonly onResponseClose: (this: ServerResponse) => void;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -42,6 +44,11 @@ export class HttpShutdownService implements OnModuleInit, OnModuleDestroy {
   ) {
     // A third of the grace period: the stream close wait and the database close share the rest.
     this.drainWaitMs = config.http.shutdownGraceMs / 3;
+    // An emitter calls its listeners with itself as `this`: the response that closed.
+    const untrack = (response: ServerResponse): void => this.untrack(response);
+    this.onResponseClose = function (this: ServerResponse): void {
+      untrack(this);
+    };
   }
 
   onModuleInit(): void {
@@ -74,12 +81,15 @@ export class HttpShutdownService implements OnModuleInit, OnModuleDestroy {
     if (this.closing) response.setHeader('Connection', 'close');
     this.inFlight.add(response);
     this.lastActivityAt = Date.now();
-    response.once('close', () => {
-      this.inFlight.delete(response);
-      this.lastActivityAt = Date.now();
-      if (this.inFlight.size === 0) this.onIdle?.();
-    });
+    // One listener for every response ('close' comes once per response), not a closure and a `once` wrapper each.
+    response.on('close', this.onResponseClose);
   };
+
+  private untrack(response: ServerResponse): void {
+    this.inFlight.delete(response);
+    this.lastActivityAt = Date.now();
+    if (this.inFlight.size === 0) this.onIdle?.();
+  }
 
   /**
    * Waits until no request has been in flight for the idle linger, or the deadline: a client answered with
