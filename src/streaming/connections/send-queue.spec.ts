@@ -1,5 +1,6 @@
 import { EventPriority } from '../../events/event-priority';
 import { CONTROL_PRIORITY, OutboundFrame } from '../transport/outbound-frame';
+import { prng } from '../../../test/support/prng';
 import { Offer, SendQueue } from './send-queue';
 
 function frame(name: string, priority: number, sequence = Number.NaN): OutboundFrame {
@@ -132,4 +133,101 @@ describe('SendQueue', () => {
     queue.clear();
     expect(queue.shedCount).toBe(0);
   });
+
+  it('behaves as the plain model of its rules over 20,000 random operations per capacity', () => {
+    for (const capacity of [1, 2, 3, 5, 8, 70]) {
+      const random = prng(capacity);
+      const queue = new SendQueue(capacity);
+      const model = new QueueModel(capacity);
+      let sequence = 0;
+      for (let step = 0; step < 20_000; step++) {
+        const roll = random();
+        if (roll < 0.5) {
+          const f = frame(`e${sequence}`, Math.floor(random() * 4), sequence++);
+          expect([step, queue.offerEvent(f)]).toEqual([step, model.offerEvent(f)]);
+        } else if (roll < 0.6) {
+          const f = frame(`c${sequence++}`, CONTROL_PRIORITY);
+          expect([step, queue.offerControl(f)]).toEqual([step, model.offerControl(f)]);
+        } else if (roll < 0.97) {
+          expect([step, queue.shift()?.data.toString()]).toEqual([step, model.shift()?.data.toString()]);
+        } else if (roll < 0.99) {
+          queue.shedReported();
+          model.shedCount = 0;
+        } else {
+          expect(queue.clear()).toBe(model.clear());
+        }
+        const tally = queue.shedCount === 0 ? [0] : [queue.shedCount, queue.shedFrom, queue.shedTo];
+        expect([step, queue.eventCount, queue.controlCount, ...tally]).toEqual([
+          step,
+          model.events,
+          model.controls,
+          ...model.tally(),
+        ]);
+      }
+      expect(drain(queue)).toEqual(model.frames.map((f) => f.data.toString()));
+    }
+  });
 });
+
+/** The queue's rules, written as plainly as possible: one array in queue order, scanned for every decision. */
+class QueueModel {
+  frames: OutboundFrame[] = [];
+  shedCount = 0;
+  private shed: number[] = [];
+
+  constructor(private readonly capacity: number) {}
+
+  get events(): number {
+    return this.frames.filter((f) => f.priority !== CONTROL_PRIORITY).length;
+  }
+
+  get controls(): number {
+    return this.frames.length - this.events;
+  }
+
+  offerEvent(incoming: OutboundFrame): number {
+    if (this.events < this.capacity) {
+      this.frames.push(incoming);
+      return Offer.Queued;
+    }
+    const queued = this.frames.filter((f) => f.priority !== CONTROL_PRIORITY).map((f) => f.priority);
+    const lowest = Math.min(...queued, CONTROL_PRIORITY);
+    if (lowest < incoming.priority) {
+      const at = this.frames.findIndex((f) => f.priority === lowest);
+      this.recordShed(this.frames.splice(at, 1)[0]);
+      this.frames.push(incoming);
+      return lowest;
+    }
+    if (incoming.priority === Critical) return Offer.Overflow;
+    this.recordShed(incoming);
+    return incoming.priority;
+  }
+
+  offerControl(incoming: OutboundFrame): boolean {
+    if (this.controls >= this.capacity) return false;
+    this.frames.push(incoming);
+    return true;
+  }
+
+  shift(): OutboundFrame | undefined {
+    return this.frames.shift();
+  }
+
+  clear(): number {
+    const dropped = this.frames.length;
+    this.frames = [];
+    this.shedCount = 0;
+    return dropped;
+  }
+
+  tally(): number[] {
+    if (this.shedCount === 0) return [0];
+    const recent = this.shed.slice(-this.shedCount);
+    return [this.shedCount, Math.min(...recent), Math.max(...recent)];
+  }
+
+  private recordShed(f: OutboundFrame): void {
+    this.shed.push(f.sequence);
+    this.shedCount += 1;
+  }
+}
