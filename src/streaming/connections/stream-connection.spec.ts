@@ -38,6 +38,10 @@ class FakeTransport extends EventEmitter {
     return !this.writableNeedDrain;
   }
 
+  get writableLength(): number {
+    return this.pendingBytes;
+  }
+
   drainAll(): void {
     this.pendingBytes = 0;
     this.writableNeedDrain = false;

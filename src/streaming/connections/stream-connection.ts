@@ -170,6 +170,15 @@ export class StreamConnection {
     return this.socket.bufferedAmount;
   }
 
+  /**
+   * bufferedAmount as the flush reads it, once or twice per recipient: when frames are written pre-encoded, `ws`
+   * holds nothing (it only queues while compressing), so the transport's own count is the whole of it and the
+   * read does not go through `ws`'s sender, one more object per recipient to fetch from memory.
+   */
+  private get unsentBytes(): number {
+    return this.writesEncodedFrames ? this.transport.writableLength : this.socket.bufferedAmount;
+  }
+
   /** Queues an event frame for this connection (the fan-out calls this at most once per event). */
   deliver(frame: OutboundFrame): void {
     if (!this.isOpen) return;
@@ -298,7 +307,7 @@ export class StreamConnection {
       return;
     }
     if ((this.queue.isEmpty && !this.pingDue) || this.waitingForDrain) return;
-    if (this.socket.bufferedAmount >= this.highWaterBytes) {
+    if (this.unsentBytes >= this.highWaterBytes) {
       this.awaitDrain();
       return;
     }
@@ -314,7 +323,7 @@ export class StreamConnection {
       let frame: OutboundFrame | undefined;
       while ((frame = this.queue.shift()) !== undefined) {
         this.write(frame);
-        if (this.socket.bufferedAmount >= this.highWaterBytes) {
+        if (this.unsentBytes >= this.highWaterBytes) {
           if (!this.queue.isEmpty) this.awaitDrain();
           break;
         }

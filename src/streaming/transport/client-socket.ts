@@ -25,6 +25,8 @@ export interface ClientSocket {
 /** Where a connection writes its frames (the TCP socket under a WebSocket, or an SSE response). */
 export interface FrameTransport {
   readonly writableNeedDrain: boolean;
+  /** Bytes written and not yet taken by the kernel. */
+  readonly writableLength: number;
   cork(): void;
   uncork(): void;
   write(chunk: Buffer): boolean;
