@@ -47,9 +47,8 @@ export class SendQueue {
   private ring = NO_RING as (OutboundFrame | undefined)[];
   private head = 0;
   private length = 0;
-  private events = 0;
   private controls = 0;
-  /** Queued event frames per priority: what shedding looks at first. */
+  /** Queued event frames per priority (their sum is eventCount): what shedding looks at first. */
   private lows = 0;
   private normals = 0;
   private highs = 0;
@@ -58,11 +57,11 @@ export class SendQueue {
   constructor(readonly capacity: number) {}
 
   get size(): number {
-    return this.events + this.controls;
+    return this.eventCount + this.controls;
   }
 
   get eventCount(): number {
-    return this.events;
+    return this.lows + this.normals + this.highs + this.criticals;
   }
 
   get controlCount(): number {
@@ -70,15 +69,14 @@ export class SendQueue {
   }
 
   get isEmpty(): boolean {
-    return this.events + this.controls === 0;
+    return this.size === 0;
   }
 
   /** Queues an event frame. Returns Offer.Queued, Offer.Overflow, or the priority of the frame that was shed. */
   offerEvent(frame: OutboundFrame): number {
     const priority = frame.priority;
-    if (this.events < this.capacity) {
+    if (this.eventCount < this.capacity) {
       this.append(frame);
-      this.events += 1;
       this.countEvent(priority, 1);
       return Offer.Queued;
     }
@@ -131,10 +129,7 @@ export class SendQueue {
       this.length -= 1;
       if (frame === undefined) continue; // a shed frame's hole
       if (frame.priority === CONTROL_PRIORITY) this.controls -= 1;
-      else {
-        this.events -= 1;
-        this.countEvent(frame.priority, -1);
-      }
+      else this.countEvent(frame.priority, -1);
       // A backlog (a slow moment, a burst) should not pin a large ring on the connection forever.
       if (this.length === 0 && this.ring.length > SHRINK_ABOVE_CAPACITY) this.reset();
       return frame;
@@ -144,9 +139,8 @@ export class SendQueue {
 
   /** Drops everything; returns how many frames were dropped. */
   clear(): number {
-    const dropped = this.events + this.controls;
+    const dropped = this.size;
     this.reset();
-    this.events = 0;
     this.controls = 0;
     this.lows = this.normals = this.highs = this.criticals = 0;
     this.shedCount = 0;
